@@ -1,0 +1,29 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Both build .venv from nothing when it is missing.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# python3.12 on PATH, else a pyenv or system install of it.
+PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done)
+
+.PHONY: demo test test-slow install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(PY) ]; then \
+		if [ -z "$(PYTHON312)" ]; then echo "error: python3.12 not found (toto-2 needs Python 3.12)" >&2; exit 1; fi; \
+		$(PYTHON312) -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow -q
+
+demo: $(STAMP)
+	$(PY) -m tsqa.demo

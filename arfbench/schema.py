@@ -1,0 +1,59 @@
+"""The dataset's two types: a multivariate `Series` and a multiple-choice `Sample` over one or two of them."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from arfbench.categories import TIER_OF
+
+
+@dataclass(eq=False)
+class Series:
+    """A multivariate metric on a regular grid; NaN marks a missing value."""
+
+    name: str  # the query group id, e.g. "35928_0"
+    channels: list[str]  # tag sets, e.g. "service:checkout,dc:us1"
+    timestamps: np.ndarray  # (time,) int64 unix seconds, strictly increasing
+    values: np.ndarray  # (time, channels) float64
+    interval: int  # seconds between steps
+
+    def __post_init__(self) -> None:
+        self.timestamps = np.asarray(self.timestamps, dtype=np.int64)
+        self.values = np.asarray(self.values, dtype=np.float64)
+        if self.values.ndim != 2:
+            raise ValueError(f"series {self.name!r}: values must be (time, channels), got shape {self.values.shape}")
+        if self.values.shape != (len(self.timestamps), len(self.channels)):
+            raise ValueError(
+                f"series {self.name!r}: values shape {self.values.shape} does not match "
+                f"{len(self.timestamps)} timestamps x {len(self.channels)} channels"
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Series)
+            and self.name == other.name
+            and self.channels == other.channels
+            and self.interval == other.interval
+            and np.array_equal(self.timestamps, other.timestamps)
+            and np.array_equal(self.values, other.values, equal_nan=True)
+        )
+
+
+@dataclass
+class Sample:
+    """One benchmark question. `answer` is the exact text of one option, or None when unlabelled."""
+
+    id: str  # unique within a dataset: "<query_group>#<row>"
+    query_group: str  # as in the csv: "35928_0", or "35928_4, 36531_3" for a pair
+    category: str
+    question: str
+    options: list[str]
+    answer: str | None
+    series: list[Series]  # one, or two for paired (Tier 3) questions
+    images: list[Path] = field(default_factory=list)  # combined image first for pairs, then the single ones
+    meta: dict = field(default_factory=dict)  # generator ground truth and loader flags (JSON-serialisable)
+
+    @property
+    def tier(self) -> int:
+        return TIER_OF[self.category]

@@ -1,0 +1,127 @@
+"""Writing samples in the published ARFBench layout, so our data and the benchmark go through one loader.
+
+Columns of `arfbench-qa.csv`: the unnamed index, query_group, question, options_str (JSON list of strings),
+options (the same as [{"value": ...}]), correct_answer, task_category, difficulty, interpolate_1, interpolate_2
+(1 linear, 0 forward fill, empty: gaps stay missing) and `meta` (this project's extension: `Sample.meta` as JSON,
+without the keys that have their own column). Each series is written once, at its own interval and at the next
+`coarser` published intervals that are multiples of it (mean per bucket); images are rendered with `arfbench.plot`
+unless `images=False`.
+"""
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from arfbench.gaps import FLAG_OF_FILL
+from arfbench.layout import IMAGE_DIR, QA_CSV, TS_DIR, image_path, split_query_group
+from arfbench.plot import png_bytes
+from arfbench.qa_rows import META_COLUMN
+from arfbench.schema import Sample, Series
+from arfbench.series_files import SeriesFiles
+
+_OWN_COLUMNS = ("difficulty", "fill")  # meta keys written to their own csv columns
+_ID_INDEX = re.compile(r"#(\d+)$")
+
+
+CSV_COLUMNS = (
+    "", "query_group", "question", "options_str", "options", "correct_answer", "task_category", "difficulty",
+    "interpolate_1", "interpolate_2", META_COLUMN,
+)  # fmt: skip
+
+
+def _csv_indices(ids: list[str]) -> list[int]:
+    """Keep the index in ids like "35928_0#17" when every id has one and they are distinct; else 0..n-1."""
+    found = [_ID_INDEX.search(i) for i in ids]
+    indices = [int(m.group(1)) for m in found if m]
+    if len(indices) == len(ids) and len(set(indices)) == len(indices):
+        return indices
+    return list(range(len(ids)))
+
+
+def _csv_row(sample: Sample) -> dict:
+    """The row without its index, which depends on all ids."""
+    fills = sample.meta.get("fill") or [None] * len(sample.series)
+    flags = [("" if f is None else FLAG_OF_FILL[f]) for f in fills] + ["", ""]
+    meta = {k: v for k, v in sample.meta.items() if k not in _OWN_COLUMNS}
+    return {
+        "query_group": sample.query_group,
+        "question": sample.question,
+        "options_str": json.dumps(sample.options, ensure_ascii=False),
+        "options": json.dumps([{"value": o} for o in sample.options], ensure_ascii=False),
+        "correct_answer": "" if sample.answer is None else sample.answer,
+        "task_category": sample.category,
+        "difficulty": sample.meta.get("difficulty", ""),
+        "interpolate_1": flags[0],
+        "interpolate_2": flags[1],
+        META_COLUMN: json.dumps(meta, ensure_ascii=False, sort_keys=True) if meta else "",
+    }
+
+
+def _check_sample(sample: Sample) -> None:
+    names = split_query_group(sample.query_group)
+    if names != [s.name for s in sample.series]:
+        found = [s.name for s in sample.series]
+        raise ValueError(f"sample {sample.id!r}: query_group names {names} but its series are {found}")
+    if sample.answer is not None and sample.answer not in sample.options:
+        raise ValueError(f"sample {sample.id!r}: answer {sample.answer!r} is not among the options {sample.options}")
+
+
+class _Images:
+    """Renders each series' image (and each pair's combined one) once."""
+
+    def __init__(self, root: Path, enabled: bool, plot_kwargs: dict) -> None:
+        self.root, self.enabled, self.plot_kwargs = root, enabled, plot_kwargs
+        self.rendered: set[Path] = set()
+
+    def render(self, group: list[Series]) -> None:
+        path = image_path(self.root, [s.name for s in group])
+        if self.enabled and path not in self.rendered:
+            path.write_bytes(png_bytes(group, **self.plot_kwargs))
+            self.rendered.add(path)
+
+
+def write_dataset(
+    samples: Iterable[Sample],
+    out_dir: str | Path,
+    *,
+    coarser: int = 0,
+    images: bool = True,
+    overwrite: bool = False,
+    progress: bool = False,
+    plot_kwargs: dict | None = None,
+) -> Path:
+    """Write `samples` under `out_dir`; refuses to replace an existing csv unless `overwrite`. Returns the csv path.
+
+    The csv is written last (through a temporary file), so an interrupted run never leaves a csv naming missing files.
+    """
+    root = Path(out_dir)
+    csv_path = root / QA_CSV
+    if csv_path.exists() and not overwrite:
+        raise FileExistsError(f"{csv_path} exists; pass overwrite=True (or --overwrite) to replace it")
+    (root / TS_DIR).mkdir(parents=True, exist_ok=True)
+    if images:
+        (root / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
+    files, pictures = SeriesFiles(root, coarser), _Images(root, images, plot_kwargs or {})
+    rows, ids = [], []
+    for sample in tqdm(samples, desc="writing", unit="question", disable=not progress):
+        _check_sample(sample)
+        fills = sample.meta.get("fill") or [None] * len(sample.series)
+        for series, fill in zip(sample.series, fills):
+            files.add(series, fill)
+            pictures.render([series])
+        if len(sample.series) == 2:
+            pictures.render(sample.series)
+        rows.append(_csv_row(sample))
+        ids.append(sample.id)
+    for row, index in zip(rows, _csv_indices(ids)):
+        row[""] = index
+    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
+    temporary = csv_path.with_name(csv_path.name + ".tmp")
+    frame.to_csv(temporary, index=False)
+    os.replace(temporary, csv_path)
+    return csv_path

@@ -1,0 +1,140 @@
+"""Bridge throughput: questions per second for option scoring vs generation, batch 1 vs 8, and where the time goes.
+
+Time is split into the VLM forward (every call of the VLM's forward, prompt, continuation and decoding steps), the
+encoder, the adapter, plotting, and the rest of input building (features, prompt text, processor/tokenisation),
+measured with hooks and wrappers around the real code path. Also prints prompt token counts per time-label format.
+
+    python benchmarks/bridge.py                         # tiny random Toto + tiny random Qwen3-VL, CPU
+    python benchmarks/bridge.py --family idefics3
+    python benchmarks/bridge.py --qwen3-vl-2b --device cuda   # random weights shaped like Qwen3-VL-2B, bf16
+"""
+
+import argparse
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+
+import bridges.inputs
+from arfbench import generate
+from bridges.hybrid import HybridModel, load_encoder
+from bridges.lora import LoraSettings
+from bridges.prompt import PromptFormat
+from bridges.tiny import FAMILIES, qwen3_vl_2b_shaped, save_tiny_vlm
+from encoders.tiny import save_tiny_toto
+
+
+class Timers:
+    """Seconds per named part, accumulated by wrappers and forward hooks."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._started: dict[str, float] = {}
+
+    def wrap(self, name: str, function):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - start
+
+        return timed
+
+    def hook(self, name: str, module: torch.nn.Module) -> None:
+        module.register_forward_pre_hook(lambda *_: self._start(name))
+        module.register_forward_hook(lambda *_: self._stop(name))
+
+    def _start(self, name: str) -> None:
+        _synchronize()
+        self._started[name] = time.perf_counter()
+
+    def _stop(self, name: str) -> None:
+        _synchronize()
+        self.seconds[name] += time.perf_counter() - self._started.pop(name)
+
+
+def _synchronize() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def build_model(args, workdir: Path) -> HybridModel:
+    toto = save_tiny_toto(workdir / "toto")
+    lora = LoraSettings(r=8, alpha=16, dropout=0.0)
+    if not args.qwen3_vl_2b:
+        vlm_dir = save_tiny_vlm(args.family, workdir / "vlm")
+        return HybridModel.create(toto, vlm_dir, lora_config=lora, device=args.device)
+    with torch.device(args.device):
+        vlm, processor = qwen3_vl_2b_shaped()
+    vlm = vlm.to(torch.bfloat16).eval()
+    encoder = load_encoder(toto, args.device)
+    return HybridModel.from_models(vlm, processor, encoder, "qwen3-vl-2b-shaped", str(toto), lora_config=lora)
+
+
+def instrument(model: HybridModel, timers: Timers) -> None:
+    model.encoder.encode = timers.wrap("encoder", model.encoder.encode)
+    bridges.inputs.question_images = timers.wrap("plotting", bridges.inputs.question_images)
+    model.builder.build = timers.wrap("input building (total)", model.builder.build)
+    timers.hook("adapter", model.adapter)
+    timers.hook("vlm forward", model.vlm)
+
+
+def run(model: HybridModel, timers: Timers, samples, mode: str, batch_size: int) -> dict[str, float]:
+    model.answer(samples[:batch_size], mode=mode, batch_size=batch_size, max_new_tokens=16)  # warm-up
+    timers.seconds.clear()
+    _synchronize()
+    start = time.perf_counter()
+    model.answer(samples, mode=mode, batch_size=batch_size, max_new_tokens=16)
+    _synchronize()
+    total = time.perf_counter() - start
+    parts = dict(timers.seconds)
+    building = parts.pop("input building (total)", 0.0)
+    parts["features, prompt, tokenisation"] = building - parts.get("encoder", 0.0) - parts.get("plotting", 0.0)
+    inside = building + parts.get("vlm forward", 0.0) + parts.get("adapter", 0.0)
+    parts["other (scoring maths, decoding loop)"] = total - inside
+    return {"questions/s": len(samples) / total, "total": total, **parts}
+
+
+def token_counts(model: HybridModel, samples) -> None:
+    print("\nprompt tokens per question by time-label format (mean over the questions):")
+    for labels in ("full", "compact", "none"):
+        model.builder.prompt_format = PromptFormat(time_labels=labels)
+        batch = model.prepare(samples)
+        lengths = batch["attention_mask"].sum(dim=1).float()
+        ts = (batch["input_ids"] == model.builder.placeholder_id).sum(dim=1).float()
+        print(f"  {labels:8s} prompt {lengths.mean():7.1f}   of which time-series tokens {ts.mean():6.1f}")
+    model.builder.prompt_format = model.config.prompt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", choices=FAMILIES, default="qwen3_vl")
+    parser.add_argument("--qwen3-vl-2b", action="store_true", help="random Qwen3-VL-2B-shaped VLM (use a GPU)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--questions", type=int, default=16)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    samples = generate(args.questions, seed=0)
+    with tempfile.TemporaryDirectory() as workdir:
+        model = build_model(args, Path(workdir))
+        name = "Qwen3-VL-2B-shaped" if args.qwen3_vl_2b else f"tiny {args.family}"
+        print(f"{name} + tiny Toto on {args.device}, {args.questions} generated questions (all categories)")
+        timers = Timers()
+        instrument(model, timers)
+        for mode in ("score", "generate"):
+            for batch_size in (1, 8):
+                result = run(model, timers, samples, mode, batch_size)
+                outside = 1 - result["vlm forward"] / result["total"]
+                print(f"\n{mode:8s} batch {batch_size}: {result['questions/s']:7.2f} questions/s, "
+                      f"{100 * outside:5.1f}% of the time outside the VLM forward")
+                for part, seconds in result.items():
+                    if part not in ("questions/s", "total"):
+                        print(f"    {part:38s} {seconds:8.3f} s  ({100 * seconds / result['total']:5.1f}%)")
+        token_counts(model, samples)
+
+
+if __name__ == "__main__":
+    main()

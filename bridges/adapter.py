@@ -1,0 +1,100 @@
+"""The adapter: temporal-token features of each channel -> vectors in the language model's input embedding space."""
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+
+from bridges.features import feature_dim
+
+
+@dataclass
+class AdapterConfig:
+    """Shapes of the adapter and the token budget it works under (saved inside `tsqa_config.json`)."""
+
+    encoder_dim: int  # the encoder's d_model
+    lm_width: int  # the language model's hidden size
+    hidden_dim: int = 512
+    tokens_per_channel: int = 8  # K temporal tokens per channel when the budget allows
+    min_tokens_per_channel: int = 2  # K is never reduced below this; channels are dropped instead
+    max_ts_tokens: int = 512  # total time-series tokens per question
+    fourier_frequencies: int = 4
+    max_channel_ids: int = 64  # learned channel-identity vectors; the shown index wraps around beyond this
+    max_series: int = 2  # a question is about one series, or a pair
+    dropout: float = 0.0
+    embedding_rms: float = 1.0  # RMS of the LM's input embedding rows: initial value of the output gate
+
+    def __post_init__(self) -> None:
+        for name in ("encoder_dim", "lm_width", "hidden_dim", "min_tokens_per_channel", "max_series"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"AdapterConfig.{name} must be at least 1, got {getattr(self, name)}")
+        if self.tokens_per_channel < self.min_tokens_per_channel:
+            raise ValueError(
+                f"AdapterConfig.tokens_per_channel ({self.tokens_per_channel}) is below min_tokens_per_channel "
+                f"({self.min_tokens_per_channel})"
+            )
+        if self.max_ts_tokens < self.min_tokens_per_channel * self.max_series:
+            raise ValueError(
+                f"AdapterConfig.max_ts_tokens ({self.max_ts_tokens}) cannot show one channel of each of "
+                f"{self.max_series} series at {self.min_tokens_per_channel} tokens"
+            )
+
+    @property
+    def feature_dim(self) -> int:
+        return feature_dim(self.encoder_dim, self.fourier_frequencies)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AdapterConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"adapter config: unknown field(s) {unknown}")
+        return cls(**data)
+
+
+class TimeSeriesAdapter(nn.Module):
+    """Features (+ channel and series identity) -> MLP -> unit RMS x a learned gate (initialised to the RMS of the
+    LM's embedding rows), so the tokens enter the LM at the scale of its own input embeddings.
+
+    Also owns the vectors of the block-marker tokens, so the base model's embedding matrix never needs to train.
+    """
+
+    def __init__(self, config: AdapterConfig, num_markers: int = 2):
+        super().__init__()
+        self.config = config
+        self.empty = nn.Parameter(torch.zeros(config.encoder_dim))  # pooled embedding of a span with no data
+        self.input = nn.Linear(config.feature_dim, config.hidden_dim)
+        self.channel_ids = nn.Embedding(config.max_channel_ids, config.hidden_dim)
+        self.series_ids = nn.Embedding(config.max_series, config.hidden_dim)
+        self.output = nn.Sequential(
+            nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.hidden_dim, config.lm_width)
+        )
+        self.markers = nn.Parameter(torch.randn(num_markers, config.lm_width))
+        self.gate = nn.Parameter(torch.tensor(float(config.embedding_rms)))
+        nn.init.normal_(self.channel_ids.weight, std=0.02)
+        nn.init.normal_(self.series_ids.weight, std=0.02)
+
+    def forward(
+        self, features: torch.Tensor, empty: torch.Tensor, channel: torch.Tensor, series: torch.Tensor
+    ) -> torch.Tensor:
+        """features (tokens, feature_dim), empty (tokens,) bool, channel/series (tokens,) long -> (tokens, lm_width)."""
+        dim = self.config.encoder_dim
+        pooled = torch.where(empty[:, None], self.empty.to(features.dtype), features[:, :dim])
+        x = torch.cat([pooled, features[:, dim:]], dim=-1)
+        hidden = (
+            self.input(x)
+            + self.channel_ids(channel % self.config.max_channel_ids)
+            + self.series_ids(series)
+        )  # (tokens, hidden_dim)
+        return self._to_embedding_scale(self.output(hidden))
+
+    def marker_vectors(self) -> torch.Tensor:
+        """(markers, lm_width) the learned embeddings of the block-marker tokens."""
+        return self._to_embedding_scale(self.markers)
+
+    def _to_embedding_scale(self, x: torch.Tensor) -> torch.Tensor:
+        rms = x.pow(2).mean(dim=-1, keepdim=True).add(1e-6).sqrt()
+        return x / rms * self.gate

@@ -1,0 +1,150 @@
+"""What the adapter sees of one series: per channel, K temporal tokens pooled from the encoder's patches.
+
+The K spans split the series' observed patch range (the union over channels) into equal parts, so every channel's
+k-th token covers the same time span and the prompt can name that span's start time once per token. All features are
+computed without parameters; the learned parts (the empty-span vector, the MLP) live in `bridges.adapter`.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from encoders import EncoderOutput
+
+SURPRISE_FEATURES = 2  # log1p of mean and max surprise over the span
+LEVEL_FEATURES = 6  # see `_level_features`
+COVERAGE_FEATURES = 2  # observed fraction of the span's patches, empty flag
+
+
+def feature_dim(encoder_dim: int, frequencies: int) -> int:
+    """Width of one token's feature vector: pooled embedding ++ span position ++ surprise ++ level ++ coverage."""
+    return encoder_dim + _position_dim(frequencies) + SURPRISE_FEATURES + LEVEL_FEATURES + COVERAGE_FEATURES
+
+
+@dataclass
+class SeriesTokens:
+    """Adapter inputs for the shown channels of one series, in prompt order."""
+
+    features: torch.Tensor  # (channels, tokens, feature_dim) float32; pooled part is 0 where `empty`
+    empty: torch.Tensor  # (channels, tokens) bool: the channel has no observation in the span
+    span_steps: np.ndarray  # (tokens, 2) int64: [start, end) input steps of each token's span, shared by channels
+
+
+def temporal_spans(output: EncoderOutput, tokens: int) -> tuple[torch.Tensor, np.ndarray]:
+    """Split the observed patch range into `tokens` equal spans of whole patches.
+
+    Returns membership (tokens, patches) bool and span_steps (tokens, 2). With fewer observed patches than tokens,
+    neighbouring spans share a patch rather than being empty.
+    """
+    if tokens < 1:
+        raise ValueError(f"tokens per channel must be at least 1, got {tokens}")
+    observed = output.patch_mask[0].any(dim=0).nonzero().flatten().tolist()  # patch indices seen by any channel
+    first, last = (observed[0], observed[-1]) if observed else (0, output.num_patches - 1)
+    width = last - first + 1
+    starts = [first + k * width // tokens for k in range(tokens)]
+    ends = [max(start + 1, first + (k + 1) * width // tokens) for k, start in enumerate(starts)]
+    patch = torch.arange(output.num_patches)
+    membership = (patch[None] >= torch.tensor(starts)[:, None]) & (patch[None] < torch.tensor(ends)[:, None])
+    patch_spans = output.patch_spans()  # (patches, 2)
+    span_steps = np.stack([patch_spans[starts, 0], patch_spans[np.array(ends) - 1, 1]], axis=1)
+    return membership, span_steps
+
+
+def channel_max_surprise(output: EncoderOutput) -> np.ndarray:
+    """(channels,) the largest surprise over each channel's observed patches (0 for an empty channel)."""
+    surprise = torch.where(output.patch_mask[0], output.surprise[0], 0)
+    return surprise.max(dim=-1).values.float().cpu().numpy()
+
+
+def series_tokens(output: EncoderOutput, channels: list[int], tokens: int, frequencies: int) -> SeriesTokens:
+    """Features of `tokens` temporal tokens for each channel in `channels` of a batch-1 encoder output."""
+    if output.batch_size != 1:
+        raise ValueError(f"series_tokens takes one series (batch size 1), got batch size {output.batch_size}")
+    membership, span_steps = temporal_spans(output, tokens)
+    membership = membership.to(output.embeddings.device)
+    index = torch.tensor(channels, dtype=torch.long, device=output.embeddings.device)
+    mask = output.patch_mask[0, index]  # (channels, patches)
+    weights = membership[None] & mask[:, None, :]  # (channels, tokens, patches)
+    count = weights.sum(dim=-1)  # (channels, tokens)
+    empty = count == 0
+    embeddings = output.embeddings[0, index].float()  # (channels, patches, d)
+    pooled = torch.einsum("ckp,cpd->ckd", weights.float(), embeddings) / count.clamp(min=1)[..., None]
+
+    surprise = output.surprise[0, index].float()[:, None, :]  # (channels, 1, patches)
+    mean_surprise = (weights * surprise).sum(dim=-1) / count.clamp(min=1)
+    max_surprise = torch.where(weights, surprise, 0).amax(dim=-1)
+
+    relative = torch.from_numpy(span_steps / max(output.time_length, 1)).float()  # (tokens, 2) in [0, 1]
+    position = _fourier(relative, frequencies).to(pooled.device)  # (tokens, position_dim)
+    coverage = count.float() / membership.sum(dim=-1).float()[None]  # (channels, tokens)
+
+    features = torch.cat(
+        [
+            pooled,
+            position[None].expand(len(channels), -1, -1),
+            torch.stack([mean_surprise.log1p(), max_surprise.log1p()], dim=-1),
+            _level_features(output, index, membership),
+            torch.stack([coverage, empty.float()], dim=-1),
+        ],
+        dim=-1,
+    )  # (channels, tokens, feature_dim)
+    return SeriesTokens(features=features.cpu(), empty=empty.cpu(), span_steps=span_steps)
+
+
+def _position_dim(frequencies: int) -> int:
+    return 2 * (1 + 2 * frequencies)
+
+
+def _fourier(relative: torch.Tensor, frequencies: int) -> torch.Tensor:
+    """(tokens, 2) relative start/end -> (tokens, position_dim): raw values, then sin/cos at 2^f * pi."""
+    scales = (2.0 ** torch.arange(frequencies)) * math.pi  # (frequencies,)
+    angles = relative[..., None] * scales  # (tokens, 2, frequencies)
+    parts = torch.cat([relative[..., None], angles.sin(), angles.cos()], dim=-1)  # (tokens, 2, 1 + 2F)
+    return parts.flatten(start_dim=1)
+
+
+def _signed_log(x: torch.Tensor) -> torch.Tensor:
+    return x.sign() * x.abs().log1p()
+
+
+def _level_features(output: EncoderOutput, index: torch.Tensor, membership: torch.Tensor) -> torch.Tensor:
+    """(channels, tokens, 6): the level at each span's end against the channel's and the series' level.
+
+    The encoder's loc/scale are causal (mean and std of everything up to a patch), so each token reads them at the
+    last observed patch up to its span's end: signed-log loc, log scale; the same relative to the channel's final
+    loc/scale; and the channel's final level relative to the mean over all channels of the series. Zeros where the
+    channel has no observation yet.
+    """
+    mask = output.patch_mask[0]  # (all channels, patches)
+    patch = torch.arange(output.num_patches, device=mask.device)
+    last_seen = torch.where(mask, patch, -1).cummax(dim=-1).values  # (all channels, patches): last observed so far
+    loc = output.loc[0].float()
+    scale = output.scale[0].float().clamp(min=1e-6)
+
+    final = last_seen[:, -1]  # (all channels,)
+    final_loc = loc.gather(1, final.clamp(min=0)[:, None])[:, 0]
+    final_scale = scale.gather(1, final.clamp(min=0)[:, None])[:, 0]
+    has_data = final >= 0
+    series_log_loc = _signed_log(final_loc)[has_data].mean() if has_data.any() else loc.new_zeros(())
+    series_log_scale = final_scale.log()[has_data].mean() if has_data.any() else loc.new_zeros(())
+
+    span_end = membership.float().argmax(dim=-1) + membership.sum(dim=-1) - 1  # (tokens,) last patch of each span
+    seen = last_seen[index][:, span_end.to(mask.device)]  # (channels, tokens)
+    valid = seen >= 0
+    token_loc = loc[index].gather(1, seen.clamp(min=0))
+    token_scale = scale[index].gather(1, seen.clamp(min=0))
+    channel_loc, channel_scale = final_loc[index][:, None], final_scale[index][:, None]
+    features = torch.stack(
+        [
+            _signed_log(token_loc),
+            token_scale.log(),
+            _signed_log((token_loc - channel_loc) / channel_scale),
+            (token_scale / channel_scale).log(),
+            (_signed_log(channel_loc) - series_log_loc).expand_as(token_loc),
+            (channel_scale.log() - series_log_scale).expand_as(token_loc),
+        ],
+        dim=-1,
+    )
+    return torch.where(valid[..., None], features, 0)

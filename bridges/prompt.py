@@ -1,0 +1,118 @@
+"""The prompt: system text, the plot image(s), one block per series, the question and its options.
+
+A series block names the series, its interval and time range; then each shown channel's name followed by its
+time-series tokens between block markers, each temporal token preceded by the start time of its span, so that a
+question about *when* becomes matching an option's timestamp against the prompt. The layout is versioned.
+"""
+
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+
+from arfbench import Sample, Series
+from arfbench.options import TIMESTAMP_FORMAT
+from bridges.budget import ChannelPlan
+
+TS_TOKEN = "<|ts|>"  # placeholder: its embedding is replaced by one adapter output vector
+TS_START = "<|ts_start|>"
+TS_END = "<|ts_end|>"
+MARKER_TOKENS = (TS_START, TS_END)  # their embeddings are learned adapter parameters, in this order
+ADDED_TOKENS = (TS_TOKEN, *MARKER_TOKENS)
+
+TIME_LABELS = ("full", "compact", "none")
+
+DEFAULT_SYSTEM = (
+    "You are an expert in observability and incident response. Metrics are shown as plots and as time-series "
+    "tokens; each token follows the start time of the span it summarises. Answer the multiple-choice question with "
+    'JSON: {"answer": "<the exact text of one option>"}.'
+)
+
+
+@dataclass
+class PromptFormat:
+    """How prompts are written; `version` changes whenever the layout does (checkpoints record it)."""
+
+    version: str = "tsqa-prompt-1"
+    system: str = DEFAULT_SYSTEM
+    time_labels: str = "full"  # full: YYYY-MM-DD HH:MM:SS before every token; compact: the date only when it changes
+    answer_prefix: str = '{"answer": "'  # ends the prompt: scoring and generation continue from here
+    answer_suffix: str = '"}'
+    max_named_hidden: int = 20  # channel names listed in the "not shown" note
+    max_listed_channels: int = 64  # channels named in a plot-only prompt
+
+    def __post_init__(self) -> None:
+        if self.time_labels not in TIME_LABELS:
+            raise ValueError(f"PromptFormat.time_labels must be one of {TIME_LABELS}, got {self.time_labels!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PromptFormat":
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"prompt format: unknown field(s) {unknown}")
+        return cls(**data)
+
+
+def format_timestamp(epoch: int) -> str:
+    """Unix seconds -> `YYYY-MM-DD HH:MM:SS` in UTC, as the benchmark's options write times."""
+    return datetime.fromtimestamp(int(epoch), UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def time_labels(epochs: list[int], mode: str) -> list[str]:
+    """The text written before each temporal token: full timestamps; compact (the date only on the first token and
+    where it changes, else `HH:MM:SS`); or none."""
+    if mode == "none":
+        return ["" for _ in epochs]
+    full = [format_timestamp(epoch) for epoch in epochs]
+    if mode == "full":
+        return full
+    dates = [label[:10] for label in full]
+    return [label if i == 0 or dates[i] != dates[i - 1] else label[11:] for i, label in enumerate(full)]
+
+
+def series_label(index: int, count: int) -> str:
+    """`Time-series` for a single series, `Time-series 1` / `Time-series 2` for a pair, as ARFBench captions do."""
+    return "Time-series" if count == 1 else f"Time-series {index + 1}"
+
+
+def series_block(
+    series: Series, label: str, plan: ChannelPlan, span_starts: list[int] | None, fmt: PromptFormat
+) -> str:
+    """One series' text. `span_starts`: epoch of each temporal token's span start, or None for no tokens."""
+    start, end = (format_timestamp(series.timestamps[i]) for i in (0, -1))
+    lines = [
+        f"{label} ({series.name}): interval {series.interval} s, {len(series.timestamps)} steps "
+        f"from {start} to {end}."
+    ]
+    if span_starts is None:
+        lines.append("Channels: " + ", ".join(series.channels[c] for c in plan.shown))
+    else:
+        labels = time_labels(span_starts, fmt.time_labels)
+        tokens = " ".join(f"{text}{TS_TOKEN}" for text in labels)
+        lines.extend(f"{series.channels[c]}: {TS_START}{tokens}{TS_END}" for c in plan.shown)
+    if plan.hidden:
+        names = [series.channels[c] for c in plan.hidden[: fmt.max_named_hidden]]
+        if len(plan.hidden) > len(names):
+            names.append("...")
+        lines.append(f"({len(plan.hidden)} more channels not shown: {', '.join(names)})")
+    return "\n".join(lines)
+
+
+def question_text(sample: Sample) -> str:
+    options = "\n".join(f"- {option}" for option in sample.options)
+    return f"Question: {sample.question}\nOptions:\n{options}"
+
+
+def chat_messages(body: str, image_count: int, fmt: PromptFormat) -> list[dict]:
+    """Chat messages in the content-list form every VLM chat template accepts; images before any text."""
+    return [
+        {"role": "system", "content": [{"type": "text", "text": fmt.system}]},
+        {"role": "user", "content": [{"type": "image"}] * image_count + [{"type": "text", "text": body}]},
+    ]
+
+
+def answer_text(option: str, fmt: PromptFormat) -> str:
+    """The answer as it continues the prompt: the option JSON-escaped, then the suffix closing the object."""
+    return json.dumps(option, ensure_ascii=False)[1:-1] + fmt.answer_suffix

@@ -1,0 +1,121 @@
+"""The encoder interface every time-series encoder implements: values in, per-patch embeddings out."""
+
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import torch
+
+from encoders.inputs import to_float_array
+
+
+@dataclass
+class EncoderOutput:
+    """Per-patch features of a batch of multivariate series.
+
+    Time runs over the encoder's grid: the input, aggregated into buckets of `bucket_size` steps when it was longer
+    than the context, then left-padded with `left_pad` unobserved grid steps to a multiple of `patch_size`.
+    Buckets are aligned to the end of the series, so the first bucket may lack `bucket_offset` input steps.
+    """
+
+    embeddings: torch.Tensor  # (batch, channels, patches, d_model)
+    patch_mask: torch.Tensor  # (batch, channels, patches) bool: the patch holds at least one observation
+    loc: torch.Tensor  # (batch, channels, patches) the causal scaler's mean at the end of each patch
+    scale: torch.Tensor  # (batch, channels, patches) the causal scaler's std at the end of each patch
+    surprise: torch.Tensor  # (batch, channels, patches) 0 inside the predicted 10-90% band, larger further outside
+    patch_size: int
+    bucket_size: int  # input steps per grid step (1 when the series fit the context)
+    left_pad: int  # unobserved grid steps added on the left
+    time_length: int  # input steps before bucketing and padding
+    bucket_offset: int = 0  # input steps missing from the first bucket (0 when bucket_size is 1)
+
+    @property
+    def num_patches(self) -> int:
+        return self.embeddings.shape[-2]
+
+    @property
+    def batch_size(self) -> int:
+        return self.embeddings.shape[0]
+
+    def patch_spans(self) -> np.ndarray:
+        """(patches, 2) int64: [start, end) of each patch in input steps, clipped to [0, time_length)."""
+        starts = np.arange(self.num_patches) * self.patch_size - self.left_pad
+        spans = np.stack([starts, starts + self.patch_size], axis=1) * self.bucket_size - self.bucket_offset
+        return np.clip(spans, 0, self.time_length).astype(np.int64)
+
+    @classmethod
+    def tensor_names(cls) -> tuple[str, ...]:
+        """The fields that hold per-patch tensors (the rest describe the grid)."""
+        return tuple(f.name for f in fields(cls) if f.type is torch.Tensor)
+
+    def unbatch(self) -> list["EncoderOutput"]:
+        """One output per batch entry, each with batch size 1 (views, no copies)."""
+        return [
+            replace(self, **{name: getattr(self, name)[i : i + 1] for name in self.tensor_names()})
+            for i in range(self.batch_size)
+        ]
+
+    def clone(self) -> "EncoderOutput":
+        """A copy with its own storage (a view from `unbatch` would keep the whole batch alive)."""
+        return replace(self, **{name: getattr(self, name).clone() for name in self.tensor_names()})
+
+    @classmethod
+    def cat(cls, outputs: Sequence["EncoderOutput"]) -> "EncoderOutput":
+        """Concatenate along the batch; every output must share the grid (patch size, buckets, padding, length)."""
+        if not outputs:
+            raise ValueError("EncoderOutput.cat needs at least one output")
+        first = outputs[0]
+        for other in outputs[1:]:
+            if other.grid() != first.grid():
+                raise ValueError(f"cannot concatenate outputs on different grids: {first.grid()} vs {other.grid()}")
+        return replace(first, **{name: torch.cat([getattr(o, name) for o in outputs]) for name in cls.tensor_names()})
+
+    def grid(self) -> dict[str, int]:
+        """The fields that map patches to input steps."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.type is int}
+
+
+class Encoder(ABC):
+    """A frozen time-series encoder. `identity` names the weights, for caches.
+
+    `max_context` is the longest grid (in steps) the encoder sees; longer series are bucketed, so it is part of what
+    an output depends on. `device` is where outputs live.
+    """
+
+    patch_size: int
+    d_model: int
+    identity: str
+    max_context: int
+    device: torch.device
+
+    @abstractmethod
+    def encode(self, values: "np.ndarray | torch.Tensor") -> EncoderOutput:
+        """values: (channels, time) or (batch, channels, time), NaN for missing."""
+
+    def encode_list(
+        self, series: Sequence["np.ndarray | torch.Tensor"], batch_size: int = 16
+    ) -> list[EncoderOutput]:
+        """Encode series of different shapes, each (channels, time): equal shapes share batches; order is kept.
+
+        Grouping by shape, rather than padding channels with empty ones, avoids spending compute on padding; padding
+        would give the same embeddings for the real channels (the model isolates unobserved patches).
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        by_shape: dict[tuple, list[int]] = defaultdict(list)
+        arrays = [to_float_array(values, f"series {index}") for index, values in enumerate(series)]
+        for index, array in enumerate(arrays):
+            if array.ndim != 2:
+                raise ValueError(f"series {index}: expected shape (channels, time), got {array.shape}")
+            by_shape[array.shape].append(index)
+        results: list[EncoderOutput | None] = [None] * len(series)
+        for indices in by_shape.values():
+            for start in range(0, len(indices), batch_size):
+                chunk = indices[start : start + batch_size]
+                batch = np.stack([arrays[i] for i in chunk])
+                for index, output in zip(chunk, self.encode(batch).unbatch()):
+                    results[index] = output
+        return results
+

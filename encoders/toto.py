@@ -1,0 +1,150 @@
+"""Toto 2.0 as a frozen time-series encoder: per-patch embeddings from the official `toto2` model's own modules."""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from toto2 import Toto2Model
+
+from encoders.base import Encoder, EncoderOutput
+from encoders.grid import Grid, to_grid
+from encoders.inputs import as_series_batch
+from encoders.surprise import band_surprise
+
+BAND_KNOTS = (0.1, 0.9)  # quantile knots of the band that `surprise` measures against
+
+
+class TotoEncoder(Encoder):
+    """Patch embeddings of a Toto 2.0 model: the transformer output that its quantile head reads.
+
+    All channels of one input series are variates of one multivariate series (series id 0) and attend to each other;
+    batch entries are separate series. Patches without any observation get group id -1, exactly as
+    `Toto2Model.forward` does, so padding and empty channels never mix with observed patches.
+
+    `surprise` comes from the same forward pass: the quantile head at patch i-1 predicts patch i. Its 10% and 90%
+    quantiles, de-scaled with the loc/scale of patch i-1 (the causal state before patch i) as `forecast` does, form a
+    band; patch i's surprise is the mean over its observed steps of the distance outside that band in band widths
+    (`encoders.surprise.band_surprise`). It is 0 for the first patch and wherever patch i or patch i-1 holds no
+    observation (no prediction to judge against). On bucketed series it judges bucket means.
+
+    Before a channel's first observation the scaler reports loc 0 and scale 1e-6: read loc/scale with `patch_mask`.
+
+    The model is frozen and put in eval mode (this mutates the model passed in).
+    """
+
+    def __init__(self, model: Toto2Model, name: str = "toto2", max_context: int = 4096):
+        if max_context < model.config.patch_size:
+            raise ValueError(f"max_context ({max_context}) must be at least the patch size ({model.config.patch_size})")
+        self.model = model.eval().requires_grad_(False)
+        self.name = name
+        self.max_context = max_context
+        self.patch_size = model.config.patch_size
+        self.d_model = model.config.d_model
+        parameter = next(model.parameters())
+        self.dtype = parameter.dtype
+        self.device = parameter.device
+        # The scaler and the band see at least float32: bf16 cannot hold levels such as 1e6 to the unit.
+        self.scaler_dtype = torch.promote_types(self.dtype, torch.float32)
+        self.identity = f"toto2:{name}:{str(self.dtype).removeprefix('torch.')}:{weight_fingerprint(model)}"
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        id_or_local_dir: "str | Path",
+        device: "str | torch.device" = "cpu",
+        dtype: "torch.dtype | str" = torch.float32,
+        max_context: int = 4096,
+    ) -> "TotoEncoder":
+        """A Hub id such as `Datadog/Toto-2.0-22m`, or a directory written by `Toto2Model.save_pretrained`.
+
+        dtype: a torch floating dtype or its name ("bfloat16").
+        """
+        dtype = _floating_dtype(dtype)
+        path = Path(id_or_local_dir).expanduser()
+        if path.exists() or str(id_or_local_dir).startswith((".", "/", "~")):
+            if not (path / "config.json").is_file():
+                raise FileNotFoundError(f"{path}: not a Toto 2.0 checkpoint directory (missing config.json)")
+            if not any((path / name).is_file() for name in ("model.safetensors", "model.safetensors.index.json")):
+                raise FileNotFoundError(f"{path}: not a Toto 2.0 checkpoint directory (missing model.safetensors)")
+            name = str(path.resolve())
+        else:
+            name = str(id_or_local_dir)
+        model = Toto2Model.from_pretrained(name, map_location=str(device))
+        return cls(model.to(device=device, dtype=dtype), name=name, max_context=max_context)
+
+    def encode(self, values: "np.ndarray | torch.Tensor") -> EncoderOutput:
+        """values: (channels, time) or (batch, channels, time), NaN for missing; a 2-D input gets batch size 1."""
+        series = as_series_batch(values)
+        grid = to_grid(series, self.max_context, self.patch_size)
+        with torch.no_grad():
+            return self._encode_grid(grid, time_length=series.shape[-1])
+
+    def _encode_grid(self, grid: Grid, time_length: int) -> EncoderOutput:
+        observed = torch.from_numpy(~np.isnan(grid.values)).to(self.device)  # (batch, channels, steps)
+        wide = torch.from_numpy(np.nan_to_num(grid.values, nan=0.0)).to(self.device)  # (batch, channels, steps)
+        target = wide.to(self.scaler_dtype)
+        if torch.isinf(target).any():
+            limit = torch.finfo(self.scaler_dtype).max
+            raise ValueError(f"values: magnitudes above {limit:.3g} do not fit the encoder")
+        model = self.model
+        scaled, loc, scale = model.scaler(target, observed)  # each (batch, channels, steps)
+        patches = model._embed_patches(scaled.asinh().to(self.dtype), observed, self.patch_size)
+        patch_mask = observed.unflatten(-1, (-1, self.patch_size)).any(dim=-1)  # (batch, channels, patches)
+        group_ids = torch.where(patch_mask, 0, -1)  # series id 0 for every channel, -1 on unobserved patches
+        embeddings = model.transformer(patches, group_ids=group_ids)  # (batch, channels, patches, d_model)
+        loc_patch = loc[..., self.patch_size - 1 :: self.patch_size]  # (batch, channels, patches)
+        scale_patch = scale[..., self.patch_size - 1 :: self.patch_size]
+        surprise = self._surprise(embeddings, wide, observed, loc_patch, scale_patch, patch_mask)
+        return EncoderOutput(
+            embeddings=embeddings,
+            patch_mask=patch_mask,
+            loc=loc_patch.float(),
+            scale=scale_patch.float(),
+            surprise=surprise.float(),
+            patch_size=self.patch_size,
+            bucket_size=grid.bucket_size,
+            left_pad=grid.left_pad,
+            time_length=time_length,
+            bucket_offset=grid.bucket_offset,
+        )
+
+    def _surprise(
+        self,
+        embeddings: torch.Tensor,
+        values: torch.Tensor,
+        observed: torch.Tensor,
+        loc: torch.Tensor,
+        scale: torch.Tensor,
+        patch_mask: torch.Tensor,
+    ) -> torch.Tensor:
+        """(batch, channels, patches): patch i judged by the band the head predicted at patch i-1."""
+        head = self.model.output_head
+        # (knots, batch, channels, patches-1, patch): only the next patch, however many the head predicts
+        quantiles = head(embeddings[..., :-1, :], q=None)[..., : self.patch_size]
+        real = quantiles.to(torch.float64).sinh() * scale[..., :-1, None] + loc[..., :-1, None]
+        real = real.sort(dim=0).values  # crossing quantiles reordered, as `forecast` does
+        low, high = (real[head.knots.index(knot)] for knot in BAND_KNOTS)
+        steps = values.unflatten(-1, (-1, self.patch_size))[..., 1:, :]  # (batch, channels, patches-1, patch)
+        step_observed = observed.unflatten(-1, (-1, self.patch_size))[..., 1:, :]
+        judged = band_surprise(steps, step_observed, low, high)
+        judged = torch.where(patch_mask[..., 1:] & patch_mask[..., :-1], judged, 0)
+        return torch.cat([torch.zeros_like(judged[..., :1]), judged], dim=-1)
+
+
+def _floating_dtype(dtype: "torch.dtype | str") -> torch.dtype:
+    resolved = getattr(torch, dtype, None) if isinstance(dtype, str) else dtype
+    if not isinstance(resolved, torch.dtype) or not resolved.is_floating_point:
+        raise ValueError(f"dtype: expected a floating torch dtype such as float32 or bfloat16, got {dtype!r}")
+    return resolved
+
+
+def weight_fingerprint(model: torch.nn.Module, samples: int = 64) -> str:
+    """A short hash of every parameter's name, shape, sum and a strided sample: cheap, changes when weights do."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        flat = tensor.detach().reshape(-1)
+        total = torch.sum(flat, dtype=torch.float64).item() if flat.is_floating_point() else int(flat.sum())
+        digest.update(f"{name}:{tuple(tensor.shape)}:{total!r}".encode())
+        digest.update(flat[:: max(1, flat.numel() // samples)].to("cpu", torch.float64).numpy().tobytes())
+    return digest.hexdigest()[:16]

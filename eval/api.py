@@ -1,0 +1,131 @@
+"""Answering with any OpenAI-compatible chat-completions endpoint (OpenAI, the Gemini and Anthropic compatibility
+endpoints, vLLM, a served tsqa model), with the official `openai` client.
+
+The client's own retries are off: ours (`RetryPolicy`) cover rate limits, server errors, timeouts, connection
+errors and malformed bodies, so every retry is counted and bounded. A question still failing after them is answered
+with `Answer(error=...)`, which the runner records as invalid; only errors that would hit every question (bad key,
+no access, unknown model) stop the run.
+"""
+
+import random
+import threading
+import time
+
+import openai
+
+from arfbench import Sample
+from eval.answerer import Answer
+from eval.images import png_data_url
+from eval.parsing import parse_response
+from eval.prompt import SYSTEM_PROMPT, question_text
+from eval.retry import RetryPolicy
+
+_RETRIED_STATUS = {408, 409, 429}
+_FATAL = (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)
+
+
+class MalformedResponse(Exception):
+    """The server answered 2xx with a body that is not a chat completion."""
+
+
+def _completion_text(response: object) -> str:
+    try:
+        message = response.choices[0].message  # type: ignore[attr-defined]
+    except (AttributeError, IndexError, TypeError, KeyError):
+        raise MalformedResponse(f"no choices[0].message in the response: {str(response)[:200]!r}") from None
+    content = getattr(message, "content", None)
+    if content is not None and not isinstance(content, str):
+        raise MalformedResponse(f"message content is {type(content).__name__}, not text")
+    return content or ""
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in _RETRIED_STATUS or error.status_code >= 500
+    malformed = (openai.APIResponseValidationError, MalformedResponse, ValueError)  # ValueError: a body not JSON
+    return isinstance(error, (openai.APIConnectionError, *malformed))
+
+
+def _retry_after(error: Exception) -> float | None:
+    response = getattr(error, "response", None)
+    try:
+        return float(response.headers["retry-after"])  # type: ignore[union-attr]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _describe(error: Exception) -> str:
+    status = getattr(error, "status_code", None)
+    return f"{type(error).__name__}{f' {status}' if status else ''}: {str(error)[:300]}"
+
+
+class ChatCompletionsAnswerer:
+    """An `Answerer` over a chat-completions endpoint; `answer` handles its samples one after the other (the runner
+    parallelises with threads; the client is shared, which `openai` supports)."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        retry: RetryPolicy = RetryPolicy(),
+        max_tokens: int | None = 2000,
+        temperature: float | None = None,
+        json_mode: bool = True,
+        name: str | None = None,
+    ) -> None:
+        self.model = model
+        self.name = name or model
+        self.retry = retry
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.json_mode = json_mode
+        self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+        self._rng = random.Random()
+        self._rng_lock = threading.Lock()
+
+    def request(self, sample: Sample) -> dict:
+        """The keyword arguments of `chat.completions.create` for `sample`: images first, then the question."""
+        content: list[dict] = [{"type": "image_url", "image_url": {"url": png_data_url(p)}} for p in sample.images]
+        content.append({"type": "text", "text": question_text(sample.question, sample.options)})
+        request: dict = {
+            "model": self.model,
+            "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}],
+        }
+        if self.json_mode:
+            request["response_format"] = {"type": "json_object"}
+        if self.max_tokens is not None:
+            request["max_completion_tokens"] = self.max_tokens
+        if self.temperature is not None:
+            request["temperature"] = self.temperature
+        return request
+
+    def _wait(self, attempt: int, error: Exception) -> None:
+        with self._rng_lock:
+            seconds = self.retry.delay(attempt, self._rng, _retry_after(error))
+        time.sleep(seconds)
+
+    def _answer_one(self, sample: Sample) -> Answer:
+        request = self.request(sample)
+        failures = []
+        for attempt in range(self.retry.retries + 1):
+            try:
+                text = _completion_text(self.client.chat.completions.create(**request))
+            except _FATAL as error:
+                raise ValueError(f"{self.name}: the endpoint refused the request ({_describe(error)})") from error
+            except (openai.OpenAIError, MalformedResponse, ValueError) as error:
+                failures.append(_describe(error))
+                if not _retryable(error) or attempt == self.retry.retries:
+                    break
+                self._wait(attempt, error)
+                continue
+            parsed = parse_response(text)
+            return Answer(
+                text=text, choice=parsed.answer, reasoning=parsed.reasoning, choice_is_text=parsed.answer_is_text
+            )
+        return Answer(text="", choice=None, error=f"{len(failures)} attempt(s) failed; last: {failures[-1]}")
+
+    def answer(self, samples: list[Sample]) -> list[Answer]:
+        return [self._answer_one(sample) for sample in samples]

@@ -1,0 +1,65 @@
+"""Scoring several results files together: each model, the baselines on the same questions, and the
+model-expert oracles when human answers are given."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.baselines import baseline_tables
+from eval.oracle import oracle_rows
+from eval.results import ResultRow, read_results
+from eval.scores import ModelScores, score_model, split_by_model
+
+
+@dataclass
+class Report:
+    models: dict[str, ModelScores] = field(default_factory=dict)  # models, then human answer files
+    baselines: dict[str, ModelScores] = field(default_factory=dict)
+    oracles: dict[str, ModelScores] = field(default_factory=dict)  # "MODEL+HUMAN"
+    humans: list[str] = field(default_factory=list)  # which of `models` are human answers
+
+    def to_json(self) -> dict:
+        """All figures in percent; `models` includes the human answer files."""
+        return {
+            "models": {name: s.to_json() for name, s in self.models.items()},
+            "baselines": {name: s.to_json() for name, s in self.baselines.items()},
+            "oracles": {name: s.to_json() for name, s in self.oracles.items()},
+            "humans": list(self.humans),
+        }
+
+
+def _tables(paths: Sequence[str | Path]) -> dict[str, list[ResultRow]]:
+    tables: dict[str, list[ResultRow]] = {}
+    for path in paths:
+        for model, rows in split_by_model(read_results(path)).items():
+            if model in tables:
+                raise ValueError(f"{path}: model {model!r} also appears in an earlier results file")
+            tables[model] = rows
+    return tables
+
+
+def build_report(results: Sequence[str | Path], human: str | Path | None = None, seed: int = 0) -> Report:
+    """Scores of every model in `results`; baselines on the first model's questions; oracles for every model with
+    every human table in `human`. `seed` drives the F1 replacement of invalid answers and the random baseline."""
+    if not results:
+        raise ValueError("no results file given")
+    models = _tables(results)
+    if not models:
+        raise ValueError(f"{results[0]}: no rows")
+    humans = _tables([human]) if human is not None else {}
+    clash = set(humans) & set(models)
+    if clash:
+        raise ValueError(f"{human}: human answers are named like a model ({sorted(clash)}): rename one")
+    report = Report(humans=list(humans))
+    for name, rows in {**models, **humans}.items():
+        report.models[name] = score_model(rows, seed)
+    first = next(iter(models.values()))
+    for name, rows in baseline_tables(first, seed).items():
+        report.baselines[name] = score_model(rows, seed)
+    for model, rows in models.items():
+        for expert, expert_rows in humans.items():
+            name = f"{model}+{expert}"
+            combined = oracle_rows(rows, expert_rows, name)
+            if combined:
+                report.oracles[name] = score_model(combined, seed)
+    return report

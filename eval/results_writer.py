@@ -1,0 +1,99 @@
+"""An append-only results CSV that survives being killed at any moment.
+
+Each row is one `write` followed by flush and fsync, so after a crash the file holds every finished row and at most
+one torn row at its end. Opening the file again drops that torn tail, checks what is there, and reports which
+questions (by `sample_id`) are already answered, so a restarted run neither loses nor repeats a row.
+"""
+
+import csv
+import io
+import os
+from pathlib import Path
+from types import TracebackType
+
+from eval.results import COLUMNS, ResultRow
+
+
+def _complete_length(data: bytes) -> int:
+    """Bytes up to the end of the last complete CSV record: its newline is outside quotes.
+
+    A torn record is a prefix of one record whose only unquoted newline is its last byte, so it never ends at one.
+    """
+    in_quotes = False
+    end = 0
+    for position, byte in enumerate(data):
+        if byte == 0x22:  # '"': a doubled quote inside a quoted field toggles twice
+            in_quotes = not in_quotes
+        elif byte == 0x0A and not in_quotes:
+            end = position + 1
+    return end
+
+
+def _cell(text: str) -> str:
+    """Quoted when it holds a comma, quote, CR or LF (the csv module leaves a lone CR bare, which pandas splits on)."""
+    if any(char in text for char in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _encode(cells: list[str] | tuple[str, ...]) -> bytes:
+    return (",".join(_cell(cell) for cell in cells) + "\n").encode("utf-8")
+
+
+class ResultsWriter:
+    """Appends rows of one model to `path`, creating it with the header; see the module docstring."""
+
+    def __init__(self, path: str | Path, model: str) -> None:
+        self.path = Path(path)
+        self.model = model
+        self.answered: set[str] = set()
+        self._file = None
+        self._recover()
+
+    def _recover(self) -> None:
+        data = self.path.read_bytes() if self.path.exists() else b""
+        keep = _complete_length(data)
+        records = list(csv.reader(io.StringIO(data[:keep].decode("utf-8"), newline="")))
+        if records and tuple(records[0]) != COLUMNS:
+            raise ValueError(f"{self.path}: header {records[0]} is not the results header {list(COLUMNS)}")
+        model_at, id_at = COLUMNS.index("model"), COLUMNS.index("sample_id")
+        for number, record in enumerate(records[1:], start=1):
+            if len(record) != len(COLUMNS):
+                raise ValueError(f"{self.path}: row {number} has {len(record)} cells, expected {len(COLUMNS)}")
+            if record[model_at] != self.model:
+                raise ValueError(f"{self.path}: row {number} is from model {record[model_at]!r}, not {self.model!r}")
+            if record[id_at] in self.answered:
+                raise ValueError(f"{self.path}: row {number} repeats sample_id {record[id_at]!r}")
+            self.answered.add(record[id_at])
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115 (closed in close())
+        self._file.truncate(keep)  # drop a torn last row
+        self._file.seek(keep)
+        if not records:
+            self._write(_encode(COLUMNS))
+
+    def _write(self, data: bytes) -> None:
+        self._file.write(data)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def append(self, row: ResultRow) -> None:
+        if row.model != self.model:
+            raise ValueError(f"row for model {row.model!r} cannot go to {self.path} (model {self.model!r})")
+        if not row.sample_id:
+            raise ValueError(f"row for {row.query_group!r} has no sample_id: a run cannot resume without it")
+        if row.sample_id in self.answered:
+            raise ValueError(f"{self.path}: sample_id {row.sample_id!r} is already answered")
+        self._write(_encode(row.cells()))
+        self.answered.add(row.sample_id)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> "ResultsWriter":
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,143 @@
+"""Runs any `Answerer` over a dataset into a results file, resumably, with a progress bar.
+
+Batches go to `concurrency` worker threads (API models: batch 1, many threads; local checkpoints: bigger batches,
+one thread). Rows are written in dataset order as soon as every earlier row is written, so the file's row order -
+which the F1 of invalid answers depends on - does not depend on which request finished first.
+"""
+
+import json
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from arfbench import Sample
+from eval.answerer import Answer, Answerer
+from eval.results import ResultRow
+from eval.results_writer import ResultsWriter
+from eval.shuffle import shuffled_options
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    path: Path
+    model: str
+    total: int  # questions asked for
+    resumed: int  # already in the file when the run started
+    written: int
+    correct: int  # among the rows written by this run
+    unanswered: int  # rows written with no answer (invalid for the metrics)
+    failed: int  # of those, questions whose answerer gave up with an error (e.g. after its retries)
+
+    def describe(self) -> str:
+        text = (
+            f"{self.model}: {self.written} rows written to {self.path} ({self.resumed} already there, "
+            f"{self.total} asked for); {self.correct} correct, {self.unanswered} without an answer"
+        )
+        if self.failed:
+            text += f", of which {self.failed} failed after retries (recorded as invalid, error in `reasoning`)"
+        return text
+
+
+def _check_samples(samples: Sequence[Sample]) -> None:
+    seen = set()
+    for sample in samples:
+        if sample.id in seen:
+            raise ValueError(f"sample id {sample.id!r} appears twice: results are keyed by it")
+        seen.add(sample.id)
+        if sample.answer is None:
+            raise ValueError(f"sample {sample.id!r} has no correct answer: it cannot be scored")
+        if sample.answer not in sample.options:
+            raise ValueError(f"sample {sample.id!r}: correct answer {sample.answer!r} is not among its options")
+
+
+def result_row(model: str, sample: Sample, answer: Answer, latency_s: float) -> ResultRow:
+    """The results row for `answer` to `sample`, whose options are in the order the model saw them."""
+    correct = answer.choice is not None and answer.choice_is_text and answer.choice == sample.answer
+    return ResultRow(
+        run=1,
+        model=model,
+        query_group=sample.query_group,
+        question=sample.question,
+        options=json.dumps(sample.options, ensure_ascii=False),
+        correct_answer=sample.answer,
+        task_category=sample.category,
+        model_answer=answer.choice,
+        is_correct=float(correct),
+        has_images=bool(sample.images),
+        num_images=len(sample.images),
+        reasoning=f"ERROR: {answer.error}" if answer.error else answer.reasoning,
+        raw_response=answer.text,
+        probabilities=answer.probabilities,
+        latency_s=latency_s,
+        sample_id=sample.id,
+    )
+
+
+def _timed_answer(answerer: Answerer, batch: list[Sample]) -> tuple[list[Answer], float]:
+    start = time.perf_counter()
+    answers = list(answerer.answer(batch))
+    if len(answers) != len(batch):
+        raise ValueError(f"{answerer.name} returned {len(answers)} answers for {len(batch)} questions")
+    return answers, time.perf_counter() - start
+
+
+def _answers_in_order(
+    answerer: Answerer, batches: list[list[Sample]], concurrency: int
+) -> Iterator[tuple[list[Sample], list[Answer], float]]:
+    """(batch, answers, seconds) in batch order, with up to 2 x `concurrency` batches submitted ahead."""
+    queued: deque[tuple[list[Sample], Future]] = deque()
+    upcoming = iter(batches)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        try:
+            while True:
+                while len(queued) < 2 * concurrency and (batch := next(upcoming, None)) is not None:
+                    queued.append((batch, pool.submit(_timed_answer, answerer, batch)))
+                if not queued:
+                    return
+                batch, future = queued.popleft()
+                answers, seconds = future.result()
+                yield batch, answers, seconds
+        finally:
+            for _, future in queued:
+                future.cancel()
+
+
+def run_answerer(
+    answerer: Answerer,
+    samples: Sequence[Sample],
+    out: str | Path,
+    *,
+    batch_size: int = 1,
+    concurrency: int = 1,
+    seed: int = 0,
+    progress: bool = True,
+) -> RunSummary:
+    """Answer every sample not yet in `out` (a results CSV, created or resumed) and append its row."""
+    from tqdm import tqdm
+
+    if batch_size < 1 or concurrency < 1:
+        raise ValueError(f"batch_size and concurrency must be >= 1, got {batch_size} and {concurrency}")
+    _check_samples(samples)
+    written = correct = unanswered = failed = 0
+    with ResultsWriter(out, answerer.name) as writer:
+        todo = [shuffled_options(s, seed) for s in samples if s.id not in writer.answered]
+        resumed = len(samples) - len(todo)
+        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+        bar = tqdm(
+            total=len(samples), initial=resumed, desc=answerer.name, unit="q", file=sys.stderr, disable=not progress
+        )
+        with bar:
+            for batch, answers, seconds in _answers_in_order(answerer, batches, concurrency):
+                for sample, answer in zip(batch, answers):
+                    row = result_row(answerer.name, sample, answer, seconds / len(batch))
+                    writer.append(row)
+                    written += 1
+                    correct += int(row.is_correct)
+                    unanswered += int(not answer.choice)
+                    failed += int(answer.error is not None)
+                    bar.update(1)
+    return RunSummary(Path(out), answerer.name, len(samples), resumed, written, correct, unanswered, failed)

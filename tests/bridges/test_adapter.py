@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from bridges.adapter import AdapterConfig, TimeSeriesAdapter
+
+
+def _config(**overrides) -> AdapterConfig:
+    return AdapterConfig(**{"encoder_dim": 16, "lm_width": 24, "hidden_dim": 32, "embedding_rms": 0.02, **overrides})
+
+
+def test_output_width_and_embedding_scale():
+    adapter = TimeSeriesAdapter(_config())
+    features = torch.randn(5, adapter.config.feature_dim)
+    out = adapter(features, torch.zeros(5, dtype=torch.bool), torch.arange(5), torch.zeros(5, dtype=torch.long))
+    assert out.shape == (5, 24)
+    rms = out.pow(2).mean(dim=-1).sqrt()
+    torch.testing.assert_close(rms, torch.full((5,), 0.02), rtol=1e-3, atol=1e-6)
+    markers = adapter.marker_vectors()
+    assert markers.shape == (2, 24)
+    torch.testing.assert_close(markers.pow(2).mean(dim=-1).sqrt(), torch.full((2,), 0.02), rtol=1e-3, atol=1e-6)
+
+
+def test_empty_spans_use_the_learned_vector_and_identity_matters():
+    adapter = TimeSeriesAdapter(_config())
+    with torch.no_grad():
+        adapter.empty.normal_()
+        adapter.channel_ids.weight.normal_()
+    features = torch.randn(1, adapter.config.feature_dim)
+    other = features.clone()
+    other[:, :16] = torch.randn(1, 16)  # a different pooled embedding: ignored when the span is empty
+    series = torch.zeros(1, dtype=torch.long)
+    empty = torch.ones(1, dtype=torch.bool)
+    first, second = torch.tensor([0]), torch.tensor([1])
+    torch.testing.assert_close(adapter(features, empty, first, series), adapter(other, empty, first, series))
+    assert not torch.allclose(adapter(features, ~empty, first, series), adapter(other, ~empty, first, series))
+    assert not torch.allclose(adapter(features, empty, first, series), adapter(features, empty, second, series))
+
+
+def test_config_json_round_trip_and_validation():
+    config = _config(tokens_per_channel=4, min_tokens_per_channel=1)
+    assert AdapterConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match="unknown"):
+        AdapterConfig.from_dict({**config.to_dict(), "width": 3})
+    with pytest.raises(ValueError, match="below min_tokens_per_channel"):
+        _config(tokens_per_channel=1, min_tokens_per_channel=2)
+    with pytest.raises(ValueError, match="max_ts_tokens"):
+        _config(max_ts_tokens=3)

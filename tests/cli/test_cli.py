@@ -1,0 +1,41 @@
+"""The command line stays light: help and argument errors never import the heavy stacks."""
+
+import subprocess
+import sys
+
+HEAVY = ("torch", "transformers", "toto2", "peft", "accelerate", "datasets", "matplotlib")
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    code = (
+        "import sys\n"
+        "from tsqa.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_help_imports_no_heavy_module():
+    loaded = _modules_after(["--help"])
+    assert not {m for m in HEAVY if m in loaded}
+
+
+def test_every_subcommand_help_is_light():
+    from tsqa.cli import build_parser
+
+    names = build_parser()._subparsers._group_actions[0].choices
+    assert names, "no subcommands registered"
+    for name in names:
+        loaded = _modules_after([name, "--help"])
+        assert not {m for m in HEAVY if m in loaded}, name
+
+
+def test_unknown_command_exits_with_usage_error():
+    proc = subprocess.run([sys.executable, "-m", "tsqa", "no-such-command"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr

@@ -1,0 +1,52 @@
+"""ARFBench's four-step answer parsing, case by case."""
+
+import pytest
+
+from eval.parsing import parse_answer, parse_response
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        # step 1: JSON between the first "{" and the last "}"
+        ('{"reasoning": "a spike", "answer": "Transient Spike"}', "Transient Spike"),
+        ('Sure! ```json\n{"answer": "No Anomaly"}\n``` done.', "No Anomaly"),
+        ('{"answer": "Level Shift", "reasoning": "mean moved"', "Level Shift"),  # closing brace added
+        ('{"answer": " Yes "}', " Yes "),  # a JSON answer is not stripped
+        ('{"reasoning": "no answer key"}', None),  # valid JSON without "answer": no answer, no fallback
+        # step 2: "Answer:" up to the end of its line (JSON that does not parse falls through)
+        ("Reasoning first.\nAnswer: 2024-01-01 10:00:00\nbecause", "2024-01-01 10:00:00"),
+        ("{broken json} Answer: Level Shift", "Level Shift"),
+        ("Answer: {Level Shift", "{Level Shift}"),  # the brace added in step 1 stays for the later steps
+        # step 3: the text before the first "."
+        ("Level Shift. The mean jumps.", "Level Shift"),
+        ("0.1", "0"),  # as published: a number's decimal point also ends the answer
+        # step 4: the raw text
+        ("  Not resolved  ", "Not resolved"),
+        # no answer
+        ("", None),
+        ("   \n ", None),
+        (None, None),
+    ],
+)
+def test_parse_answer(text, answer):
+    assert parse_answer(text) == answer
+
+
+def test_empty_answer_after_prefix_stays_empty_like_the_reference():
+    assert parse_answer("Answer:\nthe rest") == ""
+    assert parse_answer(". leading dot") == ""
+
+
+def test_reasoning_is_extracted_by_each_step():
+    assert parse_response('{"answer": "Yes", "reasoning": "clear spike"}').reasoning == "clear spike"
+    assert parse_response("Answer: Yes\n  because  ").reasoning == "because"
+    assert parse_response("Yes. It spikes.").reasoning == "It spikes."
+    assert parse_response("Yes").reasoning is None
+
+
+def test_a_non_text_json_answer_is_written_but_never_counts_as_correct():
+    parsed = parse_response('{"answer": 25, "reasoning": "x"}')
+    assert parsed.answer == "25"
+    assert parsed.answer_is_text is False
+    assert parse_response('{"answer": "25"}').answer_is_text is True

@@ -1,0 +1,108 @@
+"""Results files: published columns, row-by-row durability, recovery of a torn last row, refusal to mix."""
+
+import pytest
+
+from eval.results import COLUMNS, PUBLISHED_COLUMNS, read_results
+from eval.results_writer import ResultsWriter
+
+
+def _rows(make_row, count, model="m"):
+    rows = []
+    for index in range(count):
+        answer = "No" if index % 2 else "Yes"
+        row = make_row("Anomaly Presence", ["Yes", "No"], "Yes", answer, model=model, key=f"{index}_0")
+        row.sample_id = f"{index}_0#{index}"
+        row.reasoning = 'multi-line, "quoted"\r\nreasoning'
+        row.probabilities = {"Yes": 0.25, "No": 0.75}
+        rows.append(row)
+    return rows
+
+
+def test_published_columns_come_first_in_published_order(tmp_path):
+    assert COLUMNS[: len(PUBLISHED_COLUMNS)] == PUBLISHED_COLUMNS
+    assert PUBLISHED_COLUMNS == (
+        "run", "model", "query_group", "question", "options", "correct_answer", "task_category", "model_answer",
+        "is_correct", "has_images", "num_images", "reasoning",
+    )  # fmt: skip
+
+
+def test_round_trip(tmp_path, make_row):
+    path = tmp_path / "results.csv"
+    rows = _rows(make_row, 3)
+    with ResultsWriter(path, "m") as writer:
+        for row in rows:
+            writer.append(row)
+    back = read_results(path)
+    assert back == rows
+    assert path.read_text().splitlines()[0] == ",".join(COLUMNS)
+
+
+def test_torn_last_row_is_dropped_and_the_rest_kept(tmp_path, make_row):
+    path = tmp_path / "results.csv"
+    rows = _rows(make_row, 3)
+    with ResultsWriter(path, "m") as writer:
+        for row in rows[:2]:
+            writer.append(row)
+        whole = path.read_bytes()
+        writer.append(rows[2])
+    full_third = path.read_bytes()[len(whole) :]
+    for cut in (5, full_third.index(b"\r\n") + 2, len(full_third) - 1):  # mid-field, inside the quoted newline, end
+        path.write_bytes(whole + full_third[:cut])
+        with ResultsWriter(path, "m") as writer:
+            assert writer.answered == {"0_0#0", "1_0#1"}
+            writer.append(rows[2])
+        assert read_results(path) == rows
+
+
+def test_torn_header_is_rewritten(tmp_path, make_row):
+    path = tmp_path / "results.csv"
+    path.write_bytes(b"run,model,que")
+    with ResultsWriter(path, "m") as writer:
+        assert writer.answered == set()
+        writer.append(_rows(make_row, 1)[0])
+    assert len(read_results(path)) == 1
+
+
+def test_refuses_other_models_duplicates_and_foreign_files(tmp_path, make_row):
+    path = tmp_path / "results.csv"
+    rows = _rows(make_row, 2)
+    with ResultsWriter(path, "m") as writer:
+        writer.append(rows[0])
+        with pytest.raises(ValueError, match="already answered"):
+            writer.append(rows[0])
+        with pytest.raises(ValueError, match="model"):
+            writer.append(_rows(make_row, 1, model="other")[0])
+    with pytest.raises(ValueError, match="from model 'm'"):
+        ResultsWriter(path, "other")
+    foreign = tmp_path / "foreign.csv"
+    foreign.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="header"):
+        ResultsWriter(foreign, "m")
+    assert foreign.read_text() == "a,b\n1,2\n"  # untouched
+
+
+def test_read_results_rejects_bad_files(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_results(tmp_path / "missing.csv")
+    missing_column = tmp_path / "bad.csv"
+    missing_column.write_text("model,question\nm,q\n")
+    with pytest.raises(ValueError, match="missing columns"):
+        read_results(missing_column)
+    bad_flag = tmp_path / "flag.csv"
+    bad_flag.write_text(
+        "model,query_group,question,options,correct_answer,task_category,model_answer,is_correct\n"
+        'm,1_0,q,"[""a""]",a,Anomaly Presence,a,perhaps\n'
+    )
+    with pytest.raises(ValueError, match="data row 1.*perhaps"):
+        read_results(bad_flag)
+
+
+def test_reading_follows_pandas_missing_value_rules(tmp_path):
+    path = tmp_path / "human.csv"
+    path.write_text(
+        "model,query_group,question,options,correct_answer,task_category,model_answer,is_correct\n"
+        'expert,1_0,q,"[""a"", ""None""]",a,Anomaly Presence,None,False\n'
+    )
+    (row,) = read_results(path)
+    assert row.model_answer is None  # "None" is missing to pandas, hence to the reference
+    assert row.run == 1  # no run column: run 1

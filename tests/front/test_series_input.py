@@ -1,0 +1,86 @@
+"""User files, frames and arrays become the same `Series`; bad ones name the file, column and row."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsqa.series_input import read_series
+
+EPOCHS = 1_700_000_000 + 60 * np.arange(5)
+
+
+def _wide() -> pd.DataFrame:
+    return pd.DataFrame({"timestamp": EPOCHS, "cpu:a": [1.0, 2, np.nan, 4, 5], "cpu:b": [5.0, 4, 3, 2, 1]})
+
+
+def test_wide_csv_long_csv_and_parquet_agree(tmp_path):
+    wide = _wide()
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    long = wide.melt(id_vars="timestamp", var_name="group", value_name="value").rename(columns={"timestamp": "epoch"})
+    long.dropna().to_csv(tmp_path / "long.csv", index=False)
+    long.to_parquet(tmp_path / "long.parquet")
+    series = [read_series(tmp_path / f, name="s") for f in ("wide.csv", "long.csv", "long.parquet")]
+    for s in series:
+        assert s.channels == ["cpu:a", "cpu:b"]
+        assert s.interval == 60
+        np.testing.assert_array_equal(s.timestamps, EPOCHS)
+        np.testing.assert_array_equal(s.values, wide[["cpu:a", "cpu:b"]].to_numpy(), strict=False)
+    assert series[0] == series[1] == series[2]
+
+
+def test_date_strings_and_gaps_land_on_the_grid():
+    frame = pd.DataFrame({"time": ["2024-01-01 00:00:00", "2024-01-01 00:05:00", "2024-01-01 00:20:00"],
+                          "latency": [1.0, 2.0, 3.0]})
+    series = read_series(frame)
+    assert series.interval == 300
+    assert series.timestamps[0] == 1704067200
+    np.testing.assert_array_equal(series.values[:, 0], [1.0, 2.0, np.nan, np.nan, 3.0])
+
+
+def test_arrays_get_a_regular_grid():
+    series = read_series(np.arange(6.0), interval=10, start=100)
+    assert series.values.shape == (6, 1)
+    np.testing.assert_array_equal(series.timestamps, 100 + 10 * np.arange(6))
+
+
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame({"timestamp": EPOCHS, "cpu": ["1", "2", "x", "4", "5"]}), "column 'cpu', row 2: 'x'"),
+        (pd.DataFrame({"value": [1.0, 2.0]}), "no timestamp column"),
+        (pd.DataFrame({"timestamp": [0, 60, 60], "cpu": [1.0, 2, 3]}), "row 2: duplicate timestamp"),
+        (pd.DataFrame({"timestamp": [0, 60, 120, 150, 240], "cpu": [1.0, 2, 3, 4, 5]}), "row 3: timestamp off the 60s"),
+        (pd.DataFrame({"timestamp": ["2024-01-01", "soon"], "cpu": [1.0, 2]}), "row 1: 'soon' is not a timestamp"),
+        (pd.DataFrame({"timestamp": EPOCHS[:2], "cpu": [1.0, np.inf]}), "row 1: infinite"),
+        (pd.DataFrame({"timestamp": EPOCHS[:2], "cpu": [np.nan, np.nan]}), "every value is missing"),
+        (pd.DataFrame({"timestamp": EPOCHS[:2]}), "no value columns"),
+    ],
+)
+def test_bad_frames_name_column_and_row(frame, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        read_series(frame)
+
+
+def test_bad_files_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.csv"):
+        read_series(tmp_path / "missing.csv")
+    corrupt = tmp_path / "corrupt.parquet"
+    corrupt.write_bytes(b"PAR1 not really")
+    with pytest.raises(ValueError, match="corrupt.parquet"):
+        read_series(corrupt)
+    (tmp_path / "data.json").write_text("{}")
+    with pytest.raises(ValueError, match="unsupported file type"):
+        read_series(tmp_path / "data.json")
+    long = pd.DataFrame({"epoch": [0, 0], "group": ["a", "a"], "value": [1.0, 2.0]})
+    long.to_csv(tmp_path / "dup.csv", index=False)
+    with pytest.raises(ValueError, match="dup.csv: row 1: duplicate"):
+        read_series(tmp_path / "dup.csv")
+
+
+def test_bad_arrays():
+    with pytest.raises(ValueError, match="expected numbers"):
+        read_series(np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="shape"):
+        read_series(np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="shape"):
+        read_series(np.zeros((0,)))

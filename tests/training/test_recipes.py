@@ -1,0 +1,76 @@
+"""Recipe files: every shipped recipe loads; mistakes are errors that name the key."""
+
+import json
+
+import pytest
+
+from training.config import Recipe, from_dict
+from training.recipes import available_recipes, load_recipe
+
+
+def _minimal() -> dict:
+    return {
+        "name": "t",
+        "model": {"encoder": "tiny", "vlm": "tiny:qwen3_vl"},
+        "stages": [{"kind": "align", "learning_rate": 1e-3}, {"kind": "sft", "learning_rate": 1e-4}],
+    }
+
+
+def test_shipped_recipes_load():
+    names = available_recipes()
+    assert {"tiny", "toto22m-qwen3vl2b", "toto313m-qwen3vl8b"} <= set(names)
+    for name in names:
+        recipe = load_recipe(name)
+        assert recipe.name == name
+        assert [s.kind for s in recipe.stages] == ["align", "sft"]
+
+
+def test_json_and_toml_files_load(tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(_minimal() | {"seed": 3}))
+    recipe = load_recipe(str(path))
+    assert recipe.seed == 3 and recipe.stages[1].learning_rate == 1e-4 and recipe.stages[0].batch_size == 4
+    toml = tmp_path / "other.toml"
+    toml.write_text('[model]\nencoder = "tiny"\nvlm = "tiny:qwen3_vl"\n[[stages]]\nkind = "sft"\nlearning_rate = 1\n')
+    recipe = load_recipe(str(toml))
+    assert recipe.name == "other" and recipe.stages[0].learning_rate == 1.0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["stages"][0].update(learnig_rate=1.0), r"stages\[0\]: unknown key 'learnig_rate' \(did you mean 'learning_rate'\?\)"),
+        (lambda d: d.update(sed=1), "unknown key 'sed'"),
+        (lambda d: d["model"].pop("vlm"), "model: missing required key 'vlm'"),
+        (lambda d: d["stages"][0].update(batch_size="4"), r"stages\[0\].batch_size: expected int"),
+        (lambda d: d["stages"][0].update(batch_size=True), r"stages\[0\].batch_size: expected int"),
+        (lambda d: d["stages"][0].update(kind="pretrain"), "kind must be one of"),
+        (lambda d: d["stages"].reverse(), "align must come before sft"),
+        (lambda d: d["stages"][1].update(grad_accum=0), r"stages\[1\].grad_accum must be >= 1"),
+        (lambda d: d.update(precision="fp16"), "precision must be one of"),
+        (lambda d: d.update(stages=[]), "at least one stage"),
+        (lambda d: d["model"].update(adapter={"hidden": 8}), r"model.adapter: unknown key 'hidden' \(known keys: .*hidden_dim"),
+        (lambda d: d["model"].update(adapter={"lm_width": 8}), "model.adapter: unknown key 'lm_width'"),
+        (lambda d: d["model"].update(lora={"rank": 8}), "model.lora: unknown key 'rank'"),
+        (lambda d: d["model"].update(tiny_vlm={"layers": 8}), "model.tiny_vlm: unknown key 'layers'"),
+    ],
+)
+def test_mistakes_are_named(change, message):
+    data = _minimal()
+    change(data)
+    with pytest.raises(ValueError, match=message):
+        from_dict(Recipe, data)
+
+
+def test_unknown_name_and_missing_file():
+    with pytest.raises(FileNotFoundError, match="no recipe named 'nope'.*tiny"):
+        load_recipe("nope")
+    with pytest.raises(FileNotFoundError, match="recipe file not found"):
+        load_recipe("missing/recipe.toml")
+
+
+def test_unparsable_file_names_the_file(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[model\n")
+    with pytest.raises(ValueError, match="bad.toml: cannot parse"):
+        load_recipe(str(path))

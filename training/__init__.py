@@ -1,0 +1,1 @@
+"""Training: collator, the accelerate loop for adapter alignment and LoRA finetuning, checkpoints and resume."""

@@ -1,0 +1,49 @@
+"""From samples to model inputs: the prompt exactly as at inference, the answer as the only supervised tokens.
+
+The model's own `prepare(samples, answers)` builds the prompt (so training and inference prompts cannot drift apart)
+and pads the batch; the collator decides what the model sees each epoch: a seeded per-sample shuffle of the options,
+and checks that every row keeps at least one supervised token.
+"""
+
+import dataclasses
+import zlib
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from arfbench.schema import Sample
+
+IGNORE_INDEX = -100
+
+
+class Preparer(Protocol):
+    def prepare(self, samples: list[Sample], answers: list[str] | None = None) -> dict: ...
+
+
+class Collator:
+    def __init__(self, model: Preparer, seed: int, shuffle_options: bool = True):
+        self.model = model
+        self.seed = seed
+        self.shuffle_options = shuffle_options
+
+    def shown(self, sample: Sample, epoch: int) -> Sample:
+        """The sample as the model sees it in `epoch`: options in a seeded order that changes every epoch."""
+        if sample.answer is None:
+            raise ValueError(f"sample {sample.id!r}: no answer to train on")
+        if sample.options and sample.answer not in sample.options:
+            raise ValueError(f"sample {sample.id!r}: answer {sample.answer!r} is not one of its options")
+        if not self.shuffle_options or len(sample.options) < 2:
+            return sample
+        rng = np.random.default_rng([self.seed, epoch, zlib.crc32(sample.id.encode("utf-8"))])
+        order = rng.permutation(len(sample.options))
+        return dataclasses.replace(sample, options=[sample.options[i] for i in order])
+
+    def __call__(self, samples: list[Sample], epoch: int) -> dict[str, torch.Tensor]:
+        shown = [self.shown(s, epoch) for s in samples]
+        batch = self.model.prepare(shown, answers=[s.answer for s in shown])
+        supervised = (batch["labels"] != IGNORE_INDEX).sum(dim=-1)  # (batch,)
+        for sample, count in zip(shown, supervised.tolist()):
+            if count == 0:
+                raise ValueError(f"sample {sample.id!r}: no answer token left to supervise (prompt truncated?)")
+        return batch

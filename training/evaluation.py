@@ -1,0 +1,29 @@
+"""Held-out evaluation during training, scored by the evaluator's own ARFBench-exact accuracy and F1."""
+
+from arfbench.schema import Sample
+from eval.answerer import Answer
+from eval.runner import result_row
+from eval.scores import score_model
+from eval.shuffle import shuffled_options
+
+MODEL_NAME = "training"
+
+
+def held_out_metrics(model, samples: list[Sample], batch_size: int, seed: int = 0) -> dict:
+    """Accuracy and F1 (percent; overall and per category) of `model.answer` by option scoring.
+
+    Options are shuffled with the evaluator's seeded shuffle, the same at every evaluation, so figures compare."""
+    shown = [shuffled_options(sample, seed) for sample in samples]
+    answers = model.answer(shown, mode="score", batch_size=batch_size)
+    rows = [
+        result_row(MODEL_NAME, sample, Answer(text=a.raw_text, choice=a.choice, probabilities=a.probabilities), 0.0)
+        for sample, a in zip(shown, answers)
+    ]
+    scores = score_model(rows)
+    return {
+        "questions": scores.n,
+        "accuracy": scores.accuracy.overall,
+        "f1": scores.f1.overall,
+        "accuracy_by_category": scores.accuracy.category,
+        "f1_by_category": scores.f1.category,
+    }

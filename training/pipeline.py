@@ -1,0 +1,105 @@
+"""A recipe end to end: base models (tiny ones built on the spot), then each stage, each starting from the final
+checkpoint of the one before.
+
+Output directory: `recipe.json` (the recipe as run; a resumed run must match it), `log.jsonl`, `base/` (tiny base
+models, when the recipe asks for them), and one directory per stage (`align/`, `sft/`) with `checkpoint-<step>/`
+and `final/`. Every `final/` loads with `HybridModel.from_pretrained`.
+"""
+
+import json
+import sys
+from functools import partial
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+
+from arfbench.schema import Sample
+from bridges.hybrid import HybridModel
+from bridges.lora import LoraSettings
+from bridges.prompt import PromptFormat
+from training.config import ModelConfig, Recipe, StageConfig, to_dict
+from training.descriptions import descriptive_samples
+from training.evaluation import held_out_metrics
+from training.loop import FINAL_DIR, StageRun
+from training.tiny_bases import build_tiny_bases
+
+RECIPE_FILE = "recipe.json"
+
+
+def uses_bf16(precision: str) -> bool:
+    if precision == "auto":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return precision == "bf16"
+
+
+def _claim_output(recipe: Recipe, out_dir: Path, resume: bool, accelerator: Accelerator) -> None:
+    """A new run needs an unused directory; a resumed one the same recipe (anything else breaks exact resume)."""
+    saved_path = out_dir / RECIPE_FILE
+    current = to_dict(recipe)
+    if saved_path.is_file():
+        if not resume:
+            raise ValueError(f"{out_dir} already holds a training run: pass --resume, or choose another --out")
+        saved = json.loads(saved_path.read_text(encoding="utf-8"))
+        if saved != current:
+            changed = sorted(k for k in current.keys() | saved.keys() if current.get(k) != saved.get(k))
+            raise ValueError(f"{saved_path}: the run was started with a different recipe (differs in {changed})")
+    elif accelerator.is_main_process:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        saved_path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+    accelerator.wait_for_everyone()
+
+
+def stage_model(
+    model_config: ModelConfig,
+    stage: StageConfig,
+    bases: tuple[str, str],
+    previous: Path | None,
+    device: torch.device,
+    dtype: torch.dtype,
+) -> HybridModel:
+    """The model a stage starts from: a fresh hybrid, or the previous stage's final one; `sft` adds fresh LoRA.
+
+    Only the adapter (and LoRA in `sft`) require gradients; the encoder and VLM weights stay frozen."""
+    encoder_id, vlm_id = bases
+    if previous is None:
+        model = HybridModel.create(
+            encoder_id, vlm_id, model_config.adapter, prompt_format=PromptFormat.from_dict(model_config.prompt),
+            device=device, dtype=dtype,
+        )
+    else:
+        model = HybridModel.from_pretrained(previous, device=device, dtype=dtype)
+    if stage.kind == "sft":
+        model.add_lora(LoraSettings.from_dict(model_config.lora))
+    if model_config.gradient_checkpointing:
+        model.vlm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    return model
+
+
+def run_recipe(recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, resume: bool = False) -> Path:
+    """Runs (or resumes) every stage of `recipe`; returns the last stage's `final/` directory."""
+    bf16 = uses_bf16(recipe.precision)
+    accelerator = Accelerator(mixed_precision="bf16" if bf16 else "no")
+    out_dir = Path(out_dir).resolve()
+    _claim_output(recipe, out_dir, resume, accelerator)
+    described = descriptive_samples(train, recipe.seed) if any(s.descriptive_targets for s in recipe.stages) else []
+    bases = build_tiny_bases(recipe, out_dir, [*train, *described, *held_out], accelerator)
+    evaluation = held_out[: recipe.eval.max_samples]
+    previous = None
+    for index, stage in enumerate(recipe.stages):
+        stage_dir = out_dir / stage.kind
+        if (stage_dir / FINAL_DIR).is_dir():
+            previous = stage_dir / FINAL_DIR
+            continue
+        set_seed(recipe.seed + index)
+        model = stage_model(
+            recipe.model, stage, bases, previous, accelerator.device, torch.bfloat16 if bf16 else torch.float32
+        )
+        evaluate = partial(held_out_metrics, samples=evaluation, batch_size=recipe.eval.batch_size) if evaluation else None
+        samples = train + described if stage.descriptive_targets else train
+        if stage.descriptive_targets:
+            print(f"[{stage.kind}] {len(described)} descriptive targets next to {len(train)} questions", file=sys.stderr)
+        run = StageRun(model, stage, samples, stage_dir, accelerator, recipe.seed, evaluate)
+        previous = run.run(resume=resume).final_dir
+    return previous

@@ -1,0 +1,3 @@
+from tsqa.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The Python front door: `TSQA.from_pretrained(...).ask(series, question, options)`."""
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from arfbench.categories import CORRELATION, PRESENCE
+from arfbench.schema import Sample, Series
+from tsqa.series_input import read_series
+
+if TYPE_CHECKING:
+    from bridges.hybrid import HybridModel
+
+DEMO_MODEL = Path(__file__).parent / "demo_model"
+
+
+@dataclass
+class AskResult:
+    """`answer` is one of the options (scored) or the generated text when no options were given."""
+
+    answer: str
+    probabilities: dict[str, float] = field(default_factory=dict)  # option -> probability; empty when generated
+    text: str = ""  # the model's raw output
+    plot: Path | None = None
+    shown_channels: list[list[str]] = field(default_factory=list)
+    hidden_channels: list[list[str]] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "answer": self.answer,
+            "probabilities": self.probabilities,
+            "text": self.text,
+            "plot": None if self.plot is None else str(self.plot),
+            "shown_channels": self.shown_channels,
+            "hidden_channels": self.hidden_channels,
+        }
+
+
+class TSQA:
+    """A trained hybrid (Toto encoder + adapter + VLM) behind one `ask` call."""
+
+    def __init__(self, model: "HybridModel"):
+        self.model = model
+
+    @classmethod
+    def from_pretrained(cls, path_or_id: "str | Path | None" = None, device: str = "cpu",
+                        merge_lora: bool = False) -> "TSQA":
+        """A checkpoint directory (or Hub id) written by training; None means the bundled demo model."""
+        from bridges.hybrid import HybridModel
+
+        model = HybridModel.from_pretrained(DEMO_MODEL if path_or_id is None else path_or_id, device=device)
+        if merge_lora:
+            model.merge_lora()
+        return cls(model)
+
+    def ask(
+        self,
+        series: "str | Path | Series | Sequence",
+        question: str,
+        options: Sequence[str] | None = None,
+        *,
+        plot: "str | Path | None" = None,
+        category: str | None = None,
+        modality: str = "both",
+    ) -> AskResult:
+        """Answer a question about one series, or two for a paired question (pass a list of two).
+
+        series: a CSV/parquet path, a DataFrame, an array (time,) or (time, channels), or an `arfbench.Series`.
+        With options, every option is scored and the most likely returned; without, the model generates an answer.
+        The plot the model looked at is written to `plot` (or a temporary file) and its path returned.
+        """
+        sources = list(series) if isinstance(series, (list, tuple)) else [series]
+        if not 1 <= len(sources) <= 2:
+            raise ValueError(f"series: expected one series or a pair, got {len(sources)}")
+        if not question.strip():
+            raise ValueError("question: empty")
+        loaded = [read_series(s, name=f"series_{i + 1}") for i, s in enumerate(sources)]
+        options = [str(o) for o in options] if options else []
+        if len(set(options)) != len(options):
+            raise ValueError(f"options: duplicates in {options}")
+        plot_path = self._render(loaded, plot)
+        sample = Sample(
+            id="ask",
+            query_group=", ".join(s.name for s in loaded),
+            category=category or (CORRELATION if len(loaded) == 2 else PRESENCE),
+            question=question,
+            options=options,
+            answer=None,
+            series=loaded,
+            images=[plot_path],
+        )
+        mode = "score" if options else "generate"
+        (answer,) = self.model.answer([sample], mode=mode, batch_size=1, modality=modality)
+        return AskResult(
+            answer=answer.choice if answer.choice is not None else answer.raw_text.strip(),
+            probabilities=answer.probabilities,
+            text=answer.raw_text,
+            plot=plot_path,
+            shown_channels=answer.shown_channels,
+            hidden_channels=answer.hidden_channels,
+        )
+
+    @staticmethod
+    def _render(series: list[Series], plot: "str | Path | None") -> Path:
+        from arfbench.plot import png_bytes
+
+        data = png_bytes(series[0] if len(series) == 1 else series)
+        if plot is None:
+            directory = Path(tempfile.gettempdir()) / "tsqa"
+            directory.mkdir(exist_ok=True)
+            plot = directory / f"plot-{hashlib.sha256(data).hexdigest()[:12]}.png"
+        path = Path(plot)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path

@@ -1,0 +1,43 @@
+"""The `tsqa` command line.
+
+Each subcommand is a module in `tsqa/commands/` exposing `HELP`, `add_arguments(parser)` and `run(args) -> int`.
+Command modules import torch, transformers and toto2 inside `run` only, so `tsqa --help` and argument errors stay fast.
+"""
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from tsqa import commands
+
+
+def _command_modules() -> dict:
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    return {name: importlib.import_module(f"tsqa.commands.{name}") for name in names}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tsqa", description="Time-series question answering on observability data.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in _command_modules().items():
+        cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except (ValueError, OSError) as err:
+        print(f"tsqa {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"tsqa {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

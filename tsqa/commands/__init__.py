@@ -1,0 +1,1 @@
+"""One module per `tsqa` subcommand; see tsqa/cli.py for the contract."""

@@ -1,0 +1,96 @@
+"""`tsqa eval`: answer a dataset in the ARFBench layout with a model, an API endpoint or a baseline, into a results
+CSV that can be stopped and resumed at any time."""
+
+import argparse
+
+HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
+
+_MODEL_FORMS = (
+    "random | frequent | openai:MODEL | gemini:MODEL | anthropic:MODEL | http://HOST:PORT/v1::MODEL | CHECKPOINT_DIR"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help=f"what answers: {_MODEL_FORMS} (default: the bundled demo checkpoint)")
+    parser.add_argument("--data", required=True, help="dataset directory in the ARFBench layout")
+    parser.add_argument("--out", required=True, help="results CSV; an existing one is resumed")
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight for endpoints (default 8)")
+    parser.add_argument("--batch-size", type=int,
+                        help="questions per call of the answerer (default 8 for checkpoints, 1 otherwise)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per API request (default 120)")
+    parser.add_argument("--retries", type=int, default=6, help="retries per API request (default 6)")
+    parser.add_argument("--seed", type=int, default=0, help="option shuffling and random baseline seed (default 0)")
+    parser.add_argument("--base-url", help="endpoint base URL (overrides the --model form and $OPENAI_BASE_URL)")
+    parser.add_argument("--api-key-env", help="environment variable holding the API key")
+    parser.add_argument("--max-tokens", type=int, default=2000, help="completion token limit for endpoints")
+    parser.add_argument("--temperature", type=float, help="sampling temperature for endpoints (default: the server's)")
+    parser.add_argument("--name", help="model name written in the results (default: from --model)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--mode", choices=("score", "generate"), default="score",
+                        help="checkpoints: score every option (default) or generate a JSON answer")
+    parser.add_argument("--modality", choices=("both", "plot", "series"), default="both",
+                        help="checkpoints: plot and time-series tokens (default), plot only, or series only")
+    parser.add_argument("--device", default="cpu", help="checkpoints: torch device (default cpu)")
+
+
+def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
+    """The answerer for a parsed --model: a baseline (needs the samples) or an endpoint (already resolved)."""
+    from eval.api import ChatCompletionsAnswerer
+    from eval.baselines import MostFrequentAnswerer, RandomAnswerer
+    from eval.retry import RetryPolicy
+
+    if spec.kind == "checkpoint":
+        from eval.checkpoint import CheckpointAnswerer
+
+        return CheckpointAnswerer.from_pretrained(spec.name, name=args.name, device=args.device, mode=args.mode,
+                                                  modality=args.modality)
+    if spec.kind == "baseline" and spec.name == "random":
+        return RandomAnswerer(args.seed, name=args.name or "random")
+    if spec.kind == "baseline":
+        return MostFrequentAnswerer(samples, name=args.name or "most-frequent")
+    return ChatCompletionsAnswerer(
+        endpoint.model,
+        api_key=endpoint.api_key,
+        base_url=endpoint.base_url,
+        timeout=args.timeout,
+        retry=RetryPolicy(retries=args.retries),
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+        name=args.name,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from arfbench import load_dataset
+    from eval.model_spec import parse_model_spec
+    from eval.results import read_results
+    from eval.runner import run_answerer
+    from eval.scores import score_model
+    from tsqa.api import DEMO_MODEL
+
+    if args.limit is not None and args.limit < 1:
+        raise ValueError(f"--limit must be >= 1, got {args.limit}")
+    if args.timeout <= 0:
+        raise ValueError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    spec = parse_model_spec(args.model or str(DEMO_MODEL))
+    # resolved before loading the dataset, so a missing key fails at once
+    endpoint = spec.endpoint(args.base_url, args.api_key_env) if spec.kind == "endpoint" else None
+    samples = list(load_dataset(args.data))[: args.limit]
+    if not samples:
+        raise ValueError(f"{args.data}: no questions")
+    answerer = _answerer(args, spec, endpoint, samples)
+    summary = run_answerer(
+        answerer,
+        samples,
+        args.out,
+        batch_size=args.batch_size or (8 if spec.kind == "checkpoint" else 1),
+        concurrency=1 if spec.kind == "checkpoint" else args.concurrency,  # one model, batched, not threaded
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    print(summary.describe())
+    scores = score_model([r for r in read_results(args.out) if r.model == answerer.name], args.seed)
+    accuracy, f1 = scores.accuracy.overall or 0.0, scores.f1.overall or 0.0
+    print(f"{answerer.name}: accuracy {accuracy:.1f}%, F1 {f1:.1f}% on the {scores.n} questions in {args.out}")
+    return 0

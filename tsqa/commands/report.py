@@ -1,0 +1,32 @@
+"""`tsqa report`: ARFBench scores of results CSVs beside baselines, oracles and the published figures."""
+
+import argparse
+
+HELP = "Score results CSVs (accuracy, F1 per category and tier) against baselines and published figures."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", nargs="+", help="results CSVs (one or more models each)")
+    parser.add_argument("--human", help="human answers in the results format: scored, and combined into oracles")
+    parser.add_argument("--json", help="write all figures (percent) to this JSON file")
+    parser.add_argument("--plot", help="write a PNG chart of accuracy and F1 per category")
+    parser.add_argument("--seed", type=int, default=0, help="seed for invalid answers in F1 (published: 0)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from eval.markdown import markdown_report
+    from eval.plot import plot_report
+    from eval.report import build_report
+
+    report = build_report(args.results, args.human, args.seed)
+    print(markdown_report(report), end="")
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report.to_json(), indent=2, allow_nan=False) + "\n")
+    if args.plot:
+        plot_report(report, args.plot)
+    return 0

@@ -1,0 +1,37 @@
+"""`tsqa train`: run a training recipe (adapter alignment, then LoRA + adapter) on a dataset in the ARFBench layout.
+
+Multi-GPU: `accelerate launch --num_processes N -m tsqa train ...` (DDP); see recipes/README.md.
+"""
+
+import argparse
+
+HELP = "train the adapter and LoRA on incident QA from a recipe (accelerate: one GPU, many, or CPU)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--recipe", required=True, help="a name from recipes/ (e.g. tiny) or a .toml/.json file")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help="training data: a directory in the ARFBench layout, or a Hub dataset id")
+    source.add_argument("--synthetic", type=int, metavar="N", help="train on N freshly generated questions instead")
+    parser.add_argument("--eval-data", help="held-out data (same layout); default: a split of the training data")
+    parser.add_argument("--out", required=True, help="output directory (checkpoints, log.jsonl, final model)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--seed", type=int, help="override the recipe's seed (also seeds --synthetic data)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from training.data import load_training_data
+    from training.pipeline import run_recipe
+    from training.recipes import load_recipe
+
+    recipe = load_recipe(args.recipe)
+    if args.seed is not None:
+        recipe.seed = args.seed
+    if args.synthetic is not None and args.synthetic < 1:
+        raise ValueError(f"--synthetic needs a positive number of questions, got {args.synthetic}")
+    train, held_out = load_training_data(recipe, args.data, args.synthetic, args.eval_data)
+    final = run_recipe(recipe, train, held_out, Path(args.out), resume=args.resume)
+    print(f"final checkpoint: {final}")
+    return 0

@@ -1,0 +1,161 @@
+"""Turning what a user hands `ask` (a file, a DataFrame, an array) into an `arfbench.Series`.
+
+Accepted shapes:
+- wide: a timestamp column (`timestamp`, `time`, `date`, `datetime` or `epoch`, or a DatetimeIndex) and one numeric
+  column per channel;
+- long: columns `epoch`, `group`, `value` (ARFBench's parquet layout), in CSV or parquet;
+- an array shaped (time,) or (time, channels), placed on a grid of `interval` seconds from `start`.
+Errors name the file, the column and the row at fault.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from arfbench.schema import Series
+
+TIME_COLUMNS = ("timestamp", "time", "date", "datetime", "epoch")
+LONG_COLUMNS = {"epoch", "group", "value"}
+MAX_STEPS = 1_000_000
+
+
+def read_series(source: "str | Path | pd.DataFrame | np.ndarray", name: str = "series", *, interval: int = 60,
+                start: int = 0) -> Series:
+    """One `Series` from a CSV/parquet path, a DataFrame or an array."""
+    if isinstance(source, Series):
+        return source
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        return _from_frame(_read_file(path), name or path.stem, str(path))
+    if isinstance(source, pd.DataFrame):
+        return _from_frame(source, name, "DataFrame")
+    return _from_array(np.asarray(source), name, interval, start)
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".csv", ".txt"):
+            return pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as err:
+        raise ValueError(f"{path}: cannot be read as {suffix[1:]} ({err})") from None
+    raise ValueError(f"{path}: unsupported file type {suffix!r}; use .csv or .parquet")
+
+
+def _from_frame(frame: pd.DataFrame, name: str, source: str) -> Series:
+    if frame.empty:
+        raise ValueError(f"{source}: no rows")
+    columns = {str(c).strip().lower(): c for c in frame.columns}
+    if LONG_COLUMNS <= set(columns):
+        frame = _pivot_long(frame.rename(columns={columns[c]: c for c in LONG_COLUMNS}), source)
+        return _from_wide(frame, frame.index.to_numpy(), name, source)
+    if isinstance(frame.index, pd.DatetimeIndex):
+        return _from_wide(frame, _epochs(frame.index.to_series(), source, "index"), name, source)
+    time_column = next((columns[c] for c in TIME_COLUMNS if c in columns), None)
+    if time_column is None:
+        raise ValueError(
+            f"{source}: no timestamp column; name one of {', '.join(TIME_COLUMNS)} "
+            "or use the long format with columns epoch, group, value"
+        )
+    epochs = _epochs(frame[time_column], source, str(time_column))
+    return _from_wide(frame.drop(columns=[time_column]), epochs, name, source)
+
+
+def _pivot_long(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    epochs = _epochs(frame["epoch"], source, "epoch")
+    groups = frame["group"]
+    if groups.isna().any():
+        raise ValueError(f"{source}: column 'group', row {int(np.flatnonzero(groups.isna())[0])}: missing channel name")
+    values = _numeric(frame["value"], source, "value")
+    long = pd.DataFrame({"epoch": epochs, "group": groups.astype(str), "value": values})
+    duplicated = long.duplicated(["epoch", "group"])
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated.to_numpy())[0])
+        raise ValueError(f"{source}: row {row}: duplicate (epoch, group) pair")
+    return long.pivot(index="epoch", columns="group", values="value").sort_index(axis=1)
+
+
+def _epochs(column: pd.Series, source: str, label: str) -> np.ndarray:
+    """Unix seconds from numbers (seconds) or date strings / datetimes."""
+    if column.isna().any():
+        raise ValueError(f"{source}: column {label!r}, row {int(np.flatnonzero(column.isna().to_numpy())[0])}: "
+                         "missing timestamp")
+    if pd.api.types.is_numeric_dtype(column):
+        raw = column.to_numpy(dtype=np.float64)
+        epochs = raw.astype(np.int64)
+        if not np.array_equal(raw, epochs):
+            raise ValueError(f"{source}: column {label!r}: epochs must be whole unix seconds")
+        return epochs
+    parsed = pd.to_datetime(column, errors="coerce", utc=True)
+    if parsed.isna().any():
+        row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise ValueError(f"{source}: column {label!r}, row {row}: {column.iloc[row]!r} is not a timestamp")
+    return (parsed.astype("int64") // 10**9).to_numpy()
+
+
+def _numeric(column: pd.Series, source: str, label: str) -> np.ndarray:
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna() & column.notna() & (column.astype(str).str.strip() != "")
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(f"{source}: column {label!r}, row {row}: {column.iloc[row]!r} is not a number")
+    array = values.to_numpy(dtype=np.float64)
+    if np.isinf(array).any():
+        raise ValueError(f"{source}: column {label!r}, row {int(np.flatnonzero(np.isinf(array))[0])}: infinite value")
+    return array
+
+
+def _from_wide(frame: pd.DataFrame, epochs: np.ndarray, name: str, source: str) -> Series:
+    if frame.shape[1] == 0:
+        raise ValueError(f"{source}: no value columns besides the timestamps")
+    values = np.stack([_numeric(frame[c], source, str(c)) for c in frame.columns], axis=1)
+    order = np.argsort(epochs, kind="stable")
+    epochs, values = epochs[order], values[order]
+    if len(epochs) > 1 and (np.diff(epochs) == 0).any():
+        row = int(order[np.flatnonzero(np.diff(epochs) == 0)[0] + 1])
+        raise ValueError(f"{source}: row {row}: duplicate timestamp {int(epochs[row])}")
+    interval = _most_common_step(epochs)
+    offsets = epochs - epochs[0]
+    if (offsets % interval).any():
+        row = int(order[np.flatnonzero(offsets % interval)[0]])
+        raise ValueError(f"{source}: row {row}: timestamp off the {interval}s grid the other rows follow")
+    steps = int(offsets[-1] // interval) + 1
+    if steps > MAX_STEPS:
+        raise ValueError(f"{source}: {steps} steps on a {interval}s grid is more than {MAX_STEPS}")
+    grid = np.full((steps, values.shape[1]), np.nan)
+    grid[offsets // interval] = values
+    if np.isnan(grid).all():
+        raise ValueError(f"{source}: every value is missing")
+    timestamps = epochs[0] + np.arange(steps, dtype=np.int64) * interval
+    return Series(name=name, channels=[str(c) for c in frame.columns], timestamps=timestamps, values=grid,
+                  interval=interval)
+
+
+def _most_common_step(epochs: np.ndarray) -> int:
+    """The grid interval: the most frequent gap between timestamps (the smaller on a tie), 60 s for one row."""
+    if len(epochs) < 2:
+        return 60
+    steps, counts = np.unique(np.diff(epochs), return_counts=True)
+    return int(steps[np.argmax(counts)])
+
+
+def _from_array(array: np.ndarray, name: str, interval: int, start: int) -> Series:
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"array: expected numbers, got dtype {array.dtype}")
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"array: expected shape (time,) or (time, channels) with data, got {array.shape}")
+    values = array.astype(np.float64)
+    if np.isinf(values).any():
+        raise ValueError("array: infinite values")
+    if np.isnan(values).all():
+        raise ValueError("array: every value is missing")
+    timestamps = start + np.arange(len(values), dtype=np.int64) * interval
+    channels = [f"channel_{i}" for i in range(values.shape[1])]
+    return Series(name=name, channels=channels, timestamps=timestamps, values=values, interval=interval)
