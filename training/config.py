@@ -15,7 +15,7 @@ class ModelConfig:
     """Which encoder and VLM to bridge. `tiny` builds tiny random weights into the output dir (offline, CPU)."""
 
     encoder: str  # Hub id, local dir, or "tiny"
-    vlm: str  # Hub id, local dir, or "tiny:<family>" (e.g. "tiny:qwen3_vl", "tiny:smolvlm")
+    vlm: str  # Hub id, local dir, or "tiny:<family>" ("tiny:qwen3_vl" or "tiny:idefics3")
     adapter: dict = field(default_factory=dict)  # the bridge's adapter config fields
     lora: dict = field(default_factory=dict)  # the bridge's LoRA config fields, used by `sft` stages
     prompt: dict = field(default_factory=dict)  # the bridge's prompt format fields (e.g. time_labels)
@@ -49,7 +49,7 @@ class StageConfig:
 
 @dataclass
 class EvalConfig:
-    """The held-out split: a separate dir when given, else a fraction of the training data split by query group."""
+    """The held-out split: a separate dir when given, else a fraction of the training data, split by series."""
 
     holdout_fraction: float = 0.1
     max_samples: int = 200  # questions scored at each periodic evaluation
@@ -79,6 +79,8 @@ def validate(recipe: Recipe) -> None:
         problems.append("stages: at least one stage is needed")
     if not 0.0 <= recipe.eval.holdout_fraction < 1.0:
         problems.append(f"eval.holdout_fraction must be in [0, 1), got {recipe.eval.holdout_fraction}")
+    if recipe.eval.max_samples < 0 or recipe.eval.batch_size < 1:
+        problems.append("eval.max_samples must be >= 0 and eval.batch_size >= 1")
     for i, stage in enumerate(recipe.stages):
         where = f"stages[{i}]"
         if stage.kind not in STAGE_KINDS:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from accelerate import Accelerator
+from accelerate import Accelerator, DistributedType
 from tqdm.auto import tqdm
 
 from arfbench.schema import Sample
@@ -51,6 +51,8 @@ class StageRun:
     ):
         if not samples:
             raise ValueError(f"stage {stage.kind}: no training samples")
+        if accelerator.distributed_type == DistributedType.FSDP:
+            raise ValueError("FSDP is not supported by this trainer's checkpoints; use DDP (see recipes/README.md)")
         self.stage = stage
         self.samples = samples
         self.stage_dir = stage_dir
@@ -59,7 +61,6 @@ class StageRun:
         self.evaluate = evaluate
         self.collator = Collator(model, seed, stage.shuffle_options)
         self.lengths = [sample_length(s) for s in samples]
-        self.micro_batches_per_step = stage.grad_accum
         self.steps_per_epoch = self._batches_per_process() // stage.grad_accum
         if self.steps_per_epoch == 0:
             raise ValueError(
@@ -84,7 +85,7 @@ class StageRun:
         """This process's micro-batches of `epoch`; every process gets the same count, leftovers are dropped."""
         plan = plan_batches(self.lengths, self.stage.batch_size, self.seed, epoch, self.stage.length_group)
         mine = plan[self.accelerator.process_index :: self.accelerator.num_processes]
-        return mine[: self.steps_per_epoch * self.micro_batches_per_step]
+        return mine[: self.steps_per_epoch * self.stage.grad_accum]
 
     @property
     def unwrapped(self) -> torch.nn.Module:
@@ -115,8 +116,8 @@ class StageRun:
         while position.step < self.total_steps:
             batches = self._epoch_batches(position.epoch)
             while position.step_in_epoch < self.steps_per_epoch and position.step < self.total_steps:
-                first = position.step_in_epoch * self.micro_batches_per_step
-                loss = self._optimizer_step(batches[first : first + self.micro_batches_per_step], position.epoch, window)
+                first = position.step_in_epoch * self.stage.grad_accum
+                loss = self._optimizer_step(batches[first : first + self.stage.grad_accum], position.epoch, window)
                 position = Position(position.step + 1, position.epoch, position.step_in_epoch + 1)
                 result.losses.append(loss)
                 progress.update(1)
@@ -219,7 +220,5 @@ class _Window:
 
 
 def _token_count(batch: dict) -> int:
-    """Prompt and answer tokens processed (padding excluded when the batch has an attention mask)."""
-    if "attention_mask" in batch:
-        return int(batch["attention_mask"].sum().item())
-    return int(batch["input_ids"].numel())
+    """Prompt and answer tokens processed, padding excluded."""
+    return int(batch["attention_mask"].sum().item())

@@ -1,11 +1,12 @@
 """A recipe end to end: base models (tiny ones built on the spot), then each stage, each starting from the final
 checkpoint of the one before.
 
-Output directory: `recipe.json` (the recipe as run; a resumed run must match it), `log.jsonl`, `base/` (tiny base
-models, when the recipe asks for them), and one directory per stage (`align/`, `sft/`) with `checkpoint-<step>/`
-and `final/`. Every `final/` loads with `HybridModel.from_pretrained`.
+Output directory: `recipe.json` and `data.json` (the recipe, and a fingerprint of the data; a resumed run must
+match both), `log.jsonl`, `base/` (tiny base models, when the recipe asks for them), and one directory per stage
+(`align/`, `sft/`) with `checkpoint-<step>/` and `final/`. Every `final/` loads with `HybridModel.from_pretrained`.
 """
 
+import hashlib
 import json
 import sys
 from functools import partial
@@ -26,6 +27,7 @@ from training.loop import FINAL_DIR, StageRun
 from training.tiny_bases import build_tiny_bases
 
 RECIPE_FILE = "recipe.json"
+DATA_FILE = "data.json"  # question counts and a hash of the questions, checked on resume
 
 
 def uses_bf16(precision: str) -> bool:
@@ -34,20 +36,29 @@ def uses_bf16(precision: str) -> bool:
     return precision == "bf16"
 
 
-def _claim_output(recipe: Recipe, out_dir: Path, resume: bool, accelerator: Accelerator) -> None:
-    """A new run needs an unused directory; a resumed one the same recipe (anything else breaks exact resume)."""
-    saved_path = out_dir / RECIPE_FILE
-    current = to_dict(recipe)
-    if saved_path.is_file():
+def _fingerprint(samples: list[Sample]) -> dict:
+    digest = hashlib.sha256()
+    for sample in samples:
+        digest.update(json.dumps([sample.id, sample.question, sample.options, sample.answer]).encode("utf-8"))
+    return {"questions": len(samples), "sha256": digest.hexdigest()}
+
+
+def _claim_output(recipe: Recipe, data: dict, out_dir: Path, resume: bool, accelerator: Accelerator) -> None:
+    """A new run needs an unused directory; a resumed one the same recipe and data (else resume is not exact)."""
+    for name, current in ((RECIPE_FILE, to_dict(recipe)), (DATA_FILE, data)):
+        saved_path = out_dir / name
+        if not saved_path.is_file():
+            continue
         if not resume:
             raise ValueError(f"{out_dir} already holds a training run: pass --resume, or choose another --out")
         saved = json.loads(saved_path.read_text(encoding="utf-8"))
         if saved != current:
             changed = sorted(k for k in current.keys() | saved.keys() if current.get(k) != saved.get(k))
-            raise ValueError(f"{saved_path}: the run was started with a different recipe (differs in {changed})")
-    elif accelerator.is_main_process:
+            raise ValueError(f"{saved_path}: the run was started with different settings (differs in {changed})")
+    if accelerator.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)
-        saved_path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+        (out_dir / RECIPE_FILE).write_text(json.dumps(to_dict(recipe), indent=2) + "\n", encoding="utf-8")
+        (out_dir / DATA_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     accelerator.wait_for_everyone()
 
 
@@ -73,8 +84,16 @@ def stage_model(
     if stage.kind == "sft":
         model.add_lora(LoraSettings.from_dict(model_config.lora))
     if model_config.gradient_checkpointing:
-        model.vlm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.vlm.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     return model
+
+
+def prepare_bases(
+    recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, accelerator: Accelerator
+) -> tuple[tuple[str, str], list[Sample]]:
+    """((encoder id, VLM id), descriptive targets): tiny bases are built with every text the run will show."""
+    described = descriptive_samples(train, recipe.seed) if any(s.descriptive_targets for s in recipe.stages) else []
+    return build_tiny_bases(recipe, out_dir, [*train, *described, *held_out], accelerator), described
 
 
 def run_recipe(recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, resume: bool = False) -> Path:
@@ -82,9 +101,9 @@ def run_recipe(recipe: Recipe, train: list[Sample], held_out: list[Sample], out_
     bf16 = uses_bf16(recipe.precision)
     accelerator = Accelerator(mixed_precision="bf16" if bf16 else "no")
     out_dir = Path(out_dir).resolve()
-    _claim_output(recipe, out_dir, resume, accelerator)
-    described = descriptive_samples(train, recipe.seed) if any(s.descriptive_targets for s in recipe.stages) else []
-    bases = build_tiny_bases(recipe, out_dir, [*train, *described, *held_out], accelerator)
+    data = {"train": _fingerprint(train), "held_out": _fingerprint(held_out)}
+    _claim_output(recipe, data, out_dir, resume, accelerator)
+    bases, described = prepare_bases(recipe, train, held_out, out_dir, accelerator)
     evaluation = held_out[: recipe.eval.max_samples]
     previous = None
     for index, stage in enumerate(recipe.stages):

@@ -1,5 +1,6 @@
 """The command line stays light: help and argument errors never import the heavy stacks."""
 
+import json
 import subprocess
 import sys
 
@@ -14,10 +15,11 @@ def _modules_after(argv: list[str]) -> set[str]:
         f"    main({argv!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('\\n'.join(sorted(sys.modules)))\n"
+        "import json\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return set(out.stdout.split())
+    return set(json.loads(out.stdout.splitlines()[-1]))  # the last line: help text comes before it
 
 
 def test_help_imports_no_heavy_module():

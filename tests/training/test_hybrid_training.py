@@ -10,8 +10,10 @@ from accelerate import Accelerator
 from safetensors.torch import load_file
 
 import arfbench
-from arfbench.categories import CATEGORIZATION, PRESENCE
+from arfbench.categories import CATEGORIZATION, CORRELATION, PRESENCE
 from bridges.hybrid import HybridModel
+from bridges.prompt import answer_text
+from training.collator import Collator
 from training.config import Recipe, StageConfig, from_dict
 from training.log import read_log
 from training.loop import StageRun
@@ -105,14 +107,18 @@ def test_rerun_without_resume_is_refused(straight_run, capsys):
     assert "already holds a training run" in capsys.readouterr().err
 
 
+def _tiny_model(out, **model_overrides) -> HybridModel:
+    recipe = from_dict(Recipe, {**RECIPE, "model": {**RECIPE["model"], **model_overrides}})
+    bases = (str(out / "base" / "encoder"), str(out / "base" / "vlm"))
+    torch.manual_seed(0)
+    return stage_model(recipe.model, recipe.stages[1], bases, None, torch.device("cpu"), torch.float32)
+
+
 def test_sft_changes_only_adapter_and_lora_and_lowers_loss(straight_run, tmp_path):
     """Four questions seen again and again: the loss must fall; every base weight stays bit-identical."""
     _, out = straight_run
-    recipe = from_dict(Recipe, RECIPE)
     stage = StageConfig(kind="sft", learning_rate=3e-2, batch_size=4, max_steps=8, log_every=1)
-    bases = (str(out / "base" / "encoder"), str(out / "base" / "vlm"))
-    torch.manual_seed(0)
-    model = stage_model(recipe.model, stage, bases, None, torch.device("cpu"), torch.float32)
+    model = _tiny_model(out)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     toto_before = {k: v.clone() for k, v in model.encoder.model.state_dict().items()}
     samples = arfbench.generate(4, seed=1, categories=[PRESENCE, CATEGORIZATION])
@@ -129,3 +135,34 @@ def test_sft_changes_only_adapter_and_lora_and_lowers_loss(straight_run, tmp_pat
     changed = {k for k in trained if not torch.equal(before[k], after[k])}
     assert {k.split(".")[0] for k in changed} == {"adapter", "vlm"}
     assert any("lora_A" in k for k in changed) and any("lora_B" in k for k in changed)
+
+
+def test_collator_supervises_exactly_the_answer(straight_run):
+    _, out = straight_run
+    model = _tiny_model(out)
+    samples = arfbench.generate(3, seed=4, categories=[PRESENCE, CORRELATION])
+    batch = Collator(model, seed=0)(samples, epoch=0)
+    tokenizer = model.processor.tokenizer
+    for row, sample in enumerate(samples):
+        supervised = batch["labels"][row] != -100
+        assert torch.equal(batch["labels"][row][supervised], batch["input_ids"][row][supervised])
+        text = tokenizer.decode(batch["labels"][row][supervised])
+        assert text == answer_text(sample.answer, model.config.prompt) + tokenizer.eos_token
+        assert supervised.nonzero().min() > (batch["input_ids"][row] == model.builder.placeholder_id).nonzero().max()
+    image_or_series = torch.isin(batch["input_ids"], torch.tensor([model.builder.placeholder_id, model.vlm.config.image_token_id]))
+    assert image_or_series.any() and (batch["labels"][image_or_series] == -100).all()
+
+
+def test_gradient_checkpointing_gives_the_same_gradients(straight_run):
+    _, out = straight_run
+    samples = arfbench.generate(2, seed=6, categories=[PRESENCE])
+    gradients = []
+    for checkpointing in (False, True):
+        model = _tiny_model(out, gradient_checkpointing=checkpointing, lora={"r": 4, "alpha": 8, "dropout": 0.0})
+        assert model.vlm.is_activation_checkpointing == checkpointing
+        model.train()
+        model(**Collator(model, seed=0)(samples, epoch=0)).loss.backward()
+        gradients.append({n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None})
+    assert gradients[0].keys() == gradients[1].keys() and any("lora_A" in k for k in gradients[0])
+    for name, grad in gradients[0].items():
+        torch.testing.assert_close(gradients[1][name], grad, rtol=1e-4, atol=1e-6)

@@ -1,0 +1,54 @@
+"""`tsqa ask`: one question about one metric file (or two, for a paired question), answered by a checkpoint."""
+
+import argparse
+import json
+
+HELP = "Ask a question about a metric file (CSV or parquet); prints the answer and how sure the model is."
+
+BAR_WIDTH = 30
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--series", action="append", required=True, metavar="FILE",
+                        help="CSV (timestamp column + one column per channel, or epoch,group,value) or parquet; "
+                             "give it twice for a paired question")
+    parser.add_argument("--question", required=True, help="the question, e.g. 'Is there an anomaly?'")
+    parser.add_argument("--options", nargs="+", metavar="OPTION",
+                        help="answer options; without them the model writes its own answer")
+    parser.add_argument("--model", help="checkpoint directory or Hub id (default: the bundled demo model)")
+    parser.add_argument("--plot", metavar="OUT.png", help="where to write the plot the model looks at")
+    parser.add_argument("--modality", choices=("both", "plot", "series"), default="both",
+                        help="what the model sees: plot and time-series tokens (default), plot only, series only")
+    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def probability_bars(probabilities: dict[str, float], chosen: str) -> list[str]:
+    """One line per option, most likely first: a bar, the percentage and the option, the chosen one marked."""
+    width = max(len(option) for option in probabilities)
+    lines = []
+    for option, p in sorted(probabilities.items(), key=lambda item: -item[1]):
+        bar = "#" * round(p * BAR_WIDTH)
+        mark = "*" if option == chosen else " "
+        lines.append(f"{mark} {option:<{width}}  {bar:<{BAR_WIDTH}} {100 * p:5.1f}%")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    if len(args.series) > 2:
+        raise ValueError(f"--series: at most two files (a pair), got {len(args.series)}")
+    from tsqa.api import TSQA
+
+    model = TSQA.from_pretrained(args.model, device=args.device)
+    result = model.ask(args.series, args.question, args.options, plot=args.plot, modality=args.modality)
+    if args.json:
+        print(json.dumps(result.to_json()))
+        return 0
+    print(f"Answer: {result.answer}")
+    if result.probabilities:
+        print("\n".join(probability_bars(result.probabilities, result.answer)))
+    hidden = sum(len(channels) for channels in result.hidden_channels)
+    if hidden:
+        print(f"({hidden} channel(s) did not fit the model's token budget and were shown in the plot only)")
+    print(f"Plot: {result.plot}")
+    return 0
