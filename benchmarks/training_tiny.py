@@ -31,7 +31,8 @@ def main() -> None:
     args = parser.parse_args()
 
     recipe = load_recipe(args.recipe)
-    train, held_out = holdout_split(arfbench.generate(args.n, seed=recipe.seed), recipe.eval.holdout_fraction, recipe.seed)
+    samples = arfbench.generate(args.n, seed=recipe.seed)
+    train, held_out = holdout_split(samples, recipe.eval.holdout_fraction, recipe.seed)
     held_out = held_out[: recipe.eval.max_samples]
     print(f"{len(train)} training questions, {len(held_out)} held out")
     before_path = args.out / "before.json"

@@ -43,6 +43,8 @@ def answer_questions(
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if mode == "score" and (unscorable := next((s for s in samples if not s.options), None)):
+        raise ValueError(f"sample {unscorable.id!r}: no options to score; answer it with mode='generate'")
     answers: list[Answer] = []
     was_training = model.training
     model.eval()

@@ -90,7 +90,7 @@ def _rank_key(key: tuple[int, int], max_surprise: list[np.ndarray] | None) -> tu
 
 def plan_listing(channel_counts: list[int], max_listed: int) -> TokenPlan:
     """Plot-only prompts carry no tokens but name channels: the first ones of each series, an equal share each."""
-    share = max(1, max_listed // len(channel_counts))
+    share = max(1, max_listed // max(1, len(channel_counts)))
     return TokenPlan(
         0, [ChannelPlan(list(range(min(count, share))), list(range(share, count))) for count in channel_counts]
     )

@@ -101,6 +101,9 @@ def series_block(
 
 
 def question_text(sample: Sample) -> str:
+    """The question, then its options as a list (none for an open question the model answers in its own words)."""
+    if not sample.options:
+        return f"Question: {sample.question}"
     options = "\n".join(f"- {option}" for option in sample.options)
     return f"Question: {sample.question}\nOptions:\n{options}"
 

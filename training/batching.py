@@ -12,7 +12,7 @@ from arfbench.schema import Sample
 
 
 def sample_length(sample: Sample) -> tuple[int, int]:
-    """Sort key standing in for prompt length: channels first (each becomes a block of time-series tokens), then text."""
+    """Sort key standing in for prompt length: channels (each is a block of time-series tokens), then text."""
     channels = sum(len(series.channels) for series in sample.series)
     text = len(sample.question) + sum(len(option) for option in sample.options) + len(sample.answer or "")
     return channels, text

@@ -1,4 +1,4 @@
-"""A training recipe as dataclasses, built strictly from a dict so a typo in a recipe file is an error, not a default."""
+"""A training recipe as dataclasses, built strictly from a dict: a typo in a recipe file is an error, not a default."""
 
 import dataclasses
 import difflib
@@ -26,7 +26,7 @@ class ModelConfig:
 
 @dataclass
 class StageConfig:
-    """One pass of the loop. `align` trains the adapter only; `sft` trains LoRA on the language model and the adapter."""
+    """One pass of the loop. `align` trains the adapter only; `sft` LoRA on the language model and the adapter."""
 
     kind: str
     learning_rate: float
@@ -134,7 +134,8 @@ def _bridge_field_problems(model: ModelConfig) -> list[str]:
     if model.tiny_encoder:
         from toto2 import Toto2ModelConfig
 
-        problems += _unknown("model.tiny_encoder", model.tiny_encoder, set(inspect.signature(Toto2ModelConfig).parameters))
+        toto_fields = set(inspect.signature(Toto2ModelConfig).parameters)
+        problems += _unknown("model.tiny_encoder", model.tiny_encoder, toto_fields)
     return problems
 
 

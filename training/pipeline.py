@@ -55,6 +55,7 @@ def _claim_output(recipe: Recipe, data: dict, out_dir: Path, resume: bool, accel
         if saved != current:
             changed = sorted(k for k in current.keys() | saved.keys() if current.get(k) != saved.get(k))
             raise ValueError(f"{saved_path}: the run was started with different settings (differs in {changed})")
+    accelerator.wait_for_everyone()  # every process has checked before the main one writes
     if accelerator.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / RECIPE_FILE).write_text(json.dumps(to_dict(recipe), indent=2) + "\n", encoding="utf-8")
@@ -96,7 +97,9 @@ def prepare_bases(
     return build_tiny_bases(recipe, out_dir, [*train, *described, *held_out], accelerator), described
 
 
-def run_recipe(recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, resume: bool = False) -> Path:
+def run_recipe(
+    recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, resume: bool = False
+) -> Path:
     """Runs (or resumes) every stage of `recipe`; returns the last stage's `final/` directory."""
     bf16 = uses_bf16(recipe.precision)
     accelerator = Accelerator(mixed_precision="bf16" if bf16 else "no")
@@ -105,6 +108,8 @@ def run_recipe(recipe: Recipe, train: list[Sample], held_out: list[Sample], out_
     _claim_output(recipe, data, out_dir, resume, accelerator)
     bases, described = prepare_bases(recipe, train, held_out, out_dir, accelerator)
     evaluation = held_out[: recipe.eval.max_samples]
+    # CPU processes of a multi-process run get "cpu:N", which safetensors refuses; there is one CPU device anyway.
+    device = torch.device("cpu") if accelerator.device.type == "cpu" else accelerator.device
     previous = None
     for index, stage in enumerate(recipe.stages):
         stage_dir = out_dir / stage.kind
@@ -112,13 +117,13 @@ def run_recipe(recipe: Recipe, train: list[Sample], held_out: list[Sample], out_
             previous = stage_dir / FINAL_DIR
             continue
         set_seed(recipe.seed + index)
-        model = stage_model(
-            recipe.model, stage, bases, previous, accelerator.device, torch.bfloat16 if bf16 else torch.float32
-        )
-        evaluate = partial(held_out_metrics, samples=evaluation, batch_size=recipe.eval.batch_size) if evaluation else None
+        model = stage_model(recipe.model, stage, bases, previous, device, torch.bfloat16 if bf16 else torch.float32)
+        evaluate = None
+        if evaluation:
+            evaluate = partial(held_out_metrics, samples=evaluation, batch_size=recipe.eval.batch_size)
         samples = train + described if stage.descriptive_targets else train
         if stage.descriptive_targets:
-            print(f"[{stage.kind}] {len(described)} descriptive targets next to {len(train)} questions", file=sys.stderr)
+            print(f"[{stage.kind}] {len(described)} descriptive targets, {len(train)} questions", file=sys.stderr)
         run = StageRun(model, stage, samples, stage_dir, accelerator, recipe.seed, evaluate)
         previous = run.run(resume=resume).final_dir
     return previous

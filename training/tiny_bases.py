@@ -30,7 +30,9 @@ def build_tiny_bases(recipe: Recipe, out_dir: Path, samples: list[Sample], accel
     if encoder == TINY:
         from encoders.tiny import save_tiny_toto
 
-        encoder = _built(base / "encoder", accelerator, lambda d: save_tiny_toto(d, recipe.seed, **recipe.model.tiny_encoder))
+        encoder = _built(
+            base / "encoder", accelerator, lambda d: save_tiny_toto(d, recipe.seed, **recipe.model.tiny_encoder)
+        )
     if vlm.startswith(f"{TINY}:"):
         from bridges.prompt import PromptFormat
         from bridges.tiny import save_tiny_vlm

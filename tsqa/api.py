@@ -108,7 +108,7 @@ class TSQA:
 
         data = png_bytes(series[0] if len(series) == 1 else series)
         if plot is None:
-            directory = Path(tempfile.gettempdir()) / "tsqa"
+            directory = Path(tempfile.gettempdir()) / "tsqa-plots"
             directory.mkdir(exist_ok=True)
             plot = directory / f"plot-{hashlib.sha256(data).hexdigest()[:12]}.png"
         path = Path(plot)

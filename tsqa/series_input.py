@@ -8,6 +8,7 @@ Accepted shapes:
 Errors name the file, the column and the row at fault.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,20 +18,40 @@ from arfbench.schema import Series
 
 TIME_COLUMNS = ("timestamp", "time", "date", "datetime", "epoch")
 LONG_COLUMNS = {"epoch", "group", "value"}
-MAX_STEPS = 1_000_000
+
+
+@dataclass(frozen=True)
+class SizeLimits:
+    """Checked before the grid is allocated: a few timestamps far apart make a small file into a huge grid."""
+
+    max_steps: int = 1_000_000
+    max_channels: int = 10_000
+
+
+class SeriesTooLarge(ValueError):
+    """A series beyond `SizeLimits` (the server answers 413 to it, other bad input gets 400)."""
 
 
 def read_series(source: "str | Path | pd.DataFrame | np.ndarray", name: str = "series", *, interval: int = 60,
-                start: int = 0) -> Series:
+                start: int = 0, limits: SizeLimits = SizeLimits()) -> Series:
     """One `Series` from a CSV/parquet path, a DataFrame or an array."""
     if isinstance(source, Series):
+        _check_size(len(source.timestamps), len(source.channels), source.name, limits)
         return source
     if isinstance(source, (str, Path)):
         path = Path(source)
-        return _from_frame(_read_file(path), name or path.stem, str(path))
+        return _from_frame(_read_file(path), name or path.stem, str(path), limits)
     if isinstance(source, pd.DataFrame):
-        return _from_frame(source, name, "DataFrame")
-    return _from_array(np.asarray(source), name, interval, start)
+        return _from_frame(source, name, "DataFrame", limits)
+    return _from_array(np.asarray(source), name, interval, start, limits)
+
+
+def _check_size(steps: int, channels: int, source: str, limits: SizeLimits) -> None:
+    if steps > limits.max_steps:
+        raise SeriesTooLarge(f"{source}: {steps} steps on its regular grid is more than the limit of "
+                             f"{limits.max_steps}")
+    if channels > limits.max_channels:
+        raise SeriesTooLarge(f"{source}: {channels} channels is more than the limit of {limits.max_channels}")
 
 
 def _read_file(path: Path) -> pd.DataFrame:
@@ -47,15 +68,15 @@ def _read_file(path: Path) -> pd.DataFrame:
     raise ValueError(f"{path}: unsupported file type {suffix!r}; use .csv or .parquet")
 
 
-def _from_frame(frame: pd.DataFrame, name: str, source: str) -> Series:
+def _from_frame(frame: pd.DataFrame, name: str, source: str, limits: SizeLimits) -> Series:
     if frame.empty:
         raise ValueError(f"{source}: no rows")
     columns = {str(c).strip().lower(): c for c in frame.columns}
     if LONG_COLUMNS <= set(columns):
-        frame = _pivot_long(frame.rename(columns={columns[c]: c for c in LONG_COLUMNS}), source)
-        return _from_wide(frame, frame.index.to_numpy(), name, source)
+        frame = _pivot_long(frame.rename(columns={columns[c]: c for c in LONG_COLUMNS}), source, limits)
+        return _from_wide(frame, frame.index.to_numpy(), name, source, limits)
     if isinstance(frame.index, pd.DatetimeIndex):
-        return _from_wide(frame, _epochs(frame.index.to_series(), source, "index"), name, source)
+        return _from_wide(frame, _epochs(frame.index.to_series(), source, "index"), name, source, limits)
     time_column = next((columns[c] for c in TIME_COLUMNS if c in columns), None)
     if time_column is None:
         raise ValueError(
@@ -63,14 +84,15 @@ def _from_frame(frame: pd.DataFrame, name: str, source: str) -> Series:
             "or use the long format with columns epoch, group, value"
         )
     epochs = _epochs(frame[time_column], source, str(time_column))
-    return _from_wide(frame.drop(columns=[time_column]), epochs, name, source)
+    return _from_wide(frame.drop(columns=[time_column]), epochs, name, source, limits)
 
 
-def _pivot_long(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+def _pivot_long(frame: pd.DataFrame, source: str, limits: SizeLimits) -> pd.DataFrame:
     epochs = _epochs(frame["epoch"], source, "epoch")
     groups = frame["group"]
     if groups.isna().any():
         raise ValueError(f"{source}: column 'group', row {int(np.flatnonzero(groups.isna())[0])}: missing channel name")
+    _check_size(len(np.unique(epochs)), groups.nunique(), source, limits)  # the pivot's own size, before it exists
     values = _numeric(frame["value"], source, "value")
     long = pd.DataFrame({"epoch": epochs, "group": groups.astype(str), "value": values})
     duplicated = long.duplicated(["epoch", "group"])
@@ -110,9 +132,10 @@ def _numeric(column: pd.Series, source: str, label: str) -> np.ndarray:
     return array
 
 
-def _from_wide(frame: pd.DataFrame, epochs: np.ndarray, name: str, source: str) -> Series:
+def _from_wide(frame: pd.DataFrame, epochs: np.ndarray, name: str, source: str, limits: SizeLimits) -> Series:
     if frame.shape[1] == 0:
         raise ValueError(f"{source}: no value columns besides the timestamps")
+    _check_size(len(frame), frame.shape[1], source, limits)
     values = np.stack([_numeric(frame[c], source, str(c)) for c in frame.columns], axis=1)
     order = np.argsort(epochs, kind="stable")
     epochs, values = epochs[order], values[order]
@@ -125,8 +148,7 @@ def _from_wide(frame: pd.DataFrame, epochs: np.ndarray, name: str, source: str) 
         row = int(order[np.flatnonzero(offsets % interval)[0]])
         raise ValueError(f"{source}: row {row}: timestamp off the {interval}s grid the other rows follow")
     steps = int(offsets[-1] // interval) + 1
-    if steps > MAX_STEPS:
-        raise ValueError(f"{source}: {steps} steps on a {interval}s grid is more than {MAX_STEPS}")
+    _check_size(steps, values.shape[1], source, limits)
     grid = np.full((steps, values.shape[1]), np.nan)
     grid[offsets // interval] = values
     if np.isnan(grid).all():
@@ -144,13 +166,14 @@ def _most_common_step(epochs: np.ndarray) -> int:
     return int(steps[np.argmax(counts)])
 
 
-def _from_array(array: np.ndarray, name: str, interval: int, start: int) -> Series:
+def _from_array(array: np.ndarray, name: str, interval: int, start: int, limits: SizeLimits) -> Series:
     if array.dtype.kind not in "biuf":
         raise ValueError(f"array: expected numbers, got dtype {array.dtype}")
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2 or array.size == 0:
         raise ValueError(f"array: expected shape (time,) or (time, channels) with data, got {array.shape}")
+    _check_size(array.shape[0], array.shape[1], "array", limits)
     values = array.astype(np.float64)
     if np.isinf(values).any():
         raise ValueError("array: infinite values")

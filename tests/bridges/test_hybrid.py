@@ -1,8 +1,11 @@
 """The hybrid over both VLM families: injection, positions, gradients, generation, modalities, pairs."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
+from arfbench.plot import render_plot
 from bridges.features import channel_max_surprise
 from bridges.lora import language_model_prefix
 from bridges.prompt import TS_TOKEN
@@ -207,8 +210,31 @@ def test_bad_inputs_are_clear_errors(hybrid_factory, make_sample):
         model.prepare([sample], modality="audio")
     with pytest.raises(ValueError, match="mode"):
         model.answer([sample], mode="vote")
+    with pytest.raises(ValueError, match="no options to score"):
+        model.answer([replace(sample, options=[], answer=None)])
+    with pytest.raises(ValueError, match="0 series, expected 1 to 2"):
+        model.answer([replace(sample, series=[])], modality="both")
     batch = model.prepare([sample])
     batch["ts_features"], batch["ts_empty"] = batch["ts_features"][:-1], batch["ts_empty"][:-1]
     batch["ts_channel"], batch["ts_series"] = batch["ts_channel"][:-1], batch["ts_series"][:-1]
     with pytest.raises(ValueError, match="placeholder tokens but 15 adapter vectors"):
         model(**batch)
+
+
+def test_open_questions_generate_and_image_only_questions_score(hybrid_factory, make_sample, tmp_path):
+    """An open question (no options) is answered in the model's words; a plot-only question may bring only images,
+    as an API client does."""
+    model = hybrid_factory("qwen3_vl", lora=False)
+    sample = make_sample(0)
+    open_question = replace(sample, options=[], answer=None)
+    assert "Options:" not in model.processor.tokenizer.decode(model.prepare([open_question])["input_ids"][0])
+    (generated,) = model.answer([open_question], mode="generate", max_new_tokens=3)
+    assert generated.choice is None and generated.raw_text.startswith(model.config.prompt.answer_prefix)
+    plot = tmp_path / "plot.png"
+    render_plot(sample.series[0], plot)
+    image_only = replace(sample, series=[], images=[plot])
+    (scored,) = model.answer([image_only], modality="plot")
+    assert scored.choice in sample.options and scored.shown_channels == []
+    with_series = replace(sample, images=[plot])
+    (reference,) = model.answer([with_series], modality="plot")
+    assert scored.probabilities.keys() == reference.probabilities.keys()

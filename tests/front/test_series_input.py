@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsqa.series_input import read_series
+from tsqa.series_input import SeriesTooLarge, SizeLimits, read_series
 
 EPOCHS = 1_700_000_000 + 60 * np.arange(5)
 
@@ -84,3 +84,13 @@ def test_bad_arrays():
         read_series(np.zeros((2, 2, 2)))
     with pytest.raises(ValueError, match="shape"):
         read_series(np.zeros((0,)))
+
+
+def test_size_limits_apply_before_the_grid_is_built():
+    far_apart = pd.DataFrame({"timestamp": [0, 60, 60 * 10**7], "cpu": [1.0, 2.0, 3.0]})
+    with pytest.raises(SeriesTooLarge, match="10000001 steps on its regular grid"):
+        read_series(far_apart)
+    many_groups = pd.DataFrame({"epoch": np.arange(50), "group": [f"pod:{i}" for i in range(50)], "value": 1.0})
+    with pytest.raises(SeriesTooLarge, match="50 channels is more than the limit of 10"):
+        read_series(many_groups, limits=SizeLimits(max_steps=1000, max_channels=10))
+    assert read_series(far_apart.iloc[:2], limits=SizeLimits(max_steps=2)).values.shape == (2, 1)

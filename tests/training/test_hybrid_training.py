@@ -149,7 +149,8 @@ def test_collator_supervises_exactly_the_answer(straight_run):
         text = tokenizer.decode(batch["labels"][row][supervised])
         assert text == answer_text(sample.answer, model.config.prompt) + tokenizer.eos_token
         assert supervised.nonzero().min() > (batch["input_ids"][row] == model.builder.placeholder_id).nonzero().max()
-    image_or_series = torch.isin(batch["input_ids"], torch.tensor([model.builder.placeholder_id, model.vlm.config.image_token_id]))
+    special = torch.tensor([model.builder.placeholder_id, model.vlm.config.image_token_id])
+    image_or_series = torch.isin(batch["input_ids"], special)
     assert image_or_series.any() and (batch["labels"][image_or_series] == -100).all()
 
 

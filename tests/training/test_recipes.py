@@ -39,7 +39,10 @@ def test_json_and_toml_files_load(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["stages"][0].update(learnig_rate=1.0), r"stages\[0\]: unknown key 'learnig_rate' \(did you mean 'learning_rate'\?\)"),
+        (
+            lambda d: d["stages"][0].update(learnig_rate=1.0),
+            r"stages\[0\]: unknown key 'learnig_rate' \(did you mean 'learning_rate'\?\)",
+        ),
         (lambda d: d.update(sed=1), "unknown key 'sed'"),
         (lambda d: d["model"].pop("vlm"), "model: missing required key 'vlm'"),
         (lambda d: d["stages"][0].update(batch_size="4"), r"stages\[0\].batch_size: expected int"),
@@ -49,7 +52,7 @@ def test_json_and_toml_files_load(tmp_path):
         (lambda d: d["stages"][1].update(grad_accum=0), r"stages\[1\].grad_accum must be >= 1"),
         (lambda d: d.update(precision="fp16"), "precision must be one of"),
         (lambda d: d.update(stages=[]), "at least one stage"),
-        (lambda d: d["model"].update(adapter={"hidden": 8}), r"model.adapter: unknown key 'hidden' \(known keys: .*hidden_dim"),
+        (lambda d: d["model"].update(adapter={"hidden": 8}), r"model.adapter: unknown key 'hidden' \(known keys: .*"),
         (lambda d: d["model"].update(adapter={"lm_width": 8}), "model.adapter: unknown key 'lm_width'"),
         (lambda d: d["model"].update(lora={"rank": 8}), "model.lora: unknown key 'rank'"),
         (lambda d: d["model"].update(tiny_vlm={"layers": 8}), "model.tiny_vlm: unknown key 'layers'"),

@@ -1,0 +1,235 @@
+"""The HTTP server: standard library only, one thread per connection, JSON errors in OpenAI's shape.
+
+Routes: `GET /health` (never needs the key), `GET /v1/health`, `GET /v1/models`, `GET /v1/models/{id}` and
+`POST /v1/chat/completions`. With an API key set, every /v1 route needs `Authorization: Bearer <key>`.
+A body is read only by its Content-Length, and only when within the size limit.
+"""
+
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+from tsqa import __version__
+from tsqa.serve.backend import Backend
+from tsqa.serve.errors import APIError, bad_request, too_large
+from tsqa.serve.limits import Limits
+from tsqa.serve.request import parse_chat_request
+from tsqa.serve.responses import chat_completion, model_card, model_list
+
+logger = logging.getLogger("tsqa.serve")
+
+SOCKET_TIMEOUT_S = 60  # a client silent this long mid-request loses its connection
+MODELS_PREFIX = "/v1/models/"
+ROUTES = {  # path -> allowed methods
+    "/health": ("GET",),
+    "/v1/health": ("GET",),
+    "/v1/models": ("GET",),
+    "/v1/chat/completions": ("POST",),
+}
+
+
+class ChatServer(ThreadingHTTPServer):
+    """Serves `backend` under the name `model_name`; `port=0` picks a free port (see `url`)."""
+
+    daemon_threads = True
+
+    def __init__(self, backend: Backend, model_name: str, host: str = "127.0.0.1", port: int = 0,
+                 api_key: str | None = None, limits: Limits = Limits()):
+        self.backend = backend
+        self.model_name = model_name
+        self.api_key = api_key or None
+        self.limits = limits
+        self.created = int(time.time())
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), _Handler)
+
+    def process_request(self, request: socket.socket, client_address) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Stop listening and end kept-alive connections, so no handler thread outlives the server."""
+        super().server_close()
+        with self._connections_lock:
+            for connection in self._connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:  # already closed by the client
+                    pass
+
+    @property
+    def url(self) -> str:
+        """The base URL clients use, e.g. `http://127.0.0.1:8000/v1`."""
+        host, port = self.server_address[:2]
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}/v1"
+
+
+def exposure_warning(host: str, api_key: str | None) -> str | None:
+    """A warning when `host` is reachable from other machines; louder when no key protects it."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        loopback = False
+    if loopback:
+        return None
+    if api_key:
+        return f"warning: listening on {host}, reachable from other machines; requests need the API key"
+    return (
+        f"WARNING: listening on {host} WITHOUT an API key: anyone who can reach this port can use the model. "
+        "Set --api-key or $TSQA_API_KEY, or bind to 127.0.0.1."
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as OpenAI's client expects; every response has a Content-Length
+    server_version = f"tsqa-serve/{__version__}"
+    timeout = SOCKET_TIMEOUT_S
+    server: ChatServer
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def log_message(self, format: str, *args) -> None:
+        logger.info("%s %s", self.address_string(), format % args)
+
+    def _dispatch(self) -> None:
+        self._unread = self._declared_length()
+        path = urlsplit(self.path).path.rstrip("/") or "/"
+        try:
+            if path.startswith("/v1/"):
+                self._authorize()
+            payload = self._route(path)
+        except APIError as error:
+            self._refuse(error)
+            return
+        except Exception:
+            logger.exception("%s %s failed", self.command, path)
+            self._refuse(APIError(500, "the server failed to answer; its log has the details", "internal_error",
+                                  "server_error"))
+            return
+        self._send(200, payload)
+
+    def _route(self, path: str) -> dict:
+        if path.startswith(MODELS_PREFIX):
+            self._allow(path, ("GET",))
+            model = unquote(path[len(MODELS_PREFIX) :])
+            if model != self.server.model_name:
+                raise APIError(404, f"model {model!r} not found; this server serves {self.server.model_name!r}",
+                               "model_not_found")
+            return model_card(model, self.server.created)
+        if path not in ROUTES:
+            raise APIError(404, f"no route {path}; see /v1/models and /v1/chat/completions", "not_found")
+        self._allow(path, ROUTES[path])
+        if path.endswith("/health"):
+            return {"status": "ok", "model": self.server.model_name}
+        if path == "/v1/models":
+            return model_list(self.server.model_name, self.server.created)
+        return self._chat_completion()
+
+    def _chat_completion(self) -> dict:
+        question = parse_chat_request(self._read_json(), self.server.model_name, self.server.limits)
+        try:
+            reply = self.server.backend.answer(question)
+        except ValueError as err:  # the model's own input checks
+            raise bad_request(f"the model cannot answer this request: {err}", "unanswerable") from None
+        return chat_completion(reply, self.server.model_name)
+
+    def _allow(self, path: str, methods: tuple[str, ...]) -> None:
+        if self.command not in methods:
+            raise APIError(405, f"{self.command} is not allowed on {path}; use {', '.join(methods)}",
+                           "method_not_allowed", headers={"Allow": ", ".join(methods)})
+
+    def _authorize(self) -> None:
+        key = self.server.api_key
+        if key is None:
+            return
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), key.encode()):
+            raise APIError(401, "missing or wrong API key; send the header 'Authorization: Bearer <key>'",
+                           "invalid_api_key", "authentication_error", headers={"WWW-Authenticate": "Bearer"})
+
+    def _declared_length(self) -> int | None:
+        """Bytes of body the client declared and we have not read; None when unknown (chunked or invalid)."""
+        if self.headers.get("Transfer-Encoding"):
+            return None
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            return None
+        return length if length >= 0 else None
+
+    def _read_json(self) -> object:
+        if self.headers.get("Transfer-Encoding") or self.headers.get("Content-Length") is None:
+            raise APIError(411, "a Content-Length header is required; chunked bodies are not accepted",
+                           "length_required")
+        if self._unread is None:
+            raise bad_request("Content-Length must be a non-negative integer", "invalid_content_length")
+        limit = self.server.limits.max_request_bytes
+        if self._unread > limit:
+            raise too_large(f"the request body is {self._unread} bytes; the limit is {limit} bytes")
+        body = self.rfile.read(self._unread)
+        self._unread = self._unread - len(body)
+        if self._unread:
+            self._unread = None  # the client stopped early: the connection cannot be reused
+            raise bad_request("the body is shorter than its Content-Length", "incomplete_body")
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise bad_request(f"the body is not valid JSON ({err})", "invalid_json") from None
+
+    def _refuse(self, error: APIError) -> None:
+        """Send the error; first read away an unread body of a bearable size, so the client sees the answer
+        instead of a reset connection, else close the connection after answering."""
+        if self._unread is None or self._unread > 2 * self.server.limits.max_request_bytes:
+            self.close_connection = True
+        else:
+            self._discard(self._unread)
+        self._send(error.status, error.body(), error.headers)
+
+    def _discard(self, length: int) -> None:
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 16))
+            if not chunk:
+                self.close_connection = True
+                return
+            length -= len(chunk)
+        self._unread = 0
+
+    def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
