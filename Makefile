@@ -25,5 +25,12 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow -q
 
+# The bundled demo model (tsqa/demo_model/) on a bundled example incident: p95 latency by data centre.
+DEMO_SERIES := examples/incident.csv
 demo: $(STAMP)
-	$(PY) -m tsqa.demo
+	$(VENV)/bin/tsqa ask --series $(DEMO_SERIES) --plot demo_out/incident.png \
+		--question "Is there an anomaly in the time-series?" \
+		--options "Yes, there is an anomaly in the time-series" "No, there is no anomaly in the time-series"
+	$(VENV)/bin/tsqa ask --series $(DEMO_SERIES) --plot demo_out/incident.png \
+		--question "What type of anomaly is present in the time-series?" \
+		--options "Level Shift" "Transient Spike" "Change in Seasonality" "Change in Trend" "No Anomaly"

@@ -19,7 +19,7 @@ TS_END = "<|ts_end|>"
 MARKER_TOKENS = (TS_START, TS_END)  # their embeddings are learned adapter parameters, in this order
 ADDED_TOKENS = (TS_TOKEN, *MARKER_TOKENS)
 
-TIME_LABELS = ("full", "compact", "none")
+TIME_LABELS = ("full", "compact", "header", "none")
 
 DEFAULT_SYSTEM = (
     "You are an expert in observability and incident response. Metrics are shown as plots and as time-series "
@@ -34,7 +34,9 @@ class PromptFormat:
 
     version: str = "tsqa-prompt-1"
     system: str = DEFAULT_SYSTEM
-    time_labels: str = "full"  # full: YYYY-MM-DD HH:MM:SS before every token; compact: the date only when it changes
+    # full: YYYY-MM-DD HH:MM:SS before every token; compact: the date only when it changes; header: the span starts
+    # listed once per series (channels share them), tokens bare; none: no times
+    time_labels: str = "full"
     answer_prefix: str = '{"answer": "'  # ends the prompt: scoring and generation continue from here
     answer_suffix: str = '"}'
     max_named_hidden: int = 20  # channel names listed in the "not shown" note
@@ -88,6 +90,10 @@ def series_block(
     ]
     if span_starts is None:
         lines.append("Channels: " + ", ".join(series.channels[c] for c in plan.shown))
+    elif fmt.time_labels == "header":
+        lines.append("Token spans start at: " + ", ".join(time_labels(span_starts, "full")))
+        tokens = TS_TOKEN * len(span_starts)
+        lines.extend(f"{series.channels[c]}: {TS_START}{tokens}{TS_END}" for c in plan.shown)
     else:
         labels = time_labels(span_starts, fmt.time_labels)
         tokens = " ".join(f"{text}{TS_TOKEN}" for text in labels)

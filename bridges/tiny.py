@@ -92,6 +92,7 @@ def tiny_qwen3_vl(
     num_layers: int = 2,
     vocab_size: int = 512,
     seed: int = 0,
+    initializer_range: float = 0.02,
 ) -> tuple[Qwen3VLForConditionalGeneration, Qwen3VLProcessor]:
     """A random Qwen3-VL (3-D M-RoPE, deepstack) and its processor; images become 4 x 4 = 16 tokens at most."""
     tokenizer = train_tokenizer(corpus or DEFAULT_CORPUS, _QWEN_SPECIALS, "<|im_end|>", vocab_size)
@@ -121,6 +122,7 @@ def tiny_qwen3_vl(
             rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 1, 1],
                              "mrope_interleaved": True},
             pad_token_id=ids["<|endoftext|>"],
+            initializer_range=initializer_range,
         ),
         vision_config=dict(
             depth=2, hidden_size=32, intermediate_size=37, out_hidden_size=hidden_size, num_heads=4, patch_size=16,
@@ -140,6 +142,7 @@ def tiny_smolvlm(
     num_layers: int = 2,
     vocab_size: int = 512,
     seed: int = 0,
+    initializer_range: float = 0.02,
 ) -> tuple[Idefics3ForConditionalGeneration, Idefics3Processor]:
     """A random SmolVLM (Idefics3 architecture, Llama text model with 1-D RoPE); one 32 x 32 image = 4 tokens."""
     tokenizer = train_tokenizer(corpus or DEFAULT_CORPUS, _IDEFICS3_SPECIALS, "<end_of_utterance>", vocab_size)
@@ -166,6 +169,7 @@ def tiny_smolvlm(
             head_dim=8,
             max_position_embeddings=8192,
             pad_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"),
+            initializer_range=initializer_range,
         ),
         vision_config=dict(
             hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4,
@@ -194,6 +198,7 @@ def qwen3_vl_2b_shaped(seed: int = 0) -> tuple[Qwen3VLForConditionalGeneration, 
             rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20],
                              "mrope_interleaved": True},
             pad_token_id=ids["<|endoftext|>"],
+            initializer_range=initializer_range,
         ),
         vision_config=dict(
             depth=24, hidden_size=1024, intermediate_size=4096, out_hidden_size=2048, num_heads=16, patch_size=16,

@@ -38,6 +38,16 @@ def test_series_block_names_channels_and_writes_a_time_before_each_token():
     assert text.count(TS_TOKEN) == 4
 
 
+def test_header_labels_list_span_starts_once_for_all_channels():
+    plan = ChannelPlan(shown=[0, 2], hidden=[])
+    text = series_block(_series(), "Time-series", plan, [START, START + 300], PromptFormat(time_labels="header"))
+    lines = text.splitlines()
+    assert lines[1] == "Token spans start at: 2023-11-14 22:13:20, 2023-11-14 22:18:20"
+    assert lines[2] == f"pod:0: {TS_START}{TS_TOKEN}{TS_TOKEN}{TS_END}"
+    assert lines[3] == f"pod:2: {TS_START}{TS_TOKEN}{TS_TOKEN}{TS_END}"
+    assert text.count("2023-11-14 22:18:20") == 1
+
+
 def test_plot_only_block_lists_names_without_tokens():
     plan = ChannelPlan(shown=[0, 1], hidden=[2])
     text = series_block(_series(), "Time-series 2", plan, None, PromptFormat(max_named_hidden=0))

@@ -1,4 +1,4 @@
-"""A tiny random checkpoint (tiny Toto + tiny Qwen3-VL) built once per session, and servers over it in threads."""
+"""Servers in threads over the session's tiny random checkpoint (tests/conftest.py)."""
 
 import base64
 import io
@@ -16,14 +16,8 @@ START = 1_700_000_000
 
 
 @pytest.fixture(scope="session")
-def checkpoint(tmp_path_factory) -> Path:
-    from bridges.hybrid import HybridModel
-    from bridges.tiny import save_tiny_vlm
-    from encoders.tiny import save_tiny_toto
-
-    root = tmp_path_factory.mktemp("serve")
-    model = HybridModel.create(save_tiny_toto(root / "toto"), save_tiny_vlm("qwen3_vl", root / "vlm"))
-    return model.save_pretrained(root / "tiny-tsqa")
+def checkpoint(tiny_checkpoint) -> Path:
+    return tiny_checkpoint
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,50 @@
+"""Rebuild the bundled demo checkpoint `tsqa/demo_model/`: synthetic data, the tiny recipe, then one self-contained
+directory (the trained adapter and LoRA beside copies of the tiny random base models they were trained on).
+
+    .venv/bin/python scripts/build_demo_model.py --work /tmp/demo   (about 25 minutes on a 2-core CPU)
+"""
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from tsqa.api import DEMO_MODEL
+from tsqa.cli import main as tsqa
+
+CONFIG = "tsqa_config.json"
+
+
+def bundle(final: Path, base: Path, out: Path) -> None:
+    """Copy `final` and the base models into `out`, the config pointing at them by relative paths."""
+    staging = out.with_name(out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(final, staging)
+    config = json.loads((staging / CONFIG).read_text())
+    for role in ("encoder", "vlm"):
+        shutil.copytree(base / role, staging / role)
+        config[role] = role
+    (staging / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", type=Path, required=True, help="scratch directory for data and the training run")
+    parser.add_argument("--n", type=int, default=2400, help="synthetic training questions (default 2400)")
+    parser.add_argument("--seed", type=int, default=11, help="data seed (default 11)")
+    parser.add_argument("--skip-training", action="store_true", help="bundle an existing run in --work")
+    args = parser.parse_args()
+    data, run = args.work / "train", args.work / "run"
+    if not args.skip_training:
+        if tsqa(["synth", "--out", str(data), "--n", str(args.n), "--seed", str(args.seed), "--overwrite"]):
+            raise SystemExit("tsqa synth failed")
+        if tsqa(["train", "--recipe", "tiny", "--data", str(data), "--out", str(run)]):
+            raise SystemExit("tsqa train failed")
+    bundle(run / "sft" / "final", run / "base", DEMO_MODEL)
+    print(f"demo checkpoint written to {DEMO_MODEL}")
+
+
+if __name__ == "__main__":
+    main()

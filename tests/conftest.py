@@ -1,0 +1,16 @@
+"""Fixtures shared across packages: one tiny random tsqa checkpoint (tiny Toto + tiny Qwen3-VL) per session."""
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    from bridges.hybrid import HybridModel
+    from bridges.tiny import save_tiny_vlm
+    from encoders.tiny import save_tiny_toto
+
+    root = tmp_path_factory.mktemp("tiny-checkpoint")
+    model = HybridModel.create(save_tiny_toto(root / "toto"), save_tiny_vlm("qwen3_vl", root / "vlm"))
+    return model.save_pretrained(root / "tiny-tsqa")
