@@ -25,6 +25,12 @@ def bundle(final: Path, base: Path, out: Path) -> None:
         shutil.copytree(base / role, staging / role)
         config[role] = role
     (staging / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+    lora = staging / "lora" / "adapter_config.json"
+    settings = json.loads(lora.read_text())
+    settings["base_model_name_or_path"] = "vlm"  # not the build machine's path; the bridge passes the model itself
+    lora.write_text(json.dumps(settings, indent=2) + "\n")
+    for card in staging.rglob("README.md"):  # generated model cards naming build-machine paths
+        card.unlink()
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
 

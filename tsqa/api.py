@@ -76,7 +76,7 @@ class TSQA:
             raise ValueError(f"series: expected one series or a pair, got {len(sources)}")
         if not question.strip():
             raise ValueError("question: empty")
-        loaded = [read_series(s, name=f"series_{i + 1}") for i, s in enumerate(sources)]
+        loaded = [read_series(s, name=_series_name(s, i)) for i, s in enumerate(sources)]
         options = [str(o) for o in options] if options else []
         if len(set(options)) != len(options):
             raise ValueError(f"options: duplicates in {options}")
@@ -115,3 +115,8 @@ class TSQA:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         return path
+
+
+def _series_name(source: object, index: int) -> str:
+    """A file's stem (shown on the plot and in the prompt), else `series_1` / `series_2`."""
+    return Path(source).stem if isinstance(source, (str, Path)) else f"series_{index + 1}"
