@@ -81,16 +81,7 @@ class TSQA:
         if len(set(options)) != len(options):
             raise ValueError(f"options: duplicates in {options}")
         plot_path = self._render(loaded, plot)
-        sample = Sample(
-            id="ask",
-            query_group=", ".join(s.name for s in loaded),
-            category=category or (CORRELATION if len(loaded) == 2 else PRESENCE),
-            question=question,
-            options=options,
-            answer=None,
-            series=loaded,
-            images=[plot_path],
-        )
+        sample = question_sample(question, options, loaded, [plot_path], category)
         mode = "score" if options else "generate"
         (answer,) = self.model.answer([sample], mode=mode, batch_size=1, modality=modality)
         return AskResult(
@@ -115,6 +106,21 @@ class TSQA:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         return path
+
+
+def question_sample(question: str, options: list[str], series: list[Series], images: list[Path],
+                    category: str | None = None, sample_id: str = "ask") -> Sample:
+    """A user's question as a `Sample`. The category only labels it: prompts do not depend on it."""
+    return Sample(
+        id=sample_id,
+        query_group=", ".join(s.name for s in series),
+        category=category or (CORRELATION if len(series) == 2 else PRESENCE),
+        question=question,
+        options=options,
+        answer=None,
+        series=series,
+        images=images,
+    )
 
 
 def _series_name(source: object, index: int) -> str:

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from arfbench.categories import CORRELATION, PRESENCE
-from arfbench.schema import Sample
+from tsqa.api import question_sample
 from tsqa.serve.request import ChatQuestion
 
 if TYPE_CHECKING:
@@ -44,16 +43,8 @@ class TSQABackend:
         modality = "both" if question.series and self.tsqa.model.encoder is not None else "plot"
         mode = "score" if question.options else "generate"
         with tempfile.TemporaryDirectory(prefix="tsqa-serve-") as directory:
-            sample = Sample(
-                id="request",
-                query_group=", ".join(s.name for s in question.series),
-                category=CORRELATION if len(question.series) == 2 else PRESENCE,
-                question=question.text,
-                options=question.options,
-                answer=None,
-                series=question.series,
-                images=_saved(question.images, Path(directory)),
-            )
+            sample = question_sample(question.text, question.options, question.series,
+                                     _saved(question.images, Path(directory)), sample_id="request")
             with self._lock:
                 (answer,) = self.tsqa.model.answer(
                     [sample], mode=mode, batch_size=1, modality=modality, max_new_tokens=question.max_new_tokens
