@@ -8,6 +8,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 
 from tsqa import commands
 
@@ -27,7 +28,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Noise from dependencies that a user can do nothing about.
+QUIET = (
+    ("Using `json`-module for json-handling", UserWarning),  # gluonts, imported by toto2
+    ("`is_gradient_checkpointing` is deprecated", FutureWarning),  # transformers 5, called by peft
+)
+
+
 def main(argv: list[str] | None = None) -> int:
+    for message, category in QUIET:
+        warnings.filterwarnings("ignore", message=message, category=category)
     args = build_parser().parse_args(argv)
     try:
         return int(args._run(args) or 0)
