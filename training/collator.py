@@ -18,14 +18,15 @@ IGNORE_INDEX = -100
 
 
 class Preparer(Protocol):
-    def prepare(self, samples: list[Sample], answers: list[str] | None = None) -> dict: ...
+    def prepare(self, samples: list[Sample], answers: list[str] | None = None, modality: str = "both") -> dict: ...
 
 
 class Collator:
-    def __init__(self, model: Preparer, seed: int, shuffle_options: bool = True):
+    def __init__(self, model: Preparer, seed: int, shuffle_options: bool = True, modality: str = "both"):
         self.model = model
         self.seed = seed
         self.shuffle_options = shuffle_options
+        self.modality = modality
 
     def shown(self, sample: Sample, epoch: int) -> Sample:
         """The sample as the model sees it in `epoch`: options in a seeded order that changes every epoch."""
@@ -41,7 +42,7 @@ class Collator:
 
     def __call__(self, samples: list[Sample], epoch: int) -> dict[str, torch.Tensor]:
         shown = [self.shown(s, epoch) for s in samples]
-        batch = self.model.prepare(shown, answers=[s.answer for s in shown])
+        batch = self.model.prepare(shown, answers=[s.answer for s in shown], modality=self.modality)
         supervised = (batch["labels"] != IGNORE_INDEX).sum(dim=-1)  # (batch,)
         for sample, count in zip(shown, supervised.tolist()):
             if count == 0:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 STAGE_KINDS = ("align", "sft")
 SCHEDULES = ("cosine", "linear", "constant")
 PRECISIONS = ("auto", "bf16", "fp32")
+MODALITIES = ("both", "plot", "series")  # as the bridge spells them
 
 
 @dataclass
@@ -20,6 +21,7 @@ class ModelConfig:
     lora: dict = field(default_factory=dict)  # the bridge's LoRA config fields, used by `sft` stages
     prompt: dict = field(default_factory=dict)  # the bridge's prompt format fields (e.g. time_labels)
     gradient_checkpointing: bool = False  # non-reentrant, on the VLM
+    modality: str = "both"  # what the model sees in training and held-out evaluation: both, plot or series
     tiny_vlm: dict = field(default_factory=dict)  # sizes of a "tiny:<family>" VLM (hidden_size, num_layers, vocab_size)
     tiny_encoder: dict = field(default_factory=dict)  # Toto config fields of a "tiny" encoder (e.g. d_model)
 
@@ -73,6 +75,8 @@ class Recipe:
 def validate(recipe: Recipe) -> None:
     """Checks values a type check cannot: names, ranges, stage order."""
     problems = []
+    if recipe.model.modality not in MODALITIES:
+        problems.append(f"model.modality must be one of {MODALITIES}, got {recipe.model.modality!r}")
     if recipe.precision not in PRECISIONS:
         problems.append(f"precision must be one of {PRECISIONS}, got {recipe.precision!r}")
     if not recipe.stages:

@@ -9,12 +9,12 @@ from eval.shuffle import shuffled_options
 MODEL_NAME = "training"
 
 
-def held_out_metrics(model, samples: list[Sample], batch_size: int, seed: int = 0) -> dict:
+def held_out_metrics(model, samples: list[Sample], batch_size: int, seed: int = 0, modality: str = "both") -> dict:
     """Accuracy and F1 (percent; overall and per category) of `model.answer` by option scoring.
 
     Options are shuffled with the evaluator's seeded shuffle, the same at every evaluation, so figures compare."""
     shown = [shuffled_options(sample, seed) for sample in samples]
-    answers = model.answer(shown, mode="score", batch_size=batch_size)
+    answers = model.answer(shown, mode="score", batch_size=batch_size, modality=modality)
     rows = [
         result_row(MODEL_NAME, sample, Answer(text=a.raw_text, choice=a.choice, probabilities=a.probabilities), 0.0)
         for sample, a in zip(shown, answers)

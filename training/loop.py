@@ -48,6 +48,7 @@ class StageRun:
         accelerator: Accelerator,
         seed: int,
         evaluate: Callable[[torch.nn.Module], dict] | None = None,
+        modality: str = "both",
     ):
         if not samples:
             raise ValueError(f"stage {stage.kind}: no training samples")
@@ -59,7 +60,7 @@ class StageRun:
         self.accelerator = accelerator
         self.seed = seed
         self.evaluate = evaluate
-        self.collator = Collator(model, seed, stage.shuffle_options)
+        self.collator = Collator(model, seed, stage.shuffle_options, modality)
         self.lengths = [sample_length(s) for s in samples]
         self.steps_per_epoch = self._batches_per_process() // stage.grad_accum
         if self.steps_per_epoch == 0:

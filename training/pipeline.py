@@ -120,10 +120,11 @@ def run_recipe(
         model = stage_model(recipe.model, stage, bases, previous, device, torch.bfloat16 if bf16 else torch.float32)
         evaluate = None
         if evaluation:
-            evaluate = partial(held_out_metrics, samples=evaluation, batch_size=recipe.eval.batch_size)
+            evaluate = partial(held_out_metrics, samples=evaluation, batch_size=recipe.eval.batch_size,
+                               modality=recipe.model.modality)
         samples = train + described if stage.descriptive_targets else train
         if stage.descriptive_targets:
             print(f"[{stage.kind}] {len(described)} descriptive targets, {len(train)} questions", file=sys.stderr)
-        run = StageRun(model, stage, samples, stage_dir, accelerator, recipe.seed, evaluate)
+        run = StageRun(model, stage, samples, stage_dir, accelerator, recipe.seed, evaluate, recipe.model.modality)
         previous = run.run(resume=resume).final_dir
     return previous

@@ -37,7 +37,8 @@ class ToyModel(torch.nn.Module):
         self.lora_b = torch.nn.Parameter(torch.zeros(vocab, rank))
         self.mixer = torch.nn.GRU(width, width, batch_first=True).requires_grad_(False)
 
-    def prepare(self, samples: list[Sample], answers: list[str] | None = None) -> dict:
+    def prepare(self, samples: list[Sample], answers: list[str] | None = None, modality: str = "both") -> dict:
+        assert modality == "both"  # the stand-in has one input path
         rows, labels, stats = [], [], []
         for i, sample in enumerate(samples):
             prompt = tokenize("is there an anomaly ? options : " + " ".join(sample.options))

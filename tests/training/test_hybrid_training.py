@@ -152,6 +152,9 @@ def test_collator_supervises_exactly_the_answer(straight_run):
     special = torch.tensor([model.builder.placeholder_id, model.vlm.config.image_token_id])
     image_or_series = torch.isin(batch["input_ids"], special)
     assert image_or_series.any() and (batch["labels"][image_or_series] == -100).all()
+    series_only = Collator(model, seed=0, modality="series")(samples, epoch=0)
+    assert not (series_only["input_ids"] == model.vlm.config.image_token_id).any()
+    assert (series_only["input_ids"] == model.builder.placeholder_id).any()
 
 
 def test_gradient_checkpointing_gives_the_same_gradients(straight_run):

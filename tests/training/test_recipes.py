@@ -51,6 +51,7 @@ def test_json_and_toml_files_load(tmp_path):
         (lambda d: d["stages"].reverse(), "align must come before sft"),
         (lambda d: d["stages"][1].update(grad_accum=0), r"stages\[1\].grad_accum must be >= 1"),
         (lambda d: d.update(precision="fp16"), "precision must be one of"),
+        (lambda d: d["model"].update(modality="audio"), "model.modality must be one of"),
         (lambda d: d.update(stages=[]), "at least one stage"),
         (lambda d: d["model"].update(adapter={"hidden": 8}), r"model.adapter: unknown key 'hidden' \(known keys: .*"),
         (lambda d: d["model"].update(adapter={"lm_width": 8}), "model.adapter: unknown key 'lm_width'"),

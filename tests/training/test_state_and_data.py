@@ -62,7 +62,7 @@ def test_batches_are_seeded_complete_and_length_grouped():
 
 
 class _Echo:
-    def prepare(self, samples, answers=None):
+    def prepare(self, samples, answers=None, modality="both"):
         self.seen = samples
         return {"labels": torch.tensor([[-100, 5]] * len(samples))}
 
