@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from bridges.adapter import AdapterConfig
-from bridges.prompt import ADDED_TOKENS, PromptFormat
+from bridges.prompt import ADDED_TOKENS, MODALITIES, PromptFormat
 
 CONFIG_NAME = "tsqa_config.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"
@@ -23,12 +23,17 @@ class TSQAConfig:
     adapter: AdapterConfig | None  # None exactly when there is no encoder
     prompt: PromptFormat = field(default_factory=PromptFormat)
     scoring: str = "mean"  # option score: mean (default) or sum of the answer tokens' log-probabilities
+    modality: str = "both"  # what the model was trained to see; answering uses it unless told otherwise
     added_tokens: list[str] = field(default_factory=lambda: list(ADDED_TOKENS))
     format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
         if self.scoring not in SCORINGS:
             raise ValueError(f"scoring must be one of {SCORINGS}, got {self.scoring!r}")
+        if self.modality not in MODALITIES:
+            raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
+        if self.modality == "series" and self.encoder is None:
+            raise ValueError("a series-only model needs a time-series encoder")
         if (self.encoder is None) != (self.adapter is None):
             raise ValueError("a TSQA config needs both an encoder and an adapter config, or neither")
         if list(self.added_tokens) != list(ADDED_TOKENS):

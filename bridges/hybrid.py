@@ -61,14 +61,16 @@ class HybridModel(nn.Module):
         scoring: str = "mean",
         device: "str | torch.device" = "cpu",
         dtype: torch.dtype | None = None,
+        modality: str = "both",
     ) -> "HybridModel":
         """A new hybrid over base models given by Hub id or path. `adapter_config`: AdapterConfig fields other than
-        the widths, which come from the models (None for defaults). `encoder_id=None` makes a plot-only model."""
+        the widths, which come from the models (None for defaults). `encoder_id=None` makes a plot-only model.
+        `modality`: what the model will be trained to see, recorded so answering shows it the same."""
         vlm, processor = load_vlm(vlm_id, device, dtype)
         encoder = None if encoder_id is None else load_encoder(encoder_id, device)
         return cls.from_models(
             vlm, processor, encoder, str(vlm_id), None if encoder_id is None else str(encoder_id),
-            adapter_config, lora_config, prompt_format, scoring,
+            adapter_config, lora_config, prompt_format, scoring, modality,
         )
 
     @classmethod
@@ -83,6 +85,7 @@ class HybridModel(nn.Module):
         lora_config: LoraSettings | None = None,
         prompt_format: PromptFormat | None = None,
         scoring: str = "mean",
+        modality: str = "both",
     ) -> "HybridModel":
         """A new hybrid over models already in memory; the ids are what a saved checkpoint will load them from."""
         adapter = None
@@ -95,7 +98,8 @@ class HybridModel(nn.Module):
                 **(adapter_config or {}),
             )
         config = TSQAConfig(
-            vlm=vlm_id, encoder=encoder_id, adapter=adapter, prompt=prompt_format or PromptFormat(), scoring=scoring
+            vlm=vlm_id, encoder=encoder_id, adapter=adapter, prompt=prompt_format or PromptFormat(), scoring=scoring,
+            modality=modality,
         )
         model = cls(vlm, processor, encoder, config)
         if lora_config is not None:
@@ -233,12 +237,13 @@ class HybridModel(nn.Module):
         samples: list[Sample],
         mode: str = "score",
         batch_size: int = 8,
-        modality: str = "both",
+        modality: str | None = None,
         max_new_tokens: int = 64,
     ) -> list[Answer]:
         """Answer questions by option scoring (`score`: always one of the options, with probabilities) or by
-        generation (`generate`: raw text for the evaluator's parser)."""
-        return answer_questions(self, samples, mode, batch_size, modality, max_new_tokens)
+        generation (`generate`: raw text for the evaluator's parser). `modality` defaults to the one the model was
+        trained with."""
+        return answer_questions(self, samples, mode, batch_size, modality or self.config.modality, max_new_tokens)
 
 
 def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dtype | None):

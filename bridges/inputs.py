@@ -19,6 +19,7 @@ from bridges.features import channel_max_surprise, series_tokens
 from bridges.images import question_images
 from bridges.prompt import (
     MARKER_TOKENS,
+    MODALITIES,
     TS_TOKEN,
     PromptFormat,
     answer_text,
@@ -29,7 +30,6 @@ from bridges.prompt import (
 )
 from encoders import Encoder
 
-MODALITIES = ("both", "plot", "series")  # plot and time-series tokens; plot only; time-series tokens only
 PAYLOAD_KEYS = ("ts_features", "ts_empty", "ts_channel", "ts_series")
 
 

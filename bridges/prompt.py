@@ -20,6 +20,7 @@ MARKER_TOKENS = (TS_START, TS_END)  # their embeddings are learned adapter param
 ADDED_TOKENS = (TS_TOKEN, *MARKER_TOKENS)
 
 TIME_LABELS = ("full", "compact", "header", "none")
+MODALITIES = ("both", "plot", "series")  # what a question shows: the plot and time-series tokens, or one of them
 
 DEFAULT_SYSTEM = (
     "You are an expert in observability and incident response. Metrics are shown as plots and as time-series "

@@ -12,7 +12,9 @@ class CheckpointAnswerer:
     """Option scoring by default (always one of the options, with probabilities); generation on request, parsed
     exactly as an API model's text is."""
 
-    def __init__(self, model, name: str, mode: str = "score", modality: str = "both", max_new_tokens: int = 64):
+    def __init__(
+        self, model, name: str, mode: str = "score", modality: str | None = None, max_new_tokens: int = 64
+    ):
         self.model, self.name = model, name
         self.mode, self.modality, self.max_new_tokens = mode, modality, max_new_tokens
 

@@ -5,10 +5,11 @@ import difflib
 import typing
 from dataclasses import dataclass, field
 
+from bridges.prompt import MODALITIES
+
 STAGE_KINDS = ("align", "sft")
 SCHEDULES = ("cosine", "linear", "constant")
 PRECISIONS = ("auto", "bf16", "fp32")
-MODALITIES = ("both", "plot", "series")  # as the bridge spells them
 
 
 @dataclass

@@ -78,7 +78,7 @@ def stage_model(
     if previous is None:
         model = HybridModel.create(
             encoder_id, vlm_id, model_config.adapter, prompt_format=PromptFormat.from_dict(model_config.prompt),
-            device=device, dtype=dtype,
+            device=device, dtype=dtype, modality=model_config.modality,
         )
     else:
         model = HybridModel.from_pretrained(previous, device=device, dtype=dtype)

@@ -63,13 +63,14 @@ class TSQA:
         *,
         plot: "str | Path | None" = None,
         category: str | None = None,
-        modality: str = "both",
+        modality: str | None = None,
     ) -> AskResult:
         """Answer a question about one series, or two for a paired question (pass a list of two).
 
         series: a CSV/parquet path, a DataFrame, an array (time,) or (time, channels), or an `arfbench.Series`.
         With options, every option is scored and the most likely returned; without, the model generates an answer.
-        The plot the model looked at is written to `plot` (or a temporary file) and its path returned.
+        The plot is written to `plot` (or a temporary file) and its path returned. `modality` (both, plot, series)
+        defaults to what the model was trained to see.
         """
         sources = list(series) if isinstance(series, (list, tuple)) else [series]
         if not 1 <= len(sources) <= 2:

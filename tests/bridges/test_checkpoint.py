@@ -80,3 +80,26 @@ def test_bad_checkpoint_directories(hybrid_factory, tmp_path):
     (directory / "adapter.safetensors").unlink()
     with pytest.raises(FileNotFoundError, match="adapter.safetensors"):
         HybridModel.from_pretrained(directory)
+
+
+def test_checkpoint_records_the_modality_it_answers_with(hybrid_factory, make_sample, tmp_path):
+    model = hybrid_factory("qwen3_vl", lora=False, modality="series")
+    directory = model.save_pretrained(tmp_path / "ckpt")
+    assert json.loads((directory / CONFIG_NAME).read_text())["modality"] == "series"
+    loaded = HybridModel.from_pretrained(directory)
+    sample = make_sample(0)
+    by_default = loaded.answer([sample])[0].probabilities
+    assert by_default == loaded.answer([sample], modality="series")[0].probabilities
+    assert by_default != loaded.answer([sample], modality="both")[0].probabilities  # the plot changes the prompt
+    with pytest.raises(ValueError, match="modality must be one of"):
+        HybridModel.create(None, model.config.vlm, modality="audio")
+    with pytest.raises(ValueError, match="series-only model needs a time-series encoder"):
+        HybridModel.create(None, model.config.vlm, modality="series")
+
+
+def test_checkpoints_written_before_modality_was_recorded_load_as_both(hybrid_factory, tmp_path):
+    directory = hybrid_factory("idefics3", lora=False).save_pretrained(tmp_path / "ckpt")
+    config = json.loads((directory / CONFIG_NAME).read_text())
+    del config["modality"]
+    (directory / CONFIG_NAME).write_text(json.dumps(config))
+    assert HybridModel.from_pretrained(directory).config.modality == "both"

@@ -80,6 +80,14 @@ def test_final_checkpoint_loads_with_from_pretrained(straight_run):
     held_out = arfbench.generate(3, seed=5, categories=[PRESENCE])
     answers = model.answer(held_out, mode="score")
     assert [a.choice in s.options for a, s in zip(answers, held_out)] == [True] * 3
+    assert model.config.modality == "both"
+
+
+def test_the_recipe_modality_is_recorded_in_the_checkpoint(straight_run, tmp_path):
+    model = _tiny_model(straight_run[1], modality="series")
+    assert model.config.modality == "series"
+    reloaded = HybridModel.from_pretrained(model.save_pretrained(tmp_path / "ckpt"))
+    assert reloaded.config.modality == "series"
 
 
 def test_interrupted_run_resumes_to_identical_losses(straight_run, tmp_path):

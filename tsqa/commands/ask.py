@@ -3,6 +3,8 @@
 import argparse
 import json
 
+from bridges.prompt import MODALITIES
+
 HELP = "Ask a question about a metric file (CSV or parquet); prints the answer and how sure the model is."
 
 BAR_WIDTH = 30
@@ -17,8 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="answer options; without them the model writes its own answer")
     parser.add_argument("--model", help="checkpoint directory or Hub id (default: the bundled demo model)")
     parser.add_argument("--plot", metavar="OUT.png", help="where to write the plot the model looks at")
-    parser.add_argument("--modality", choices=("both", "plot", "series"), default="both",
-                        help="what the model sees: plot and time-series tokens (default), plot only, series only")
+    parser.add_argument("--modality", choices=MODALITIES,
+                        help="what the model sees: plot and time-series tokens, plot only, or series only (default: what the model was trained to see)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 

@@ -3,6 +3,8 @@ CSV that can be stopped and resumed at any time."""
 
 import argparse
 
+from bridges.prompt import MODALITIES
+
 HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
 
 _MODEL_FORMS = (
@@ -29,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--mode", choices=("score", "generate"), default="score",
                         help="checkpoints: score every option (default) or generate a JSON answer")
-    parser.add_argument("--modality", choices=("both", "plot", "series"), default="both",
-                        help="checkpoints: plot and time-series tokens (default), plot only, or series only")
+    parser.add_argument("--modality", choices=MODALITIES,
+                        help="checkpoints: plot and time-series tokens, plot only, or series only (default: what the model was trained to see)")
     parser.add_argument("--device", default="cpu", help="checkpoints: torch device (default cpu)")
 
 

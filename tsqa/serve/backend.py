@@ -40,13 +40,14 @@ class TSQABackend:
         self._lock = threading.Lock()
 
     def answer(self, question: ChatQuestion) -> Reply:
-        modality = "both" if question.series and self.tsqa.model.encoder is not None else "plot"
+        model = self.tsqa.model
+        modality = model.config.modality if question.series and model.encoder is not None else "plot"
         mode = "score" if question.options else "generate"
         with tempfile.TemporaryDirectory(prefix="tsqa-serve-") as directory:
             sample = question_sample(question.text, question.options, question.series,
                                      _saved(question.images, Path(directory)), sample_id="request")
             with self._lock:
-                (answer,) = self.tsqa.model.answer(
+                (answer,) = model.answer(
                     [sample], mode=mode, batch_size=1, modality=modality, max_new_tokens=question.max_new_tokens
                 )
         details = {
