@@ -4,6 +4,7 @@ for the request format), so `tsqa eval --model http://HOST:PORT/v1::NAME` benchm
 import argparse
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from tsqa.serve.limits import Limits
@@ -11,6 +12,14 @@ from tsqa.serve.limits import Limits
 HELP = "Serve a checkpoint as an OpenAI-compatible chat-completions endpoint."
 KEY_ENV = "TSQA_API_KEY"
 DEMO_NAME = "tsqa-demo"
+_LIMIT_HELP = {  # one --max-... option per `Limits` field
+    "max_request_bytes": "largest request body",
+    "max_series_steps": "longest series, in steps of its grid",
+    "max_channels": "most channels per series",
+    "max_image_pixels": "largest image, width x height",
+    "max_images": "most images per request",
+    "max_new_tokens": "cap on generated tokens",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,18 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--served-name", help="model id clients send (default: the checkpoint directory's name)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--merge-lora", action="store_true", help="fold LoRA into the base weights (faster)")
-    parser.add_argument("--max-request-bytes", type=int, default=limits.max_request_bytes,
-                        help=f"largest request body (default {limits.max_request_bytes})")
-    parser.add_argument("--max-series-steps", type=int, default=limits.max_series_steps,
-                        help=f"longest series, in steps of its grid (default {limits.max_series_steps})")
-    parser.add_argument("--max-channels", type=int, default=limits.max_channels,
-                        help=f"most channels per series (default {limits.max_channels})")
-    parser.add_argument("--max-image-pixels", type=int, default=limits.max_image_pixels,
-                        help=f"largest image, width x height (default {limits.max_image_pixels})")
-    parser.add_argument("--max-images", type=int, default=limits.max_images,
-                        help=f"most images per request (default {limits.max_images})")
-    parser.add_argument("--max-new-tokens", type=int, default=limits.max_new_tokens,
-                        help=f"cap on generated tokens (default {limits.max_new_tokens})")
+    for field in fields(Limits):
+        default = getattr(limits, field.name)
+        parser.add_argument(f"--{field.name.replace('_', '-')}", type=int, default=default,
+                            help=f"{_LIMIT_HELP[field.name]} (default {default})")
 
 
 def served_name(model: str | None) -> str:
@@ -51,14 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from tsqa.serve.backend import TSQABackend
     from tsqa.serve.server import ChatServer, exposure_warning
 
-    limits = Limits(
-        max_request_bytes=args.max_request_bytes,
-        max_series_steps=args.max_series_steps,
-        max_channels=args.max_channels,
-        max_image_pixels=args.max_image_pixels,
-        max_images=args.max_images,
-        max_new_tokens=args.max_new_tokens,
-    )
+    limits = Limits(**{field.name: getattr(args, field.name) for field in fields(Limits)})
     api_key = args.api_key or os.environ.get(KEY_ENV) or None
     warning = exposure_warning(args.host, api_key)
     if warning:
