@@ -10,7 +10,7 @@ from bridges.prompt import ADDED_TOKENS, MODALITIES, PromptFormat
 CONFIG_NAME = "tsqa_config.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"
 LORA_DIR = "lora"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: adapter features gained the raw-value span statistics (`bridges.features`)
 SCORINGS = ("mean", "sum")
 
 
@@ -51,7 +51,10 @@ class TSQAConfig:
         if unknown:
             raise ValueError(f"{CONFIG_NAME}: unknown field(s) {unknown}")
         if data.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{CONFIG_NAME}: format_version {data.get('format_version')!r}, expected {FORMAT_VERSION}")
+            raise ValueError(
+                f"{CONFIG_NAME}: format_version {data.get('format_version')!r}, expected {FORMAT_VERSION}: this code's "
+                "adapter reads different features; retrain the checkpoint with this version"
+            )
         data = dict(data)
         data["adapter"] = None if data.get("adapter") is None else AdapterConfig.from_dict(data["adapter"])
         data["prompt"] = PromptFormat.from_dict(data.get("prompt", {}))

@@ -3,9 +3,12 @@
 The K spans split the series' observed patch range (the union over channels) into equal parts, so every channel's
 k-th token covers the same time span and the prompt can name that span's start time once per token. All features are
 computed without parameters; the learned parts (the empty-span vector, the MLP) live in `bridges.adapter`.
+Besides the encoder's view, each token carries robust statistics of the raw values in its span: they say "this span
+holds an outlier" in the same units for every series, whatever the encoder learned.
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,11 +19,16 @@ from encoders import EncoderOutput
 SURPRISE_FEATURES = 2  # log1p of mean and max surprise over the span
 LEVEL_FEATURES = 6  # see `_level_features`
 COVERAGE_FEATURES = 2  # observed fraction of the span's patches, empty flag
+VALUE_FEATURES = 4  # see `_value_features`
 
 
 def feature_dim(encoder_dim: int, frequencies: int) -> int:
-    """Width of one token's feature vector: pooled embedding ++ span position ++ surprise ++ level ++ coverage."""
-    return encoder_dim + _position_dim(frequencies) + SURPRISE_FEATURES + LEVEL_FEATURES + COVERAGE_FEATURES
+    """Width of one token's feature vector: pooled embedding ++ span position ++ surprise ++ level ++ coverage ++
+    raw-value statistics."""
+    return (
+        encoder_dim + _position_dim(frequencies) + SURPRISE_FEATURES + LEVEL_FEATURES + COVERAGE_FEATURES
+        + VALUE_FEATURES
+    )
 
 
 @dataclass
@@ -58,10 +66,16 @@ def channel_max_surprise(output: EncoderOutput) -> np.ndarray:
     return surprise.max(dim=-1).values.float().cpu().numpy()
 
 
-def series_tokens(output: EncoderOutput, channels: list[int], tokens: int, frequencies: int) -> SeriesTokens:
-    """Features of `tokens` temporal tokens for each channel in `channels` of a batch-1 encoder output."""
+def series_tokens(
+    output: EncoderOutput, values: np.ndarray, channels: list[int], tokens: int, frequencies: int
+) -> SeriesTokens:
+    """Features of `tokens` temporal tokens for each channel in `channels` of a batch-1 encoder output.
+
+    values: (steps, all channels) the raw series the encoder saw, NaN where missing."""
     if output.batch_size != 1:
         raise ValueError(f"series_tokens takes one series (batch size 1), got batch size {output.batch_size}")
+    if values.ndim != 2 or values.shape[0] != output.time_length:
+        raise ValueError(f"values of shape {values.shape} do not match the encoded series ({output.time_length} steps)")
     membership, span_steps = temporal_spans(output, tokens)
     membership = membership.to(output.embeddings.device)
     index = torch.tensor(channels, dtype=torch.long, device=output.embeddings.device)
@@ -87,6 +101,7 @@ def series_tokens(output: EncoderOutput, channels: list[int], tokens: int, frequ
             torch.stack([mean_surprise.log1p(), max_surprise.log1p()], dim=-1),
             _level_features(output, index, membership),
             torch.stack([coverage, empty.float()], dim=-1),
+            _value_features(values[:, channels], span_steps).to(pooled.device),
         ],
         dim=-1,
     )  # (channels, tokens, feature_dim)
@@ -148,3 +163,29 @@ def _level_features(output: EncoderOutput, index: torch.Tensor, membership: torc
         dim=-1,
     )
     return torch.where(valid[..., None], features, 0)
+
+
+def _value_features(values: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
+    """(channels, tokens, 4) robust z-scores of the raw values in each span against the whole channel, signed-log
+    compressed: max, min and mean z, and the span's spread over the channel's. Zeros for a span without values.
+
+    The channel's centre is its median and its scale 1.4826 x MAD (the std of normal noise); a channel that is
+    constant almost everywhere falls back to its std, then to 1, so a lone step is still an outlier.
+    """
+    values = values.astype(np.float64, copy=False)  # (steps, channels)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels and spans: handled below
+        centre = np.nanmedian(values, axis=0)  # (channels,)
+        scale = 1.4826 * np.nanmedian(np.abs(values - centre), axis=0)
+        scale = np.where(scale > 0, scale, np.nanstd(values, axis=0))
+        scale = np.where(scale > 0, scale, 1.0)
+        z = (values - centre) / scale  # (steps, channels)
+        stats = []
+        for start, end in span_steps:
+            span = z[start:end]  # (span steps, channels)
+            stats.append([np.nanmax(span, 0), np.nanmin(span, 0), np.nanmean(span, 0), np.nanstd(span, 0)])
+    features = np.array(stats).transpose(2, 0, 1)  # (channels, tokens, 4)
+    features = np.nan_to_num(features, nan=0.0, posinf=1e12, neginf=-1e12)  # inf only from inf input values
+    features[..., :3] = np.sign(features[..., :3]) * np.log1p(np.abs(features[..., :3]))
+    features[..., 3] = np.log1p(features[..., 3])
+    return torch.from_numpy(features).float()

@@ -19,6 +19,7 @@ from transformers import AutoModelForImageTextToText, AutoProcessor
 from arfbench import Sample
 from bridges.adapter import AdapterConfig, TimeSeriesAdapter
 from bridges.answering import Answer, answer_questions
+from bridges.choice import choice_losses
 from bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
 from bridges.injection import EmbeddingInjector
 from bridges.inputs import InputBuilder
@@ -182,6 +183,17 @@ class HybridModel(nn.Module):
         """Tensors for `forward(**batch)`; with answers, `labels` score the answer tokens only."""
         return self.builder.build(samples, modality, answers)[0]
 
+    def prepare_choice(self, samples: list[Sample], modality: str = "both") -> dict:
+        """Inputs for the choice objective: the prompts, every option's answer tokens (`option_ids`) and which
+        option is correct (`answer_index`)."""
+        for sample in samples:
+            if sample.answer not in sample.options:
+                raise ValueError(f"sample {sample.id!r}: answer {sample.answer!r} is not among the options {sample.options}")
+        batch = self.builder.build(samples, modality)[0]
+        batch["option_ids"] = [[self.builder.continuation_ids(o) for o in sample.options] for sample in samples]
+        batch["answer_index"] = torch.tensor([sample.options.index(sample.answer) for sample in samples])
+        return batch
+
     def forward(
         self,
         input_ids: torch.Tensor,
@@ -191,10 +203,19 @@ class HybridModel(nn.Module):
         ts_channel: torch.Tensor | None = None,
         ts_series: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
+        option_ids: list[list[list[int]]] | None = None,
+        answer_index: torch.Tensor | None = None,
         **vlm_inputs,
     ):
         """The VLM's forward (its output has `.loss` with labels, `.logits`, `.past_key_values`), with adapter
-        vectors at the placeholders and positions computed as `generate()` would."""
+        vectors at the placeholders and positions computed as `generate()` would.
+
+        With `option_ids` and `answer_index` (from `prepare_choice`) it returns the choice objective's losses instead:
+        one call, so that DDP sees a single forward."""
+        if option_ids is not None:
+            ts = {"ts_features": ts_features, "ts_empty": ts_empty, "ts_channel": ts_channel, "ts_series": ts_series}
+            batch = {"input_ids": input_ids, "attention_mask": attention_mask, **ts, **vlm_inputs}
+            return choice_losses(self, batch, option_ids, answer_index)
         device = self.device
         vlm_inputs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in vlm_inputs.items()}
         input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)

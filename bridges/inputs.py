@@ -145,7 +145,7 @@ class InputBuilder:
         blocks, parts = [], []
         for index, (series, output) in enumerate(zip(sample.series, outputs)):
             shown = plan.series[index].shown
-            pooled = series_tokens(output, shown, tokens, config.fourier_frequencies)
+            pooled = series_tokens(output, series.values, shown, tokens, config.fourier_frequencies)
             first_steps = np.minimum(pooled.span_steps[:, 0], len(series.timestamps) - 1)
             span_starts = series.timestamps[first_steps].tolist()
             blocks.append(series_block(series, labels[index], plan.series[index], span_starts, self.prompt_format))

@@ -2,7 +2,8 @@
 
 The model's own `prepare(samples, answers)` builds the prompt (so training and inference prompts cannot drift apart)
 and pads the batch; the collator decides what the model sees each epoch: a seeded per-sample shuffle of the options,
-and checks that every row keeps at least one supervised token.
+and checks that every row keeps at least one supervised token. With `choice=True` it asks `prepare_choice` instead:
+the prompts plus every option's tokens, for the choice objective (`bridges.choice`).
 """
 
 import dataclasses
@@ -20,13 +21,18 @@ IGNORE_INDEX = -100
 class Preparer(Protocol):
     def prepare(self, samples: list[Sample], answers: list[str] | None = None, modality: str = "both") -> dict: ...
 
+    def prepare_choice(self, samples: list[Sample], modality: str = "both") -> dict: ...
+
 
 class Collator:
-    def __init__(self, model: Preparer, seed: int, shuffle_options: bool = True, modality: str = "both"):
+    def __init__(
+        self, model: Preparer, seed: int, shuffle_options: bool = True, modality: str = "both", choice: bool = False
+    ):
         self.model = model
         self.seed = seed
         self.shuffle_options = shuffle_options
         self.modality = modality
+        self.choice = choice
 
     def shown(self, sample: Sample, epoch: int) -> Sample:
         """The sample as the model sees it in `epoch`: options in a seeded order that changes every epoch."""
@@ -42,6 +48,8 @@ class Collator:
 
     def __call__(self, samples: list[Sample], epoch: int) -> dict[str, torch.Tensor]:
         shown = [self.shown(s, epoch) for s in samples]
+        if self.choice:
+            return self.model.prepare_choice(shown, modality=self.modality)
         batch = self.model.prepare(shown, answers=[s.answer for s in shown], modality=self.modality)
         supervised = (batch["labels"] != IGNORE_INDEX).sum(dim=-1)  # (batch,)
         for sample, count in zip(shown, supervised.tolist()):

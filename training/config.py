@@ -42,6 +42,7 @@ class StageConfig:
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     descriptive_targets: bool = False  # add generator-ground-truth descriptions to the QA data (align)
+    choice_loss: float = 0.0  # weight of the option-choice loss (bridges.choice) added to the answer loss; 0: off
     shuffle_options: bool = True
     length_group: int = 8  # batches per sorted window in length-aware batching; 1 disables it
     log_every: int = 10
@@ -96,6 +97,13 @@ def validate(recipe: Recipe) -> None:
             problems.append(f"{where}.learning_rate must be > 0, got {stage.learning_rate}")
         if not stage.max_grad_norm > 0:
             problems.append(f"{where}.max_grad_norm must be > 0, got {stage.max_grad_norm}")
+        if stage.choice_loss < 0:
+            problems.append(f"{where}.choice_loss must be >= 0, got {stage.choice_loss}")
+        if stage.choice_loss > 0 and recipe.model.gradient_checkpointing:
+            problems.append(
+                f"{where}.choice_loss needs model.gradient_checkpointing = false: options continue from the prompt's "
+                "KV cache, which gradient checkpointing drops"
+            )
         for name in ("batch_size", "grad_accum", "epochs", "length_group", "log_every"):
             if getattr(stage, name) < 1:
                 problems.append(f"{where}.{name} must be >= 1, got {getattr(stage, name)}")

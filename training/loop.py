@@ -60,7 +60,7 @@ class StageRun:
         self.accelerator = accelerator
         self.seed = seed
         self.evaluate = evaluate
-        self.collator = Collator(model, seed, stage.shuffle_options, modality)
+        self.collator = Collator(model, seed, stage.shuffle_options, modality, choice=stage.choice_loss > 0)
         self.lengths = [sample_length(s) for s in samples]
         self.steps_per_epoch = self._batches_per_process() // stage.grad_accum
         if self.steps_per_epoch == 0:
@@ -131,14 +131,19 @@ class StageRun:
 
     def _optimizer_step(self, micro_batches: list[list[int]], epoch: int, window: "_Window") -> float:
         started = time.perf_counter()
-        losses, tokens = [], 0
+        losses, choice_losses, tokens = [], [], 0
         for i, indices in enumerate(micro_batches):
             batch = self.collator([self.samples[j] for j in indices], epoch)
             batch = {k: v.to(self.accelerator.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
             tokens += _token_count(batch)
             last = i == len(micro_batches) - 1
             with contextlib.nullcontext() if last else self.accelerator.no_sync(self.model):
-                loss = self.model(**batch).loss
+                output = self.model(**batch)
+                if self.collator.choice:
+                    loss = output.answer_loss + self.stage.choice_loss * output.choice_loss
+                    choice_losses.append(output.choice_loss.detach().float())
+                else:
+                    loss = output.loss
                 self.accelerator.backward(loss / len(micro_batches))
             losses.append(loss.detach().float())
         grad_norm = self.accelerator.clip_grad_norm_(self.trainable, self.stage.max_grad_norm)
@@ -147,6 +152,8 @@ class StageRun:
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         step_loss = self.accelerator.reduce(torch.stack(losses).mean(), reduction="mean").item()
+        if choice_losses:
+            window.choice_losses.append(self.accelerator.reduce(torch.stack(choice_losses).mean(), "mean").item())
         window.add(step_loss, float(grad_norm), tokens, time.perf_counter() - started)
         return step_loss
 
@@ -198,6 +205,7 @@ class _Window:
 
     def reset(self) -> None:
         self.losses: list[float] = []
+        self.choice_losses: list[float] = []  # the choice objective's part, when it is on
         self.grad_norms: list[float] = []
         self.tokens = 0
         self.seconds = 0.0  # time spent in optimizer steps (evaluation and checkpoints excluded)
@@ -211,15 +219,19 @@ class _Window:
     def summary(self, all_tokens: int) -> dict:
         """`all_tokens`: this window's tokens summed over processes, which ran in parallel."""
         elapsed = max(self.seconds, 1e-9)
-        return {
+        summary = {
             "loss": sum(self.losses) / len(self.losses),
             "lr": self.lr,
             "grad_norm": max(self.grad_norms),
             "tokens_per_s": all_tokens / elapsed,
             "tokens": all_tokens,
         }
+        if self.choice_losses:
+            summary["choice_loss"] = sum(self.choice_losses) / len(self.choice_losses)
+        return summary
 
 
 def _token_count(batch: dict) -> int:
-    """Prompt and answer tokens processed, padding excluded."""
-    return int(batch["attention_mask"].sum().item())
+    """Prompt and answer (or all options') tokens processed, padding excluded."""
+    options = sum(len(ids) for question in batch.get("option_ids", []) for ids in question)
+    return int(batch["attention_mask"].sum().item()) + options

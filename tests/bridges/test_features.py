@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -24,6 +25,18 @@ def _output() -> EncoderOutput:
     )
 
 
+def _values() -> np.ndarray:
+    """(22 steps, 2 channels): channel 0 alternates 9 and 11 (median 10, MAD 1) with a spike of 50 at step 17;
+    channel 1 is missing before step 10 and constant 5 after, but for one step of 8 at step 20."""
+    values = np.empty((22, 2))
+    values[:, 0] = np.where(np.arange(22) % 2 == 0, 9.0, 11.0)
+    values[17, 0] = 50.0
+    values[:, 1] = np.nan
+    values[10:, 1] = 5.0
+    values[20, 1] = 8.0
+    return values
+
+
 def test_spans_split_the_observed_range_evenly():
     membership, steps = temporal_spans(_output(), 3)
     assert membership.int().tolist() == [[1, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 0, 0, 1, 1]]
@@ -37,7 +50,7 @@ def test_more_tokens_than_patches_share_patches_instead_of_going_empty():
 
 def test_features_match_a_manual_computation():
     output = _output()
-    tokens = series_tokens(output, channels=[1, 0], tokens=3, frequencies=2)
+    tokens = series_tokens(output, _values(), channels=[1, 0], tokens=3, frequencies=2)
     d = 3
     assert tokens.features.shape == (2, 3, feature_dim(d, 2))
     # channel 1 (first in the list): span 0 (patches 0-1) unobserved; span 1 sees patch 3 only; span 2 patches 4-5
@@ -65,7 +78,7 @@ def test_features_match_a_manual_computation():
     assert level[0, 1, 3].item() == pytest.approx(math.log(scale / final_scale))
     series_loc = (math.log1p(6.0) + math.log1p(120.0)) / 2
     assert level[0, 1, 4].item() == pytest.approx(math.log1p(120.0) - series_loc, rel=1e-5)
-    coverage = tokens.features[..., -2:]
+    coverage = tokens.features[..., d + 18 : d + 20]
     assert coverage[0].tolist() == [[0.0, 1.0], [0.5, 0.0], [1.0, 0.0]]
 
 
@@ -73,4 +86,34 @@ def test_series_tokens_takes_one_series():
     output = _output()
     doubled = EncoderOutput.cat([output, output])
     with pytest.raises(ValueError, match="batch size 1"):
-        series_tokens(doubled, [0], 2, 2)
+        series_tokens(doubled, _values(), [0], 2, 2)
+    with pytest.raises(ValueError, match="do not match the encoded series"):
+        series_tokens(output, _values()[:-1], [0], 2, 2)
+
+
+def _signed_log(x: float) -> float:
+    return math.copysign(math.log1p(abs(x)), x)
+
+
+def test_value_features_are_robust_z_scores_of_each_span():
+    tokens = series_tokens(_output(), _values(), channels=[0, 1], tokens=3, frequencies=2)
+    values = tokens.features[..., -4:]  # (channels, tokens, 4): max, min, mean z; spread
+    scale = 1.4826  # channel 0: median 10, MAD 1
+    # spans [0, 6) [6, 14) [14, 22): the spike (z = 40 / 1.4826) is in the last span only
+    torch.testing.assert_close(values[0, 2, 0], torch.tensor(_signed_log(40 / scale)))
+    torch.testing.assert_close(values[0, 0, :3], torch.tensor([_signed_log(1 / scale), _signed_log(-1 / scale), 0.0]))
+    assert values[0, 2, 3] > values[0, 0, 3] > 0
+    # channel 1: constant (MAD 0) -> its std is the scale; nothing observed in span 0 -> zeros
+    assert values[1, 0].abs().sum() == 0
+    observed = _values()[10:, 1]
+    z = (8.0 - 5.0) / observed.std()
+    torch.testing.assert_close(values[1, 2, 0], torch.tensor(_signed_log(z)))
+    torch.testing.assert_close(values[1, 1, :3], torch.zeros(3))
+
+
+def test_value_features_of_a_constant_or_empty_channel_are_finite():
+    flat = np.full((22, 2), 7.0)
+    flat[:, 1] = np.nan
+    tokens = series_tokens(_output(), flat, channels=[0, 1], tokens=3, frequencies=2)
+    assert torch.isfinite(tokens.features).all()
+    assert tokens.features[..., -4:].abs().sum() == 0
