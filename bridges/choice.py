@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch.nn import functional as F
 
-from bridges.scoring import option_token_log_probs
+from bridges.scoring import option_log_prob_sums
 
 if TYPE_CHECKING:
     from bridges.hybrid import HybridModel
@@ -37,9 +37,7 @@ def choice_losses(
     """
     if len(option_ids) != len(answer_index):
         raise ValueError(f"{len(option_ids)} questions' options but {len(answer_index)} answer indices")
-    token_logp, present = option_token_log_probs(model, batch, option_ids)  # (options, width) each
-    sums = torch.where(present, token_logp, 0).sum(dim=1)  # (options,)
-    lengths = present.sum(dim=1)  # (options,)
+    sums, lengths = option_log_prob_sums(model, batch, option_ids)  # (options,) each
     scores = sums / lengths if model.config.scoring == "mean" else sums
 
     counts = [len(question) for question in option_ids]

@@ -188,7 +188,9 @@ class HybridModel(nn.Module):
         option is correct (`answer_index`)."""
         for sample in samples:
             if sample.answer not in sample.options:
-                raise ValueError(f"sample {sample.id!r}: answer {sample.answer!r} is not among the options {sample.options}")
+                raise ValueError(
+                    f"sample {sample.id!r}: answer {sample.answer!r} is not among the options {sample.options}"
+                )
         batch = self.builder.build(samples, modality)[0]
         batch["option_ids"] = [[self.builder.continuation_ids(o) for o in sample.options] for sample in samples]
         batch["answer_index"] = torch.tensor([sample.options.index(sample.answer) for sample in samples])

@@ -24,20 +24,19 @@ def option_log_likelihoods(
     options[q][o]: token ids of option o of question q (as `InputBuilder.continuation_ids` makes them).
     Returns two lists of (options,) float32 tensors on the CPU: summed and per-token mean log-likelihoods.
     """
-    token_logp, present = option_token_log_probs(model, batch, options)
-    sums = torch.where(present, token_logp, 0).sum(dim=1)
-    means = sums / present.sum(dim=1)
+    sums, lengths = option_log_prob_sums(model, batch, options)
+    means = sums / lengths
     split = [len(question) for question in options]
     return list(sums.cpu().split(split)), list(means.cpu().split(split))
 
 
-def option_token_log_probs(
+def option_log_prob_sums(
     model: "HybridModel", batch: dict[str, torch.Tensor], options: list[list[list[int]]]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Log-probability of every answer token of every option, differentiable (training's choice loss uses it).
+    """Summed answer-token log-probability of every option, differentiable (training's choice loss uses it).
 
-    Returns (options, width) float32 log-probs, options of all questions in order and right-padded, and the
-    (options, width) mask of real tokens. Needs the KV cache: not under gradient checkpointing, which drops it.
+    Returns (options,) float32 sums and (options,) token counts, options of all questions in order. Needs the KV
+    cache: not under gradient checkpointing, which drops it.
     """
     device = model.device
     input_ids, attention_mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
@@ -76,4 +75,4 @@ def option_token_log_probs(
     token_logp = torch.cat(
         [first[owner].gather(1, tokens[:, :1]), later.gather(2, tokens[:, 1:, None])[..., 0]], dim=1
     )  # (options, width): log p of each answer token
-    return token_logp, present
+    return torch.where(present, token_logp, 0).sum(dim=1), lengths
