@@ -209,7 +209,7 @@ class HybridModel(nn.Module):
         answer_index: torch.Tensor | None = None,
         **vlm_inputs,
     ):
-        """The VLM's forward (its output has `.loss` with labels, `.logits`, `.past_key_values`), with adapter
+        """The VLM's forward (its output has `.loss` with labels, `.logits`, the KV cache), with adapter
         vectors at the placeholders and positions computed as `generate()` would.
 
         With `option_ids` and `answer_index` (from `prepare_choice`) it returns the choice objective's losses instead:

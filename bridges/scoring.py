@@ -62,14 +62,15 @@ def option_log_prob_sums(
     tokens = tokens.to(device)  # (options, width), right-padded
     present = torch.arange(width, device=device)[None] < lengths[:, None]  # (options, width)
 
-    cache = prompt.past_key_values
+    cache_name = "cache" if "cache" in prompt.keys() else "past_key_values"  # transformers >= 5.24 says `cache`
+    cache = prompt[cache_name]
     cache.batch_select_indices(owner)
     continuation = model(
         input_ids=tokens,
         attention_mask=torch.cat([attention_mask[owner], present.long()], dim=1),
         position_ids=continue_positions(positions[..., owner, :], width),
-        past_key_values=cache,
         use_cache=True,
+        **{cache_name: cache},
     )
     later = continuation.logits[:, :-1].float().log_softmax(dim=-1)  # (options, width - 1, vocab)
     token_logp = torch.cat(
