@@ -78,3 +78,33 @@ def test_unparsable_file_names_the_file(tmp_path):
     path.write_text("[model\n")
     with pytest.raises(ValueError, match="bad.toml: cannot parse"):
         load_recipe(str(path))
+
+
+def test_overrides_set_nested_values_stage_fields_and_new_tables():
+    recipe = load_recipe(
+        "tiny",
+        ["model.modality=plot", "stages.1.epochs=2", "stages.0.learning_rate=5e-4", "eval.max_samples = 400",
+         'model.vlm="tiny:idefics3"', "model.gradient_checkpointing=false"],
+    )
+    assert recipe.model.modality == "plot" and recipe.model.vlm == "tiny:idefics3"
+    assert recipe.stages[1].epochs == 2 and recipe.stages[0].learning_rate == 5e-4
+    assert recipe.eval.max_samples == 400 and recipe.model.gradient_checkpointing is False
+    assert load_recipe("tiny").model.modality == "series"  # the file itself is untouched
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.modality", "expected KEY=VALUE"),
+        ("=plot", "expected KEY=VALUE"),
+        ("stages.2.epochs=1", "expected an index below 2"),
+        ("stages.first.epochs=1", "expected an index below 2"),
+        ("seed.value=1", "seed is a value, not a table"),
+        ("model.colour=red", "unknown key 'colour'"),
+        ("model.modality=pictures", "modality must be one of"),
+        ("stages.1.epochs=two", "epochs"),
+    ],
+)
+def test_bad_overrides_name_what_is_wrong(override, message):
+    with pytest.raises(ValueError, match=message):
+        load_recipe("tiny", [override])

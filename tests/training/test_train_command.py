@@ -13,6 +13,8 @@ from tsqa.cli import main
         (["--recipe", "nope", "--synthetic", "5"], "no recipe named 'nope'"),
         (["--recipe", "tiny", "--synthetic", "0"], "--synthetic needs a positive number"),
         (["--recipe", "tiny", "--data", "/does/not/exist"], "/does/not/exist"),
+        (["--recipe", "tiny", "--synthetic", "5", "--set", "model.modality=pictures"], "modality must be one of"),
+        (["--recipe", "tiny", "--synthetic", "5", "--set", "stages.9.epochs=1"], "expected an index below 2"),
     ],
 )
 def test_errors_are_reported(argv, message, tmp_path, capsys):

@@ -17,6 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output directory (checkpoints, log.jsonl, final model)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     parser.add_argument("--seed", type=int, help="override the recipe's seed (also seeds --synthetic data)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+        help="override one recipe value, e.g. --set model.modality=plot --set stages.1.epochs=2 (repeatable)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from training.pipeline import run_recipe
     from training.recipes import load_recipe
 
-    recipe = load_recipe(args.recipe)
+    recipe = load_recipe(args.recipe, args.overrides)
     if args.seed is not None:
         recipe.seed = args.seed
     if args.synthetic is not None and args.synthetic < 1:
