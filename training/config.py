@@ -116,6 +116,9 @@ def validate(recipe: Recipe) -> None:
         problems.append(f"stages: each kind may appear once, got {kinds}")
     if kinds == ["sft", "align"]:
         problems.append("stages: align must come before sft")
+    if kinds == ["align"] and recipe.model.modality == "plot":
+        problems.append("stages: a plot-only model shows no series tokens, so align (which trains only the adapter "
+                        "that makes them) has nothing to train; add an sft stage")
     if problems:
         raise ValueError(f"recipe {recipe.name!r}: " + "; ".join(problems))
 

@@ -116,6 +116,10 @@ def run_recipe(
         if (stage_dir / FINAL_DIR).is_dir():
             previous = stage_dir / FINAL_DIR
             continue
+        if stage.kind == "align" and recipe.model.modality == "plot":
+            print("[align] skipped: a plot-only model shows no series tokens, so the adapter is never used",
+                  file=sys.stderr)
+            continue
         set_seed(recipe.seed + index)
         model = stage_model(recipe.model, stage, bases, previous, device, torch.bfloat16 if bf16 else torch.float32)
         evaluate = None

@@ -208,3 +208,31 @@ def test_choice_loss_refuses_gradient_checkpointing():
         from_dict(Recipe, recipe)
     with pytest.raises(ValueError, match=r"choice_loss must be >= 0"):
         from_dict(Recipe, {**RECIPE, "stages": [{**RECIPE["stages"][1], "choice_loss": -1.0}]})
+
+
+def test_plot_only_run_skips_align_and_trains_lora(tmp_path, capsys):
+    """align trains only the adapter, which a plot-only model never uses: the stage is skipped, sft trains LoRA."""
+    recipe = json.loads(json.dumps(RECIPE))
+    recipe["eval"]["max_samples"] = 0
+    recipe["stages"][1] |= {"max_steps": 2, "checkpoint_every": 0}
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps(recipe))
+    out = tmp_path / "run"
+    argv = ["train", "--recipe", str(path), "--set", "model.modality=plot", "--synthetic", "6", "--out", str(out)]
+    assert main(argv) == 0
+    assert "[align] skipped: a plot-only model" in capsys.readouterr().err
+    assert not (out / "align").exists()
+    assert [(r["stage"], r["step"]) for r in read_log(out / "log.jsonl") if r["kind"] == "train"] == [
+        ("sft", 1), ("sft", 2)
+    ]
+    assert HybridModel.from_pretrained(out / "sft" / "final").config.modality == "plot"
+    lora = load_file(str(out / "sft" / "final" / "lora" / "adapter_model.safetensors"))
+    assert any(name.endswith("lora_B.weight") and tensor.abs().sum() > 0 for name, tensor in lora.items())
+
+
+def test_plot_only_recipe_of_align_alone_is_refused():
+    recipe = json.loads(json.dumps(RECIPE))
+    recipe["model"]["modality"] = "plot"
+    recipe["stages"] = recipe["stages"][:1]
+    with pytest.raises(ValueError, match="plot-only model shows no series tokens"):
+        from_dict(Recipe, recipe)
