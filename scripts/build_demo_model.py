@@ -1,7 +1,7 @@
 """Rebuild the bundled demo checkpoint `tsqa/demo_model/`: synthetic data, the tiny recipe, then one self-contained
 directory (the trained adapter and LoRA beside copies of the tiny random base models they were trained on).
 
-    .venv/bin/python scripts/build_demo_model.py --work /tmp/demo   (about 25 minutes on a 2-core CPU)
+    .venv/bin/python scripts/build_demo_model.py --work /tmp/demo   (about an hour on a 2-core CPU)
 
 The tiny recipe is series only, so the data is generated without plots.
 """
@@ -40,7 +40,7 @@ def bundle(final: Path, base: Path, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, required=True, help="scratch directory for data and the training run")
-    parser.add_argument("--n", type=int, default=16000, help="synthetic training questions (default 16000)")
+    parser.add_argument("--n", type=int, default=32000, help="synthetic training questions (default 32000)")
     parser.add_argument("--seed", type=int, default=5, help="data seed (default 5)")
     parser.add_argument("--skip-training", action="store_true", help="bundle an existing run in --work")
     args = parser.parse_args()
