@@ -56,7 +56,7 @@ class EvalConfig:
     """The held-out split: a separate dir when given, else a fraction of the training data, split by series."""
 
     holdout_fraction: float = 0.1
-    max_samples: int = 200  # questions scored at each periodic evaluation
+    max_samples: int = 200  # questions scored at each periodic evaluation (a seeded random sample of held-out)
     batch_size: int = 8
 
 

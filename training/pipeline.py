@@ -24,6 +24,7 @@ from training.config import ModelConfig, Recipe, StageConfig, to_dict
 from training.descriptions import descriptive_samples
 from training.evaluation import held_out_metrics
 from training.loop import FINAL_DIR, StageRun
+from training.split import evaluation_subset
 from training.tiny_bases import build_tiny_bases
 
 RECIPE_FILE = "recipe.json"
@@ -107,7 +108,7 @@ def run_recipe(
     data = {"train": _fingerprint(train), "held_out": _fingerprint(held_out)}
     _claim_output(recipe, data, out_dir, resume, accelerator)
     bases, described = prepare_bases(recipe, train, held_out, out_dir, accelerator)
-    evaluation = held_out[: recipe.eval.max_samples]
+    evaluation = evaluation_subset(held_out, recipe.eval.max_samples, recipe.seed)
     # CPU processes of a multi-process run get "cpu:N", which safetensors refuses; there is one CPU device anyway.
     device = torch.device("cpu") if accelerator.device.type == "cpu" else accelerator.device
     previous = None

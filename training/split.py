@@ -46,3 +46,12 @@ def holdout_split(samples: list[Sample], fraction: float, seed: int) -> tuple[li
     if fraction > 0 and (not train or not held_out):
         raise ValueError(f"cannot hold out {fraction:.0%} of {len(samples)} questions in {len(groups)} series groups")
     return train, held_out
+
+
+def evaluation_subset(held_out: list[Sample], count: int, seed: int) -> list[Sample]:
+    """`count` held-out questions drawn at random (in their original order), not the first `count`: a dataset sorted
+    by category would otherwise be scored on one category."""
+    if len(held_out) <= count:
+        return list(held_out)
+    chosen = np.sort(np.random.default_rng(seed).choice(len(held_out), size=count, replace=False))
+    return [held_out[i] for i in chosen]

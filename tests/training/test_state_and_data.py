@@ -10,7 +10,7 @@ from training.batching import plan_batches
 from training.collator import Collator
 from training.rng import capture_rng, restore_rng
 from training.safe_state import load_state, save_state
-from training.split import holdout_split
+from training.split import evaluation_subset, holdout_split
 
 
 def test_optimizer_state_round_trips_without_pickle(tmp_path):
@@ -98,3 +98,16 @@ def test_holdout_never_shares_a_series(toy_samples):
     assert len(held) == 10 and len(train) == 30
     assert not {s.series[0].name for s in train} & {s.series[0].name for s in held}
     assert holdout_split(samples, 0.25, seed=0) == (train, held)
+
+
+def test_evaluation_subset_samples_across_a_sorted_split(toy_samples):
+    held = toy_samples(100, seed=0)
+    for i, sample in enumerate(held):  # sorted by category: the first 50 are all "a"
+        sample.category = "a" if i < 50 else "b"
+    subset = evaluation_subset(held, 20, seed=0)
+    assert len(subset) == 20 and len({s.id for s in subset}) == 20
+    assert {s.category for s in subset} == {"a", "b"}
+    assert [held.index(s) for s in subset] == sorted(held.index(s) for s in subset)  # original order kept
+    assert evaluation_subset(held, 20, seed=0) == subset
+    assert evaluation_subset(held, 20, seed=1) != subset
+    assert evaluation_subset(held[:5], 20, seed=0) == held[:5]
