@@ -2,6 +2,7 @@
 
 import json
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 from training.config import Recipe, from_dict
@@ -31,7 +32,7 @@ def recipe_path(name_or_file: str) -> Path:
     raise FileNotFoundError(f"no recipe named {name_or_file!r} (available: {known}; or give a .toml/.json path)")
 
 
-def load_recipe(name_or_file: str, overrides: list[str] = ()) -> Recipe:
+def load_recipe(name_or_file: str, overrides: Sequence[str] = ()) -> Recipe:
     """The recipe, with `overrides` (`KEY=VALUE`, see `apply_override`) applied in order before it is checked."""
     path = recipe_path(name_or_file)
     text = path.read_text(encoding="utf-8")
