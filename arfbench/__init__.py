@@ -5,21 +5,21 @@ The functions are imported on first use, so `import arfbench` (for the types) st
 
 import importlib
 
-from arfbench.categories import CATEGORIES, TIER_OF
-from arfbench.schema import Sample, Series
+from tsqa.arfbench.categories import CATEGORIES, TIER_OF
+from tsqa.arfbench.schema import Sample, Series
 
 _LAZY = {
-    "load_dataset": "arfbench.loader",
-    "read_dataset": "arfbench.loader",
-    "validate_dataset": "arfbench.loader",
-    "write_dataset": "arfbench.writer",
-    "render_plot": "arfbench.plot",
-    "generate": "arfbench.synth",
-    "generate_questions": "arfbench.synth",
-    "answer_summary": "arfbench.synth",
-    "answer_class": "arfbench.answer_classes",
-    "to_hf_dataset": "arfbench.hf",
-    "sample_from_record": "arfbench.hf",
+    "load_dataset": "tsqa.arfbench.loader",
+    "read_dataset": "tsqa.arfbench.loader",
+    "validate_dataset": "tsqa.arfbench.loader",
+    "write_dataset": "tsqa.arfbench.writer",
+    "render_plot": "tsqa.arfbench.plot",
+    "generate": "tsqa.arfbench.synth",
+    "generate_questions": "tsqa.arfbench.synth",
+    "answer_summary": "tsqa.arfbench.synth",
+    "answer_class": "tsqa.arfbench.answer_classes",
+    "to_hf_dataset": "tsqa.arfbench.hf",
+    "sample_from_record": "tsqa.arfbench.hf",
 }
 
 __all__ = ["CATEGORIES", "TIER_OF", "Sample", "Series", *_LAZY]
@@ -28,4 +28,4 @@ __all__ = ["CATEGORIES", "TIER_OF", "Sample", "Series", *_LAZY]
 def __getattr__(name: str):
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'arfbench' has no attribute {name!r}")
+    raise AttributeError(f"module 'tsqa.arfbench' has no attribute {name!r}")

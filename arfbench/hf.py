@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from arfbench.schema import Sample, Series
+from tsqa.arfbench.schema import Sample, Series
 
 
 def _series_json(series: Series) -> dict:

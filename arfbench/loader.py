@@ -9,12 +9,12 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
-from arfbench.gaps import fill_gaps
-from arfbench.layout import TS_DIR, image_paths
-from arfbench.problems import DatasetReport, FileFormatError, Problem
-from arfbench.qa_rows import QuestionRow, read_qa_rows
-from arfbench.schema import Sample, Series
-from arfbench.series_io import read_series, steps_in_file
+from tsqa.arfbench.gaps import fill_gaps
+from tsqa.arfbench.layout import TS_DIR, image_paths
+from tsqa.arfbench.problems import DatasetReport, FileFormatError, Problem
+from tsqa.arfbench.qa_rows import QuestionRow, read_qa_rows
+from tsqa.arfbench.schema import Sample, Series
+from tsqa.arfbench.series_io import read_series, steps_in_file
 
 
 def resolve_root(path_or_id: str | Path, revision: str | None = None) -> Path:

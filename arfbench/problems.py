@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from arfbench.categories import CATEGORIES
-from arfbench.schema import Sample
+from tsqa.arfbench.categories import CATEGORIES
+from tsqa.arfbench.schema import Sample
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from arfbench import categories as cat
-from arfbench.gaps import FILL_OF_FLAG
-from arfbench.layout import QA_CSV, split_query_group
-from arfbench.problems import Problem
+from tsqa.arfbench import categories as cat
+from tsqa.arfbench.gaps import FILL_OF_FLAG
+from tsqa.arfbench.layout import QA_CSV, split_query_group
+from tsqa.arfbench.problems import Problem
 
 REQUIRED = ("query_group", "question", "correct_answer", "task_category")
 INDEX_HEADERS = ("", "Unnamed: 0")

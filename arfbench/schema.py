@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from arfbench.categories import TIER_OF
+from tsqa.arfbench.categories import TIER_OF
 
 
 @dataclass(eq=False)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from arfbench.gaps import fill_gaps
-from arfbench.layout import PUBLISHED_INTERVALS, series_path
-from arfbench.schema import Series
-from arfbench.series_io import read_series, resample, write_series
+from tsqa.arfbench.gaps import fill_gaps
+from tsqa.arfbench.layout import PUBLISHED_INTERVALS, series_path
+from tsqa.arfbench.schema import Series
+from tsqa.arfbench.series_io import read_series, resample, write_series
 
 
 def _digest(series: Series) -> bytes:

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from arfbench.problems import FileFormatError
-from arfbench.schema import Series
+from tsqa.arfbench.problems import FileFormatError
+from tsqa.arfbench.schema import Series
 
 COLUMNS = ("epoch", "group", "value")
 MAX_CELLS = 200_000_000  # steps x channels beyond which a file is refused rather than allocated (1.6 GB)

@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from arfbench.gaps import FLAG_OF_FILL
-from arfbench.layout import IMAGE_DIR, QA_CSV, TS_DIR, image_path, split_query_group
-from arfbench.plot import png_bytes
-from arfbench.qa_rows import META_COLUMN
-from arfbench.schema import Sample, Series
-from arfbench.series_files import SeriesFiles
+from tsqa.arfbench.gaps import FLAG_OF_FILL
+from tsqa.arfbench.layout import IMAGE_DIR, QA_CSV, TS_DIR, image_path, split_query_group
+from tsqa.arfbench.plot import png_bytes
+from tsqa.arfbench.qa_rows import META_COLUMN
+from tsqa.arfbench.schema import Sample, Series
+from tsqa.arfbench.series_files import SeriesFiles
 
 _OWN_COLUMNS = ("difficulty", "fill")  # meta keys written to their own csv columns
 _ID_INDEX = re.compile(r"#(\d+)$")

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import torch
 
-import bridges.inputs
-from arfbench import generate
-from bridges.hybrid import HybridModel, load_encoder
-from bridges.lora import LoraSettings
-from bridges.prompt import PromptFormat
-from bridges.tiny import FAMILIES, qwen3_vl_2b_shaped, save_tiny_vlm
-from encoders.tiny import save_tiny_toto
+import tsqa.bridges.inputs as bridge_inputs
+from tsqa.arfbench import generate
+from tsqa.bridges.hybrid import HybridModel, load_encoder
+from tsqa.bridges.lora import LoraSettings
+from tsqa.bridges.prompt import PromptFormat
+from tsqa.bridges.tiny import FAMILIES, qwen3_vl_2b_shaped, save_tiny_vlm
+from tsqa.encoders.tiny import save_tiny_toto
 
 
 class Timers:
@@ -76,7 +76,7 @@ def build_model(args, workdir: Path) -> HybridModel:
 
 def instrument(model: HybridModel, timers: Timers) -> None:
     model.encoder.encode = timers.wrap("encoder", model.encoder.encode)
-    bridges.inputs.question_images = timers.wrap("plotting", bridges.inputs.question_images)
+    bridge_inputs.question_images = timers.wrap("plotting", bridge_inputs.question_images)
     model.builder.build = timers.wrap("input building (total)", model.builder.build)
     timers.hook("adapter", model.adapter)
     timers.hook("vlm forward", model.vlm)

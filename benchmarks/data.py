@@ -9,10 +9,10 @@ import tempfile
 import time
 from itertools import islice
 
-from arfbench.loader import load_dataset
-from arfbench.plot import png_bytes
-from arfbench.synth import generate_questions
-from arfbench.writer import write_dataset
+from tsqa.arfbench.loader import load_dataset
+from tsqa.arfbench.plot import png_bytes
+from tsqa.arfbench.synth import generate_questions
+from tsqa.arfbench.writer import write_dataset
 
 
 def _rate(label: str, count: int, seconds: float) -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from encoders.tiny import random_toto, toto_4m_like_config, toto_22m_like_config
-from encoders.toto import TotoEncoder
+from tsqa.encoders.tiny import random_toto, toto_4m_like_config, toto_22m_like_config
+from tsqa.encoders.toto import TotoEncoder
 
 CONFIGS = {"4m": toto_4m_like_config, "22m": toto_22m_like_config}
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}

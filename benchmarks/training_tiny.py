@@ -14,13 +14,13 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 
-import arfbench
-from arfbench.categories import CATEGORIES, OPTION_COUNT
-from training.evaluation import held_out_metrics
-from training.log import read_log
-from training.pipeline import prepare_bases, run_recipe, stage_model
-from training.recipes import load_recipe
-from training.split import holdout_split
+from tsqa import arfbench
+from tsqa.arfbench.categories import CATEGORIES, OPTION_COUNT
+from tsqa.training.evaluation import held_out_metrics
+from tsqa.training.log import read_log
+from tsqa.training.pipeline import prepare_bases, run_recipe, stage_model
+from tsqa.training.recipes import load_recipe
+from tsqa.training.split import holdout_split
 
 
 def main() -> None:

@@ -6,15 +6,15 @@ Names are imported on first use, so `import bridges` stays free of transformers 
 import importlib
 
 _LAZY = {
-    "HybridModel": "bridges.hybrid",
-    "Answer": "bridges.answering",
-    "AdapterConfig": "bridges.adapter",
-    "TimeSeriesAdapter": "bridges.adapter",
-    "PromptFormat": "bridges.prompt",
-    "LoraSettings": "bridges.lora",
-    "TokenPlan": "bridges.budget",
-    "TSQAConfig": "bridges.config",
-    "save_tiny_vlm": "bridges.tiny",
+    "HybridModel": "tsqa.bridges.hybrid",
+    "Answer": "tsqa.bridges.answering",
+    "AdapterConfig": "tsqa.bridges.adapter",
+    "TimeSeriesAdapter": "tsqa.bridges.adapter",
+    "PromptFormat": "tsqa.bridges.prompt",
+    "LoraSettings": "tsqa.bridges.lora",
+    "TokenPlan": "tsqa.bridges.budget",
+    "TSQAConfig": "tsqa.bridges.config",
+    "save_tiny_vlm": "tsqa.bridges.tiny",
 }
 
 __all__ = list(_LAZY)
@@ -23,4 +23,4 @@ __all__ = list(_LAZY)
 def __getattr__(name: str):
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'bridges' has no attribute {name!r}")
+    raise AttributeError(f"module 'tsqa.bridges' has no attribute {name!r}")

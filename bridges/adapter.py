@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, fields
 import torch
 from torch import nn
 
-from bridges.features import feature_dim
+from tsqa.bridges.features import feature_dim
 
 
 @dataclass

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 import torch
 from tqdm.auto import tqdm
 
-from arfbench import Sample
-from bridges.budget import TokenPlan
-from bridges.generation import generate_texts
-from bridges.scoring import option_log_likelihoods
+from tsqa.arfbench import Sample
+from tsqa.bridges.budget import TokenPlan
+from tsqa.bridges.generation import generate_texts
+from tsqa.bridges.scoring import option_log_likelihoods
 
 if TYPE_CHECKING:
-    from bridges.hybrid import HybridModel
+    from tsqa.bridges.hybrid import HybridModel
 
 MODES = ("score", "generate")
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import torch
 from torch.nn import functional as F
 
-from bridges.scoring import option_log_prob_sums
+from tsqa.bridges.scoring import option_log_prob_sums
 
 if TYPE_CHECKING:
-    from bridges.hybrid import HybridModel
+    from tsqa.bridges.hybrid import HybridModel
 
 
 @dataclass

@@ -4,8 +4,8 @@ import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from bridges.adapter import AdapterConfig
-from bridges.prompt import ADDED_TOKENS, MODALITIES, PromptFormat
+from tsqa.bridges.adapter import AdapterConfig
+from tsqa.bridges.prompt import ADDED_TOKENS, MODALITIES, PromptFormat
 
 CONFIG_NAME = "tsqa_config.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from encoders import EncoderOutput
+from tsqa.encoders import EncoderOutput
 
 SURPRISE_FEATURES = 2  # log1p of mean and max surprise over the span
 LEVEL_FEATURES = 6  # see `_level_features`

@@ -4,10 +4,10 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from bridges.inputs import PAYLOAD_KEYS
+from tsqa.bridges.inputs import PAYLOAD_KEYS
 
 if TYPE_CHECKING:
-    from bridges.hybrid import HybridModel
+    from tsqa.bridges.hybrid import HybridModel
 
 
 @torch.no_grad()

@@ -16,17 +16,17 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from arfbench import Sample
-from bridges.adapter import AdapterConfig, TimeSeriesAdapter
-from bridges.answering import Answer, answer_questions
-from bridges.choice import choice_losses
-from bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
-from bridges.injection import EmbeddingInjector
-from bridges.inputs import InputBuilder
-from bridges.lora import LoraSettings, peft_lora_config
-from bridges.positions import position_ids
-from bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
-from encoders import Encoder
+from tsqa.arfbench import Sample
+from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter
+from tsqa.bridges.answering import Answer, answer_questions
+from tsqa.bridges.choice import choice_losses
+from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
+from tsqa.bridges.injection import EmbeddingInjector
+from tsqa.bridges.inputs import InputBuilder
+from tsqa.bridges.lora import LoraSettings, peft_lora_config
+from tsqa.bridges.positions import position_ids
+from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
+from tsqa.encoders import Encoder
 
 
 class HybridModel(nn.Module):
@@ -276,7 +276,7 @@ def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dt
 
 
 def load_encoder(encoder_id: "str | Path", device: "str | torch.device") -> Encoder:
-    from encoders.toto import TotoEncoder  # imports toto2 (and gluonts): only when an encoder is needed
+    from tsqa.encoders.toto import TotoEncoder  # imports toto2 (and gluonts): only when an encoder is needed
 
     return TotoEncoder.from_pretrained(encoder_id, device=device)
 

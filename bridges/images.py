@@ -4,7 +4,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from arfbench import Sample
+from tsqa.arfbench import Sample
 
 
 def question_images(sample: Sample) -> list[Image.Image]:
@@ -12,7 +12,7 @@ def question_images(sample: Sample) -> list[Image.Image]:
     or, without files, one rendered chart (a pair stacked in one image)."""
     if sample.images:
         return [open_image(path, sample.id) for path in sample.images]
-    from arfbench.plot import render_plot  # matplotlib is imported only when a plot is drawn
+    from tsqa.arfbench.plot import render_plot  # matplotlib is imported only when a plot is drawn
 
     return [render_plot(sample.series[0] if len(sample.series) == 1 else sample.series)]
 

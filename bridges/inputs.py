@@ -12,12 +12,12 @@ import numpy as np
 import torch
 from transformers import ProcessorMixin
 
-from arfbench import Sample
-from bridges.adapter import AdapterConfig
-from bridges.budget import TokenPlan, plan_listing, plan_tokens
-from bridges.features import channel_max_surprise, series_tokens
-from bridges.images import question_images
-from bridges.prompt import (
+from tsqa.arfbench import Sample
+from tsqa.bridges.adapter import AdapterConfig
+from tsqa.bridges.budget import TokenPlan, plan_listing, plan_tokens
+from tsqa.bridges.features import channel_max_surprise, series_tokens
+from tsqa.bridges.images import question_images
+from tsqa.bridges.prompt import (
     MARKER_TOKENS,
     MODALITIES,
     TS_TOKEN,
@@ -28,7 +28,7 @@ from bridges.prompt import (
     series_block,
     series_label,
 )
-from encoders import Encoder
+from tsqa.encoders import Encoder
 
 PAYLOAD_KEYS = ("ts_features", "ts_empty", "ts_channel", "ts_series")
 

@@ -9,9 +9,9 @@ import json
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 
-from arfbench import Sample, Series
-from arfbench.options import TIMESTAMP_FORMAT
-from bridges.budget import ChannelPlan
+from tsqa.arfbench import Sample, Series
+from tsqa.arfbench.options import TIMESTAMP_FORMAT
+from tsqa.bridges.budget import ChannelPlan
 
 TS_TOKEN = "<|ts|>"  # placeholder: its embedding is replaced by one adapter output vector
 TS_START = "<|ts_start|>"

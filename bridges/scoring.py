@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from bridges.positions import continue_positions
+from tsqa.bridges.positions import continue_positions
 
 if TYPE_CHECKING:
-    from bridges.hybrid import HybridModel
+    from tsqa.bridges.hybrid import HybridModel
 
 
 @torch.no_grad()

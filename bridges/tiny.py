@@ -24,7 +24,7 @@ from transformers.models.idefics3.image_processing_idefics3 import Idefics3Image
 from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageProcessor
 from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
 
-from arfbench import options
+from tsqa.arfbench import options
 
 FAMILIES = ("qwen3_vl", "idefics3")
 

@@ -3,15 +3,15 @@
 `TotoEncoder` is imported on first use: `import toto2` takes seconds (it pulls in gluonts and lightning).
 """
 
-from encoders.base import Encoder, EncoderOutput
-from encoders.cache import CachedEncoder
+from tsqa.encoders.base import Encoder, EncoderOutput
+from tsqa.encoders.cache import CachedEncoder
 
 __all__ = ["CachedEncoder", "Encoder", "EncoderOutput", "TotoEncoder"]
 
 
 def __getattr__(name: str):
     if name == "TotoEncoder":
-        from encoders.toto import TotoEncoder
+        from tsqa.encoders.toto import TotoEncoder
 
         return TotoEncoder
-    raise AttributeError(f"module 'encoders' has no attribute {name!r}")
+    raise AttributeError(f"module 'tsqa.encoders' has no attribute {name!r}")

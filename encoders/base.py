@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import torch
 
-from encoders.inputs import to_float_array
+from tsqa.encoders.inputs import to_float_array
 
 
 @dataclass

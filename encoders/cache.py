@@ -13,8 +13,8 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from encoders.base import Encoder, EncoderOutput
-from encoders.inputs import as_series_batch
+from tsqa.encoders.base import Encoder, EncoderOutput
+from tsqa.encoders.inputs import as_series_batch
 
 _FORMAT = "tsqa-encoder-cache-v1"
 

@@ -7,10 +7,10 @@ import numpy as np
 import torch
 from toto2 import Toto2Model
 
-from encoders.base import Encoder, EncoderOutput
-from encoders.grid import Grid, to_grid
-from encoders.inputs import as_series_batch
-from encoders.surprise import band_surprise
+from tsqa.encoders.base import Encoder, EncoderOutput
+from tsqa.encoders.grid import Grid, to_grid
+from tsqa.encoders.inputs import as_series_batch
+from tsqa.encoders.surprise import band_surprise
 
 BAND_KNOTS = (0.1, 0.9)  # quantile knots of the band that `surprise` measures against
 

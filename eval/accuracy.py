@@ -6,9 +6,9 @@ Rows whose `is_correct` is empty are left out of the mean (as pandas' `mean` doe
 
 from collections.abc import Iterable, Sequence
 
-from arfbench.categories import TIER_OF, tier_name
-from eval.breakdown import Breakdown
-from eval.results import ResultRow
+from tsqa.arfbench.categories import TIER_OF, tier_name
+from tsqa.eval.breakdown import Breakdown
+from tsqa.eval.results import ResultRow
 
 
 def _percent(values: Iterable[float | None]) -> float | None:

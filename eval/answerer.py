@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Protocol
 
-from arfbench import Sample
+from tsqa.arfbench import Sample
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ import time
 
 import openai
 
-from arfbench import Sample
-from eval.answerer import Answer
-from eval.images import png_data_url
-from eval.parsing import parse_response
-from eval.prompt import SYSTEM_PROMPT, question_text
-from eval.retry import RetryPolicy
+from tsqa.arfbench import Sample
+from tsqa.eval.answerer import Answer
+from tsqa.eval.images import png_data_url
+from tsqa.eval.parsing import parse_response
+from tsqa.eval.prompt import SYSTEM_PROMPT, question_text
+from tsqa.eval.retry import RetryPolicy
 
 _RETRIED_STATUS = {408, 409, 429}
 _FATAL = (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)

@@ -13,12 +13,12 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from arfbench import Sample
-from eval.accuracy import first_run
-from eval.answerer import Answer
-from arfbench.answer_classes import answer_class, options_from_json
-from eval.results import ResultRow
-from eval.shuffle import question_rng
+from tsqa.arfbench import Sample
+from tsqa.eval.accuracy import first_run
+from tsqa.eval.answerer import Answer
+from tsqa.arfbench.answer_classes import answer_class, options_from_json
+from tsqa.eval.results import ResultRow
+from tsqa.eval.shuffle import question_rng
 
 
 def random_choice(options: Sequence[str], key: str, seed: int) -> str | None:

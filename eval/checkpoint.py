@@ -3,9 +3,9 @@
 import json
 from pathlib import Path
 
-from arfbench import Sample
-from eval.answerer import Answer
-from eval.parsing import parse_response
+from tsqa.arfbench import Sample
+from tsqa.eval.answerer import Answer
+from tsqa.eval.parsing import parse_response
 
 
 class CheckpointAnswerer:
@@ -21,7 +21,7 @@ class CheckpointAnswerer:
     @classmethod
     def from_pretrained(cls, directory: "str | Path", name: str | None = None, device: str = "cpu",
                         **kwargs) -> "CheckpointAnswerer":
-        from bridges.hybrid import HybridModel
+        from tsqa.bridges.hybrid import HybridModel
 
         model = HybridModel.from_pretrained(directory, device=device)
         return cls(model, name or Path(directory).resolve().name, **kwargs)

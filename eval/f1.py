@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arfbench.categories import TIER_OF, tier_name
-from arfbench.answer_classes import answer_class, options_from_json
-from eval.breakdown import Breakdown
-from eval.results import ResultRow
+from tsqa.arfbench.categories import TIER_OF, tier_name
+from tsqa.arfbench.answer_classes import answer_class, options_from_json
+from tsqa.eval.breakdown import Breakdown
+from tsqa.eval.results import ResultRow
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The report as markdown tables: overall and per-tier figures per group of rows, then figures per category."""
 
-from arfbench.categories import CATEGORIES
-from eval.published import PUBLISHED
-from eval.report import Report
-from eval.scores import ModelScores
+from tsqa.arfbench.categories import CATEGORIES
+from tsqa.eval.published import PUBLISHED
+from tsqa.eval.report import Report
+from tsqa.eval.scores import ModelScores
 
 _TIERS = ("Tier 1", "Tier 2", "Tier 3")
 

@@ -10,8 +10,8 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 
-from eval.accuracy import first_run
-from eval.results import ResultRow
+from tsqa.eval.accuracy import first_run
+from tsqa.eval.results import ResultRow
 
 
 def oracle_rows(model_rows: Sequence[ResultRow], expert_rows: Sequence[ResultRow], name: str) -> list[ResultRow]:

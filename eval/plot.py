@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from arfbench.categories import CATEGORIES
-from eval.report import Report
+from tsqa.arfbench.categories import CATEGORIES
+from tsqa.eval.report import Report
 
 
 def plot_report(report: Report, path: str | Path) -> Path:

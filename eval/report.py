@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.baselines import baseline_tables
-from eval.oracle import oracle_rows
-from eval.results import ResultRow, read_results
-from eval.scores import ModelScores, score_model, split_by_model
+from tsqa.eval.baselines import baseline_tables
+from tsqa.eval.oracle import oracle_rows
+from tsqa.eval.results import ResultRow, read_results
+from tsqa.eval.scores import ModelScores, score_model, split_by_model
 
 
 @dataclass

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from eval.results import COLUMNS, ResultRow
+from tsqa.eval.results import COLUMNS, ResultRow
 
 
 def _complete_length(data: bytes) -> int:

@@ -14,11 +14,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from arfbench import Sample
-from eval.answerer import Answer, Answerer
-from eval.results import ResultRow
-from eval.results_writer import ResultsWriter
-from eval.shuffle import shuffled_options
+from tsqa.arfbench import Sample
+from tsqa.eval.answerer import Answer, Answerer
+from tsqa.eval.results import ResultRow
+from tsqa.eval.results_writer import ResultsWriter
+from tsqa.eval.shuffle import shuffled_options
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eval.accuracy import accuracy, first_run
-from eval.breakdown import Breakdown
-from eval.f1 import category_f1, f1_breakdown
-from eval.results import ResultRow
+from tsqa.eval.accuracy import accuracy, first_run
+from tsqa.eval.breakdown import Breakdown
+from tsqa.eval.f1 import category_f1, f1_breakdown
+from tsqa.eval.results import ResultRow
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import dataclasses
 import random
 
-from arfbench import Sample
+from tsqa.arfbench import Sample
 
 
 def question_rng(seed: int, sample_id: str) -> random.Random:

@@ -7,9 +7,9 @@ import pytest
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory) -> Path:
-    from bridges.hybrid import HybridModel
-    from bridges.tiny import save_tiny_vlm
-    from encoders.tiny import save_tiny_toto
+    from tsqa.bridges.hybrid import HybridModel
+    from tsqa.bridges.tiny import save_tiny_vlm
+    from tsqa.encoders.tiny import save_tiny_toto
 
     root = tmp_path_factory.mktemp("tiny-checkpoint")
     model = HybridModel.create(save_tiny_toto(root / "toto"), save_tiny_vlm("qwen3_vl", root / "vlm"))

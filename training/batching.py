@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from arfbench.schema import Sample
+from tsqa.arfbench.schema import Sample
 
 
 def sample_length(sample: Sample) -> tuple[int, int]:

@@ -16,8 +16,8 @@ import torch
 from accelerate import Accelerator
 from safetensors.torch import load_file, save_file
 
-from training.rng import capture_rng, restore_rng
-from training.safe_state import load_state, save_state
+from tsqa.training.rng import capture_rng, restore_rng
+from tsqa.training.safe_state import load_state, save_state
 
 TRAINER_DIR = "trainer"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from arfbench.schema import Sample
+from tsqa.arfbench.schema import Sample
 
 IGNORE_INDEX = -100
 

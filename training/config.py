@@ -5,7 +5,7 @@ import difflib
 import typing
 from dataclasses import dataclass, field
 
-from bridges.prompt import MODALITIES
+from tsqa.bridges.prompt import MODALITIES
 
 STAGE_KINDS = ("align", "sft")
 SCHEDULES = ("cosine", "linear", "constant")
@@ -133,9 +133,9 @@ def _bridge_field_problems(model: ModelConfig) -> list[str]:
     """The tables handed to the bridge and the tiny builders, checked against the fields they accept."""
     import inspect
 
-    from bridges.adapter import AdapterConfig
-    from bridges.lora import LoraSettings
-    from bridges.prompt import PromptFormat
+    from tsqa.bridges.adapter import AdapterConfig
+    from tsqa.bridges.lora import LoraSettings
+    from tsqa.bridges.prompt import PromptFormat
 
     from_models = {"encoder_dim", "lm_width", "embedding_rms"}  # set from the base models, never by a recipe
     adapter_keys = {f.name for f in dataclasses.fields(AdapterConfig)} - from_models
@@ -143,7 +143,7 @@ def _bridge_field_problems(model: ModelConfig) -> list[str]:
     problems += _unknown("model.lora", model.lora, {f.name for f in dataclasses.fields(LoraSettings)})
     problems += _unknown("model.prompt", model.prompt, {f.name for f in dataclasses.fields(PromptFormat)})
     if model.tiny_vlm:
-        from bridges.tiny import tiny_qwen3_vl
+        from tsqa.bridges.tiny import tiny_qwen3_vl
 
         sizes = set(inspect.signature(tiny_qwen3_vl).parameters) - {"corpus", "seed"}
         problems += _unknown("model.tiny_vlm", model.tiny_vlm, sizes)

@@ -1,9 +1,9 @@
 """The questions a run trains and evaluates on: a dataset in the ARFBench layout, or freshly generated ones."""
 
-import arfbench
-from arfbench.schema import Sample
-from training.config import Recipe
-from training.split import holdout_split
+from tsqa import arfbench
+from tsqa.arfbench.schema import Sample
+from tsqa.training.config import Recipe
+from tsqa.training.split import holdout_split
 
 
 def load_training_data(

@@ -12,9 +12,9 @@ import zlib
 
 import numpy as np
 
-from arfbench.options import ANOMALY_KINDS
-from arfbench.schema import Sample, Series
-from arfbench.synth.timeline import format_timestamp
+from tsqa.arfbench.options import ANOMALY_KINDS
+from tsqa.arfbench.schema import Sample, Series
+from tsqa.arfbench.synth.timeline import format_timestamp
 
 DISTRACTORS = 3
 NO_ANOMALY = "no anomaly"

@@ -1,10 +1,10 @@
 """Held-out evaluation during training, scored by the evaluator's own ARFBench-exact accuracy and F1."""
 
-from arfbench.schema import Sample
-from eval.answerer import Answer
-from eval.runner import result_row
-from eval.scores import score_model
-from eval.shuffle import shuffled_options
+from tsqa.arfbench.schema import Sample
+from tsqa.eval.answerer import Answer
+from tsqa.eval.runner import result_row
+from tsqa.eval.scores import score_model
+from tsqa.eval.shuffle import shuffled_options
 
 MODEL_NAME = "training"
 

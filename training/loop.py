@@ -16,14 +16,14 @@ import torch
 from accelerate import Accelerator, DistributedType
 from tqdm.auto import tqdm
 
-from arfbench.schema import Sample
-from training.batching import plan_batches, sample_length
-from training.checkpoint import Position, checkpoints, load_checkpoint, prune_checkpoints, save_checkpoint
-from training.collator import Collator
-from training.config import StageConfig
-from training.log import TrainLog
-from training.rng import capture_rng, restore_rng
-from training.schedule import make_scheduler
+from tsqa.arfbench.schema import Sample
+from tsqa.training.batching import plan_batches, sample_length
+from tsqa.training.checkpoint import Position, checkpoints, load_checkpoint, prune_checkpoints, save_checkpoint
+from tsqa.training.collator import Collator
+from tsqa.training.config import StageConfig
+from tsqa.training.log import TrainLog
+from tsqa.training.rng import capture_rng, restore_rng
+from tsqa.training.schedule import make_scheduler
 
 FINAL_DIR = "final"
 LOG_FILE = "log.jsonl"

@@ -16,16 +16,16 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 
-from arfbench.schema import Sample
-from bridges.hybrid import HybridModel
-from bridges.lora import LoraSettings
-from bridges.prompt import PromptFormat
-from training.config import ModelConfig, Recipe, StageConfig, to_dict
-from training.descriptions import descriptive_samples
-from training.evaluation import held_out_metrics
-from training.loop import FINAL_DIR, StageRun
-from training.split import evaluation_subset
-from training.tiny_bases import build_tiny_bases
+from tsqa.arfbench.schema import Sample
+from tsqa.bridges.hybrid import HybridModel
+from tsqa.bridges.lora import LoraSettings
+from tsqa.bridges.prompt import PromptFormat
+from tsqa.training.config import ModelConfig, Recipe, StageConfig, to_dict
+from tsqa.training.descriptions import descriptive_samples
+from tsqa.training.evaluation import held_out_metrics
+from tsqa.training.loop import FINAL_DIR, StageRun
+from tsqa.training.split import evaluation_subset
+from tsqa.training.tiny_bases import build_tiny_bases
 
 RECIPE_FILE = "recipe.json"
 DATA_FILE = "data.json"  # question counts and a hash of the questions, checked on resume

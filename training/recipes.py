@@ -1,13 +1,15 @@
-"""Finding and reading recipe files: a name from the repository's `recipes/` folder, or a path to a TOML/JSON file."""
+"""Finding and reading recipe files: a bundled recipe by name (`tsqa.recipes`, the repository's `recipes/`), or a path
+to a TOML/JSON file."""
 
 import json
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from training.config import Recipe, from_dict
+from tsqa import recipes
+from tsqa.training.config import Recipe, from_dict
 
-RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
+RECIPES_DIR = Path(recipes.__file__).resolve().parent
 SUFFIXES = (".toml", ".json")
 
 

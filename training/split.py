@@ -6,7 +6,7 @@ questions about series the model has not been trained on.
 
 import numpy as np
 
-from arfbench.schema import Sample
+from tsqa.arfbench.schema import Sample
 
 
 def _groups(samples: list[Sample]) -> list[list[int]]:

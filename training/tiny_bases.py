@@ -7,8 +7,8 @@ from pathlib import Path
 
 from accelerate import Accelerator
 
-from arfbench.schema import Sample
-from training.config import Recipe
+from tsqa.arfbench.schema import Sample
+from tsqa.training.config import Recipe
 
 BASE_DIR = "base"
 TINY = "tiny"
@@ -16,7 +16,7 @@ TINY = "tiny"
 
 def _corpus(samples: list[Sample], system_prompt: str) -> list[str]:
     """The text the tokenizer will meet: the bridge's defaults, the system prompt, the questions and options."""
-    from bridges.tiny import DEFAULT_CORPUS
+    from tsqa.bridges.tiny import DEFAULT_CORPUS
 
     questions = [s.question for s in samples]
     options = [o for s in samples for o in s.options]
@@ -28,14 +28,14 @@ def build_tiny_bases(recipe: Recipe, out_dir: Path, samples: list[Sample], accel
     encoder, vlm = recipe.model.encoder, recipe.model.vlm
     base = out_dir / BASE_DIR
     if encoder == TINY:
-        from encoders.tiny import save_tiny_toto
+        from tsqa.encoders.tiny import save_tiny_toto
 
         encoder = _built(
             base / "encoder", accelerator, lambda d: save_tiny_toto(d, recipe.seed, **recipe.model.tiny_encoder)
         )
     if vlm.startswith(f"{TINY}:"):
-        from bridges.prompt import PromptFormat
-        from bridges.tiny import save_tiny_vlm
+        from tsqa.bridges.prompt import PromptFormat
+        from tsqa.bridges.tiny import save_tiny_vlm
 
         family = vlm.removeprefix(f"{TINY}:")
         corpus = _corpus(samples, PromptFormat.from_dict(recipe.model.prompt).system)

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from arfbench.categories import CORRELATION, PRESENCE
-from arfbench.schema import Sample, Series
+from tsqa.arfbench.categories import CORRELATION, PRESENCE
+from tsqa.arfbench.schema import Sample, Series
 from tsqa.series_input import read_series
 
 if TYPE_CHECKING:
-    from bridges.hybrid import HybridModel
+    from tsqa.bridges.hybrid import HybridModel
 
 DEMO_MODEL = Path(__file__).parent / "demo_model"
 
@@ -48,7 +48,7 @@ class TSQA:
     def from_pretrained(cls, path_or_id: "str | Path | None" = None, device: str = "cpu",
                         merge_lora: bool = False) -> "TSQA":
         """A checkpoint directory (or Hub id) written by training; None means the bundled demo model."""
-        from bridges.hybrid import HybridModel
+        from tsqa.bridges.hybrid import HybridModel
 
         model = HybridModel.from_pretrained(DEMO_MODEL if path_or_id is None else path_or_id, device=device)
         if merge_lora:
@@ -96,7 +96,7 @@ class TSQA:
 
     @staticmethod
     def _render(series: list[Series], plot: "str | Path | None") -> Path:
-        from arfbench.plot import png_bytes
+        from tsqa.arfbench.plot import png_bytes
 
         data = png_bytes(series[0] if len(series) == 1 else series)
         if plot is None:

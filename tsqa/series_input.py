@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from arfbench.schema import Series
+from tsqa.arfbench.schema import Series
 
 TIME_COLUMNS = ("timestamp", "time", "date", "datetime", "epoch")
 LONG_COLUMNS = {"epoch", "group", "value"}

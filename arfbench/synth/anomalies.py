@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arfbench import options as opt
-from arfbench.synth.metrics import Baseline
+from tsqa.arfbench import options as opt
+from tsqa.arfbench.synth.metrics import Baseline
 
 SPIKE = opt.TRANSIENT_SPIKE
 MIN_PERIOD = 6  # even

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from arfbench import categories as cat
-from arfbench import options as opt
-from arfbench.layout import join_query_group
-from arfbench.schema import Sample
-from arfbench.synth import pairs, questions
-from arfbench.synth.phrasing import question_text
-from arfbench.synth.questions import CLASSES, Context, Draft
-from arfbench.synth.scene import describe, series_meta
+from tsqa.arfbench import categories as cat
+from tsqa.arfbench import options as opt
+from tsqa.arfbench.layout import join_query_group
+from tsqa.arfbench.schema import Sample
+from tsqa.arfbench.synth import pairs, questions
+from tsqa.arfbench.synth.phrasing import question_text
+from tsqa.arfbench.synth.questions import CLASSES, Context, Draft
+from tsqa.arfbench.synth.scene import describe, series_meta
 
 BUILDERS = {
     cat.PRESENCE: questions.presence,

@@ -1,10 +1,10 @@
 """Tier 3: two series of different metrics on one time grid, whose anomalies are simultaneous, lead, lag, are
 unrelated, or are missing from one or both."""
 
-from arfbench import options as opt
-from arfbench.synth.anomalies import Anomaly, effect_shape, window_length
-from arfbench.synth.questions import Context, Draft
-from arfbench.synth.scene import pick_family
+from tsqa.arfbench import options as opt
+from tsqa.arfbench.synth.anomalies import Anomaly, effect_shape, window_length
+from tsqa.arfbench.synth.questions import Context, Draft
+from tsqa.arfbench.synth.scene import pick_family
 
 SIMULTANEOUS, LEADING, LAGGING, UNCORRELATED = "simultaneous", "leading", "lagging", "uncorrelated"
 ONLY_FIRST, ONLY_SECOND, NEITHER = "only_1", "only_2", "neither"

@@ -3,7 +3,7 @@ caption lines naming the series."""
 
 import numpy as np
 
-from arfbench import categories as cat
+from tsqa.arfbench import categories as cat
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     cat.PRESENCE: (

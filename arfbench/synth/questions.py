@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from arfbench import categories as cat
-from arfbench import options as opt
-from arfbench.answer_classes import END_CLASSES, MAGNITUDE_CLASSES, START_CLASSES
-from arfbench.synth.anomalies import SPIKE, Anomaly, effect_shape, window_length
-from arfbench.synth.scene import Drafted, draft_series
-from arfbench.synth.timeline import format_timestamp, option_gap, random_grid, spaced_steps
+from tsqa.arfbench import categories as cat
+from tsqa.arfbench import options as opt
+from tsqa.arfbench.answer_classes import END_CLASSES, MAGNITUDE_CLASSES, START_CLASSES
+from tsqa.arfbench.synth.anomalies import SPIKE, Anomaly, effect_shape, window_length
+from tsqa.arfbench.synth.scene import Drafted, draft_series
+from tsqa.arfbench.synth.timeline import format_timestamp, option_gap, random_grid, spaced_steps
 
 MAGNITUDES = (10, 25, 50, 100, 200, 400, 800)  # percent of the normal level; options are 4 consecutive values
 VISIBLE_MAGNITUDES = (25, 50, 100, 200, 400)  # anomalies of questions that are not about size

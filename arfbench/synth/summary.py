@@ -2,10 +2,10 @@
 
 from collections import Counter
 
-from arfbench import categories as cat
-from arfbench.answer_classes import answer_class
-from arfbench.schema import Sample
-from arfbench.synth.questions import CLASSES
+from tsqa.arfbench import categories as cat
+from tsqa.arfbench.answer_classes import answer_class
+from tsqa.arfbench.schema import Sample
+from tsqa.arfbench.synth.questions import CLASSES
 
 
 def answer_summary(samples: list[Sample]) -> dict:

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from arfbench.options import TIMESTAMP_FORMAT
+from tsqa.arfbench.options import TIMESTAMP_FORMAT
 
 INTERVAL_WEIGHTS = {10: 0.10, 60: 0.35, 300: 0.30, 1800: 0.10, 3600: 0.15}
 FIRST_START = 1704067200  # 2024-01-01 00:00:00 UTC

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from arfbench import options as opt
+from tsqa.arfbench import options as opt
 
 START = 1741370400  # 2025-03-07 18:00:00 UTC
 STEPS = 10

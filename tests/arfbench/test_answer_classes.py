@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from arfbench.answer_classes import answer_class, channel_count, options_from_json
+from tsqa.arfbench.answer_classes import answer_class, channel_count, options_from_json
 
 T = ["2024-03-01 10:00:00", "2024-03-01 10:30:00", "2024-03-01 11:00:00", "2024-03-01 11:30:00"]
 

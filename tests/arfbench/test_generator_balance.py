@@ -1,12 +1,12 @@
 import hashlib
 from pathlib import Path
 
-from arfbench import categories as cat
-from arfbench import generate
-from arfbench.answer_classes import answer_class
-from arfbench.synth import answer_summary
-from arfbench.synth.questions import CLASSES
-from arfbench.writer import write_dataset
+from tsqa.arfbench import categories as cat
+from tsqa.arfbench import generate
+from tsqa.arfbench.answer_classes import answer_class
+from tsqa.arfbench.synth import answer_summary
+from tsqa.arfbench.synth.questions import CLASSES
+from tsqa.arfbench.writer import write_dataset
 
 
 def test_answer_classes_and_positions_are_balanced_on_1000_questions():

@@ -4,10 +4,10 @@ no-anomaly baseline), never from the metadata alone."""
 import numpy as np
 import pytest
 
-from arfbench import categories as cat
-from arfbench import options as opt
-from arfbench.synth import generate_questions
-from arfbench.synth.timeline import format_timestamp
+from tsqa.arfbench import categories as cat
+from tsqa.arfbench import options as opt
+from tsqa.arfbench.synth import generate_questions
+from tsqa.arfbench.synth.timeline import format_timestamp
 
 PER_CATEGORY = 50
 

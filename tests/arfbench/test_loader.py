@@ -1,7 +1,7 @@
 import numpy as np
 
-from arfbench import load_dataset
-from arfbench import options as opt
+from tsqa.arfbench import load_dataset
+from tsqa.arfbench import options as opt
 
 
 def test_published_fixture_loads_counts_options_answers(published, kit):

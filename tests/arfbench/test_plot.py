@@ -3,9 +3,9 @@ import io
 import numpy as np
 from PIL import Image
 
-from arfbench import render_plot
-from arfbench.plot import figure_of, png_bytes
-from arfbench.schema import Series
+from tsqa.arfbench import render_plot
+from tsqa.arfbench.plot import figure_of, png_bytes
+from tsqa.arfbench.schema import Series
 
 
 def _series(name: str, channels: int, steps: int = 300, seed: int = 0) -> Series:

@@ -3,8 +3,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from arfbench import generate, load_dataset, sample_from_record, to_hf_dataset, write_dataset
-from arfbench.schema import Sample, Series
+from tsqa.arfbench import generate, load_dataset, sample_from_record, to_hf_dataset, write_dataset
+from tsqa.arfbench.schema import Sample, Series
 
 
 @pytest.fixture(scope="module")

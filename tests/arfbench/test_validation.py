@@ -6,8 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from arfbench import load_dataset, read_dataset, validate_dataset
-from arfbench import options as opt
+from tsqa.arfbench import load_dataset, read_dataset, validate_dataset
+from tsqa.arfbench import options as opt
 
 
 def _problems(root: Path) -> list[tuple[str, int | None, str, str]]:

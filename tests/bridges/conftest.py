@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from arfbench import Sample, Series
-from arfbench.options import PRESENCE_NO, PRESENCE_YES
-from bridges.tiny import FAMILIES, save_tiny_vlm
-from encoders.tiny import save_tiny_toto
+from tsqa.arfbench import Sample, Series
+from tsqa.arfbench.options import PRESENCE_NO, PRESENCE_YES
+from tsqa.bridges.tiny import FAMILIES, save_tiny_vlm
+from tsqa.encoders.tiny import save_tiny_toto
 
 START = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 
@@ -71,8 +71,8 @@ def make_series():
 @pytest.fixture
 def hybrid_factory(toto_dir, vlm_dirs):
     """hybrid_factory(family, lora=True, **create_kwargs) -> a fresh HybridModel whose LoRA is not a no-op."""
-    from bridges.hybrid import HybridModel
-    from bridges.lora import LoraSettings
+    from tsqa.bridges.hybrid import HybridModel
+    from tsqa.bridges.lora import LoraSettings
 
     def build(family: str, lora: bool = True, **kwargs):
         torch.manual_seed(0)

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from bridges.adapter import AdapterConfig, TimeSeriesAdapter
+from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter
 
 
 def _config(**overrides) -> AdapterConfig:

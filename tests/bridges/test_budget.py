@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bridges.budget import plan_listing, plan_tokens
+from tsqa.bridges.budget import plan_listing, plan_tokens
 
 
 def test_everything_fits_at_full_k():

@@ -6,8 +6,8 @@ import shutil
 import pytest
 import torch
 
-from bridges.config import CONFIG_NAME
-from bridges.hybrid import HybridModel
+from tsqa.bridges.config import CONFIG_NAME
+from tsqa.bridges.hybrid import HybridModel
 
 
 def _logits(model, batch) -> torch.Tensor:

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 import torch
 
-from bridges.scoring import option_log_likelihoods
+from tsqa.bridges.scoring import option_log_likelihoods
 
 START_OPTIONS = ["2023-11-14 22:20:20", "2023-11-14 22:45:20", "Before the earliest timestamp", "No Anomaly"]
 

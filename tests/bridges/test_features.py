@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from bridges.features import feature_dim, series_tokens, temporal_spans
-from encoders import EncoderOutput
+from tsqa.bridges.features import feature_dim, series_tokens, temporal_spans
+from tsqa.encoders import EncoderOutput
 
 
 def _output() -> EncoderOutput:

@@ -1,6 +1,6 @@
 """End to end on the project's own synthetic questions: every category, single and paired, both answer modes."""
 
-from arfbench import CATEGORIES, generate
+from tsqa.arfbench import CATEGORIES, generate
 
 
 def test_every_category_gets_a_valid_answer(hybrid_factory):

@@ -5,10 +5,10 @@ from dataclasses import replace
 import pytest
 import torch
 
-from arfbench.plot import render_plot
-from bridges.features import channel_max_surprise
-from bridges.lora import language_model_prefix
-from bridges.prompt import TS_TOKEN
+from tsqa.arfbench.plot import render_plot
+from tsqa.bridges.features import channel_max_surprise
+from tsqa.bridges.lora import language_model_prefix
+from tsqa.bridges.prompt import TS_TOKEN
 
 
 def _language_model_inputs(model, batch) -> torch.Tensor:
@@ -161,7 +161,7 @@ def test_plot_only_and_series_only_inputs(family, hybrid_factory, make_sample):
 
 
 def test_plot_only_model_without_encoder(family, vlm_dirs, make_sample):
-    from bridges.hybrid import HybridModel
+    from tsqa.bridges.hybrid import HybridModel
 
     model = HybridModel.create(None, vlm_dirs[family])
     assert model.adapter is None and model.trainable_parameters() == []

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from arfbench import Series
-from bridges.budget import ChannelPlan
-from bridges.prompt import TS_END, TS_START, TS_TOKEN, PromptFormat, answer_text, series_block, time_labels
+from tsqa.arfbench import Series
+from tsqa.bridges.budget import ChannelPlan
+from tsqa.bridges.prompt import TS_END, TS_START, TS_TOKEN, PromptFormat, answer_text, series_block, time_labels
 
 START = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from bridges.scoring import option_log_likelihoods
+from tsqa.bridges.scoring import option_log_likelihoods
 
 START_OPTIONS = ["2023-11-14 22:20:20", "2023-11-14 22:45:20", "Before the earliest timestamp", "No Anomaly",
                  "2023-11-14 23:05:20"]

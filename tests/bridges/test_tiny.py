@@ -1,6 +1,6 @@
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from bridges.positions import uses_mrope
+from tsqa.bridges.positions import uses_mrope
 
 
 def test_saved_tiny_vlms_load_through_the_auto_classes(vlm_dirs):

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from encoders.tiny import save_tiny_toto
+from tsqa.encoders.tiny import save_tiny_toto
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +15,7 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_encoder(tiny_checkpoint):
-    from encoders.toto import TotoEncoder
+    from tsqa.encoders.toto import TotoEncoder
 
     return TotoEncoder.from_pretrained(tiny_checkpoint)
 

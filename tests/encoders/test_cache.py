@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from encoders.base import Encoder, EncoderOutput
-from encoders.cache import CachedEncoder
+from tsqa.encoders.base import Encoder, EncoderOutput
+from tsqa.encoders.cache import CachedEncoder
 
 
 class CountingEncoder(Encoder):
@@ -93,7 +93,7 @@ def test_unreadable_entry_is_reported_and_replaced(tiny_encoder, wavy_series, tm
 
 
 def test_other_weights_do_not_share_entries(tiny_encoder, tiny_checkpoint, wavy_series, tmp_path):
-    from encoders.toto import TotoEncoder
+    from tsqa.encoders.toto import TotoEncoder
 
     values = wavy_series(1, 12)
     CachedEncoder(tiny_encoder, cache_dir=tmp_path).encode(values)

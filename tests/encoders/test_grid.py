@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from encoders.grid import bucket_means, to_grid
-from encoders.toto import TotoEncoder
+from tsqa.encoders.grid import bucket_means, to_grid
+from tsqa.encoders.toto import TotoEncoder
 
 
 def test_short_series_are_unchanged():

@@ -6,8 +6,8 @@ import pytest
 import torch
 from toto2 import Toto2Model
 
-from encoders.tiny import random_toto, save_tiny_toto, tiny_toto_config, toto_4m_like_config, toto_22m_like_config
-from encoders.toto import weight_fingerprint
+from tsqa.encoders.tiny import random_toto, save_tiny_toto, tiny_toto_config, toto_4m_like_config, toto_22m_like_config
+from tsqa.encoders.toto import weight_fingerprint
 
 
 def test_saved_tiny_checkpoint_loads_with_the_official_loader(tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from encoders.toto import TotoEncoder
+from tsqa.encoders.toto import TotoEncoder
 
 
 def official_embeddings(model, target: torch.Tensor, observed: torch.Tensor):
@@ -121,7 +121,7 @@ def test_bfloat16_runs_on_cpu_close_to_float32(tiny_checkpoint, tiny_encoder, wa
 
 
 def test_identity_names_weights(tiny_checkpoint, tiny_encoder, tmp_path):
-    from encoders.tiny import save_tiny_toto
+    from tsqa.encoders.tiny import save_tiny_toto
 
     again = TotoEncoder.from_pretrained(tiny_checkpoint)
     other = TotoEncoder.from_pretrained(save_tiny_toto(tmp_path / "other", seed=1))

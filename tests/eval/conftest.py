@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from arfbench import Sample, Series
-from eval.results import ResultRow
+from tsqa.arfbench import Sample, Series
+from tsqa.eval.results import ResultRow
 
 
 def _sample(index: int, category: str = "Anomaly Presence", options=None, answer=None, images=()) -> Sample:

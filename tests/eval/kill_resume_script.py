@@ -5,9 +5,9 @@ import time
 
 import numpy as np
 
-from arfbench import Sample, Series
-from eval.answerer import Answer
-from eval.runner import run_answerer
+from tsqa.arfbench import Sample, Series
+from tsqa.eval.answerer import Answer
+from tsqa.eval.runner import run_answerer
 
 
 class SlowAnswerer:

@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from eval.api import ChatCompletionsAnswerer
-from eval.results import read_results
-from eval.retry import RetryPolicy
-from eval.runner import run_answerer
+from tsqa.eval.api import ChatCompletionsAnswerer
+from tsqa.eval.results import read_results
+from tsqa.eval.retry import RetryPolicy
+from tsqa.eval.runner import run_answerer
 
 
 def _completion(content: str) -> bytes:
@@ -187,7 +187,7 @@ def test_retry_policy_backs_off_exponentially_with_capped_jitter():
 
 
 def test_tsqa_eval_against_a_url_endpoint(tmp_path, serve, make_sample, monkeypatch, capsys):
-    import arfbench
+    from tsqa import arfbench
     from tsqa.cli import main
 
     samples = [make_sample(i) for i in range(4)]

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from arfbench import generate, write_dataset
-from eval.results import read_results
-from eval.scores import score_model
+from tsqa.arfbench import generate, write_dataset
+from tsqa.eval.results import read_results
+from tsqa.eval.scores import score_model
 from tsqa.cli import main
 
 

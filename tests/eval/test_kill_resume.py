@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from eval.results import read_results
+from tsqa.eval.results import read_results
 
 SCRIPT = Path(__file__).with_name("kill_resume_script.py")
 

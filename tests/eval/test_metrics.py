@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from eval.accuracy import accuracy
-from eval.f1 import category_f1, f1_breakdown
-from eval.scores import score_model
+from tsqa.eval.accuracy import accuracy
+from tsqa.eval.f1 import category_f1, f1_breakdown
+from tsqa.eval.scores import score_model
 
 CORR = "Anomaly Correlation"
 A, B, C = "Yes, correlated", "No, not correlated", "No, only in time-series 1"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from eval.parsing import parse_answer, parse_response
+from tsqa.eval.parsing import parse_answer, parse_response
 
 
 @pytest.mark.parametrize(

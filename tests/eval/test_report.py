@@ -5,8 +5,8 @@ import json
 import pytest
 from PIL import Image
 
-from eval.report import build_report
-from eval.results_writer import ResultsWriter
+from tsqa.eval.report import build_report
+from tsqa.eval.results_writer import ResultsWriter
 from tsqa.cli import main
 
 CATEGORY_OPTIONS = {
@@ -89,8 +89,7 @@ def test_report_refuses_duplicate_models_and_missing_files(tmp_path, make_row, c
 
 
 def test_tsqa_eval_with_baselines_end_to_end(tmp_path, make_sample, monkeypatch, capsys):
-    import arfbench
-
+    from tsqa import arfbench
     options = ["Level Shift", "Transient Spike", "No Anomaly"]
     samples = [make_sample(i, "Anomaly Categorization", options) for i in range(12)]
     monkeypatch.setattr(arfbench, "load_dataset", lambda directory: samples, raising=False)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from eval.results import COLUMNS, PUBLISHED_COLUMNS, read_results
-from eval.results_writer import ResultsWriter
+from tsqa.eval.results import COLUMNS, PUBLISHED_COLUMNS, read_results
+from tsqa.eval.results_writer import ResultsWriter
 
 
 def _rows(make_row, count, model="m"):

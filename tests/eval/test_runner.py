@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from eval.answerer import Answer
-from eval.results import read_results
-from eval.runner import run_answerer
+from tsqa.eval.answerer import Answer
+from tsqa.eval.results import read_results
+from tsqa.eval.runner import run_answerer
 
 
 class FakeAnswerer:

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from arfbench import CATEGORIES, generate
-from arfbench.categories import PRESENCE
-from eval.answerer import Answer
-from eval.runner import result_row
-from eval.scores import score_model
+from tsqa.arfbench import CATEGORIES, generate
+from tsqa.arfbench.categories import PRESENCE
+from tsqa.eval.answerer import Answer
+from tsqa.eval.runner import result_row
+from tsqa.eval.scores import score_model
 from tsqa.api import DEMO_MODEL, TSQA
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incident.csv"

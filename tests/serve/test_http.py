@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from eval.prompt import question_text
+from tsqa.eval.prompt import question_text
 from tsqa.serve.limits import Limits
 from tsqa.serve.server import ChatServer
 

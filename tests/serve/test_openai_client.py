@@ -7,7 +7,7 @@ import openai
 import pandas as pd
 import pytest
 
-from eval.prompt import question_text
+from tsqa.eval.prompt import question_text
 
 QUESTION = "Is there an anomaly in the time-series?"
 OPTIONS = ["Yes", "No", "Only in host:web-0"]

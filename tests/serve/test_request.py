@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from eval.prompt import question_text
+from tsqa.eval.prompt import question_text
 from tsqa.serve.errors import APIError
 from tsqa.serve.limits import Limits
 from tsqa.serve.request import parse_chat_request

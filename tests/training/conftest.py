@@ -13,9 +13,9 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from arfbench.categories import PRESENCE
-from arfbench.options import PRESENCE_NO, PRESENCE_YES
-from arfbench.schema import Sample, Series
+from tsqa.arfbench.categories import PRESENCE
+from tsqa.arfbench.options import PRESENCE_NO, PRESENCE_YES
+from tsqa.arfbench.schema import Sample, Series
 
 WORDS = sorted(set(f"{PRESENCE_YES} {PRESENCE_NO} is there an anomaly ? options :".replace(",", " ,").split()))
 VOCAB = {w: i + 1 for i, w in enumerate(WORDS)}  # 0 is padding

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from training.log import read_log
+from tsqa.training.log import read_log
 
 RECIPE = {
     "name": "ddp-tiny",

@@ -2,9 +2,9 @@
 
 import dataclasses
 
-import arfbench
-from arfbench.categories import CORRELATION, PRESENCE
-from training.descriptions import DISTRACTORS, NO_ANOMALY, describe, descriptive_sample, descriptive_samples
+from tsqa import arfbench
+from tsqa.arfbench.categories import CORRELATION, PRESENCE
+from tsqa.training.descriptions import DISTRACTORS, NO_ANOMALY, describe, descriptive_sample, descriptive_samples
 
 
 def test_description_states_the_ground_truth():

@@ -9,15 +9,15 @@ import torch
 from accelerate import Accelerator
 from safetensors.torch import load_file
 
-import arfbench
-from arfbench.categories import CATEGORIZATION, CORRELATION, PRESENCE
-from bridges.hybrid import HybridModel
-from bridges.prompt import answer_text
-from training.collator import Collator
-from training.config import Recipe, StageConfig, from_dict
-from training.log import read_log
-from training.loop import StageRun
-from training.pipeline import stage_model
+from tsqa import arfbench
+from tsqa.arfbench.categories import CATEGORIZATION, CORRELATION, PRESENCE
+from tsqa.bridges.hybrid import HybridModel
+from tsqa.bridges.prompt import answer_text
+from tsqa.training.collator import Collator
+from tsqa.training.config import Recipe, StageConfig, from_dict
+from tsqa.training.log import read_log
+from tsqa.training.loop import StageRun
+from tsqa.training.pipeline import stage_model
 from tsqa.cli import main
 
 RECIPE = {

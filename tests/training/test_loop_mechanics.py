@@ -6,10 +6,10 @@ import pytest
 import torch
 from accelerate import Accelerator
 
-from training.checkpoint import checkpoints
-from training.config import StageConfig
-from training.log import read_log
-from training.loop import StageRun
+from tsqa.training.checkpoint import checkpoints
+from tsqa.training.config import StageConfig
+from tsqa.training.log import read_log
+from tsqa.training.loop import StageRun
 
 
 def _stage(**overrides) -> StageConfig:

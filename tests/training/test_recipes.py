@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from training.config import Recipe, from_dict
-from training.recipes import available_recipes, load_recipe
+from tsqa.training.config import Recipe, from_dict
+from tsqa.training.recipes import available_recipes, load_recipe
 
 
 def _minimal() -> dict:

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from training.batching import plan_batches
-from training.collator import Collator
-from training.rng import capture_rng, restore_rng
-from training.safe_state import load_state, save_state
-from training.split import evaluation_subset, holdout_split
+from tsqa.training.batching import plan_batches
+from tsqa.training.collator import Collator
+from tsqa.training.rng import capture_rng, restore_rng
+from tsqa.training.safe_state import load_state, save_state
+from tsqa.training.split import evaluation_subset, holdout_split
 
 
 def test_optimizer_state_round_trips_without_pickle(tmp_path):

@@ -3,7 +3,7 @@
 import argparse
 import json
 
-from bridges.prompt import MODALITIES
+from tsqa.bridges.prompt import MODALITIES
 
 HELP = "Ask a question about a metric file (CSV or parquet); prints the answer and how sure the model is."
 

@@ -3,7 +3,7 @@ CSV that can be stopped and resumed at any time."""
 
 import argparse
 
-from bridges.prompt import MODALITIES
+from tsqa.bridges.prompt import MODALITIES
 
 HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
 
@@ -38,12 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
     """The answerer for a parsed --model: a baseline (needs the samples) or an endpoint (already resolved)."""
-    from eval.api import ChatCompletionsAnswerer
-    from eval.baselines import MostFrequentAnswerer, RandomAnswerer
-    from eval.retry import RetryPolicy
+    from tsqa.eval.api import ChatCompletionsAnswerer
+    from tsqa.eval.baselines import MostFrequentAnswerer, RandomAnswerer
+    from tsqa.eval.retry import RetryPolicy
 
     if spec.kind == "checkpoint":
-        from eval.checkpoint import CheckpointAnswerer
+        from tsqa.eval.checkpoint import CheckpointAnswerer
 
         return CheckpointAnswerer.from_pretrained(spec.name, name=args.name, device=args.device, mode=args.mode,
                                                   modality=args.modality)
@@ -64,11 +64,11 @@ def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
 
 
 def run(args: argparse.Namespace) -> int:
-    from arfbench import load_dataset
-    from eval.model_spec import parse_model_spec
-    from eval.results import read_results
-    from eval.runner import run_answerer
-    from eval.scores import score_model
+    from tsqa.arfbench import load_dataset
+    from tsqa.eval.model_spec import parse_model_spec
+    from tsqa.eval.results import read_results
+    from tsqa.eval.runner import run_answerer
+    from tsqa.eval.scores import score_model
     from tsqa.api import DEMO_MODEL
 
     if args.limit is not None and args.limit < 1:

@@ -17,9 +17,9 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from eval.markdown import markdown_report
-    from eval.plot import plot_report
-    from eval.report import build_report
+    from tsqa.eval.markdown import markdown_report
+    from tsqa.eval.plot import plot_report
+    from tsqa.eval.report import build_report
 
     report = build_report(args.results, args.human, args.seed)
     print(markdown_report(report), end="")

@@ -18,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from arfbench.synth import answer_summary, format_summary, generate_questions
-    from arfbench.writer import write_dataset
+    from tsqa.arfbench.synth import answer_summary, format_summary, generate_questions
+    from tsqa.arfbench.writer import write_dataset
 
     categories = [c.strip() for c in args.categories.split(",")] if args.categories else None
     light = []  # the questions without their series, for the summary

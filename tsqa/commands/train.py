@@ -26,9 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from training.data import load_training_data
-    from training.pipeline import run_recipe
-    from training.recipes import load_recipe
+    from tsqa.training.data import load_training_data
+    from tsqa.training.pipeline import run_recipe
+    from tsqa.training.recipes import load_recipe
 
     recipe = load_recipe(args.recipe, args.overrides)
     if args.seed is not None:

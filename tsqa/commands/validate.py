@@ -29,7 +29,7 @@ def _text(summary: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from arfbench.loader import validate_dataset
+    from tsqa.arfbench.loader import validate_dataset
 
     report = validate_dataset(args.path, max_steps=args.max_steps, require_images=args.require_images)
     if args.json:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
-from arfbench.schema import Series
+from tsqa.arfbench.schema import Series
 from tsqa.serve.errors import bad_request, too_large
 from tsqa.serve.limits import Limits
 from tsqa.series_input import SeriesTooLarge, SizeLimits, read_series

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from arfbench.schema import Series
+from tsqa.arfbench.schema import Series
 from tsqa.serve.errors import APIError, bad_request, too_large
 from tsqa.serve.limits import Limits
 from tsqa.serve.parts import decode_image, decode_series

@@ -1,0 +1,1 @@
+"""The bundled training recipes (TOML), found by name: `tsqa train --recipe tiny`."""
