@@ -6,7 +6,7 @@ The functions are imported on first use, so `import arfbench` (for the types) st
 import importlib
 
 from tsqa.arfbench.categories import CATEGORIES, TIER_OF
-from tsqa.arfbench.schema import Sample, Series
+from tsqa.arfbench.schema import Answer, Sample, Series
 
 _LAZY = {
     "load_dataset": "tsqa.arfbench.loader",
@@ -22,7 +22,7 @@ _LAZY = {
     "sample_from_record": "tsqa.arfbench.hf",
 }
 
-__all__ = ["CATEGORIES", "TIER_OF", "Sample", "Series", *_LAZY]
+__all__ = ["CATEGORIES", "TIER_OF", "Answer", "Sample", "Series", *_LAZY]
 
 
 def __getattr__(name: str):

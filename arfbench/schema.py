@@ -1,4 +1,5 @@
-"""The dataset's two types: a multivariate `Series` and a multiple-choice `Sample` over one or two of them."""
+"""The dataset's types: a multivariate `Series`, a multiple-choice `Sample` over one or two of them, and an `Answer`
+to a sample from anything that answers (our model, an API model, a baseline, an expert)."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,3 +58,45 @@ class Sample:
     @property
     def tier(self) -> int:
         return TIER_OF[self.category]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer to one question: what the API returns, the evaluator records and the server sends.
+
+    `choice` is the answer proper: the option picked by scoring, or the answer parsed from generated `text` (None
+    when there is none: an open question, an unparsable reply, an error). `choice_is_text` is False when a JSON
+    answer was not a string (ARFBench keeps the JSON value, which then equals no option). `probabilities` (option ->
+    probability) come from option scoring; `error` says why no answer could be had (e.g. an API still failing after
+    its retries).
+    """
+
+    text: str  # the raw output: generated text, or the chosen option as the JSON answer
+    choice: str | None
+    sample_id: str = ""
+    probabilities: dict[str, float] = field(default_factory=dict)
+    reasoning: str | None = None
+    error: str | None = None
+    choice_is_text: bool = True
+    shown_channels: list[list[str]] = field(default_factory=list)  # per series, the channels the prompt showed
+    hidden_channels: list[list[str]] = field(default_factory=list)  # per series, those left out by the budget
+    plot: Path | None = None  # the plot the question showed, when one was drawn for it
+
+    @property
+    def answer(self) -> str:
+        """The chosen option, else the model's own words."""
+        return self.choice if self.choice is not None else self.text.strip()
+
+    def to_json(self) -> dict:
+        """Plain JSON types only (`json.dumps(..., allow_nan=False)` accepts it)."""
+        return {
+            "answer": self.answer,
+            "choice": self.choice,
+            "probabilities": self.probabilities,
+            "text": self.text,
+            "reasoning": self.reasoning,
+            "error": self.error,
+            "shown_channels": self.shown_channels,
+            "hidden_channels": self.hidden_channels,
+            "plot": None if self.plot is None else str(self.plot),
+        }

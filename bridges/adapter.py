@@ -1,6 +1,7 @@
 """The adapter: temporal-token features of each channel -> vectors in the language model's input embedding space."""
 
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 import torch
 from torch import nn
@@ -10,10 +11,12 @@ from tsqa.bridges.features import feature_dim
 
 @dataclass
 class AdapterConfig:
-    """Shapes of the adapter and the token budget it works under (saved inside `tsqa_config.json`)."""
+    """Shapes of the adapter and the token budget it works under (saved inside `tsqa_config.json`).
 
-    encoder_dim: int  # the encoder's d_model
-    lm_width: int  # the language model's hidden size
+    A recipe sets everything but the widths, which `HybridModel` takes from the base models (0 = not yet known)."""
+
+    encoder_dim: int = 0  # the encoder's d_model
+    lm_width: int = 0  # the language model's hidden size
     hidden_dim: int = 512
     tokens_per_channel: int = 8  # K temporal tokens per channel when the budget allows
     min_tokens_per_channel: int = 2  # K is never reduced below this; channels are dropped instead
@@ -25,7 +28,10 @@ class AdapterConfig:
     embedding_rms: float = 1.0  # RMS of the LM's input embedding rows: initial value of the output gate
 
     def __post_init__(self) -> None:
-        for name in ("encoder_dim", "lm_width", "hidden_dim", "min_tokens_per_channel", "max_series"):
+        for name in ("encoder_dim", "lm_width"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"AdapterConfig.{name} must be >= 0 (0: from the base model), got {getattr(self, name)}")
+        for name in ("hidden_dim", "min_tokens_per_channel", "max_series"):
             if getattr(self, name) < 1:
                 raise ValueError(f"AdapterConfig.{name} must be at least 1, got {getattr(self, name)}")
         if self.tokens_per_channel < self.min_tokens_per_channel:
@@ -43,16 +49,25 @@ class AdapterConfig:
     def feature_dim(self) -> int:
         return feature_dim(self.encoder_dim, self.fourier_frequencies)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+
+@dataclass
+class TimeSeriesPayload:
+    """The adapter's input for every time-series token of a batch, in prompt order (row-major over the batch)."""
+
+    features: torch.Tensor  # (tokens, feature_dim) float32; the pooled-embedding part is 0 where `empty`
+    empty: torch.Tensor  # (tokens,) bool: the channel has no observation in the token's span
+    channel: torch.Tensor  # (tokens,) long: index of the channel among its series' shown channels
+    series: torch.Tensor  # (tokens,) long: 0 for the first series of the question, 1 for the second
+
+    def __len__(self) -> int:
+        return self.features.shape[0]
+
+    def to(self, device: "str | torch.device") -> "TimeSeriesPayload":
+        return TimeSeriesPayload(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
 
     @classmethod
-    def from_dict(cls, data: dict) -> "AdapterConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"adapter config: unknown field(s) {unknown}")
-        return cls(**data)
+    def cat(cls, payloads: Sequence["TimeSeriesPayload"]) -> "TimeSeriesPayload":
+        return cls(**{f.name: torch.cat([getattr(p, f.name) for p in payloads]) for f in fields(cls)})
 
 
 class TimeSeriesAdapter(nn.Module):
@@ -64,6 +79,8 @@ class TimeSeriesAdapter(nn.Module):
 
     def __init__(self, config: AdapterConfig, num_markers: int = 2):
         super().__init__()
+        if config.encoder_dim < 1 or config.lm_width < 1:
+            raise ValueError(f"adapter widths unknown (encoder_dim {config.encoder_dim}, lm_width {config.lm_width})")
         self.config = config
         self.empty = nn.Parameter(torch.zeros(config.encoder_dim))  # pooled embedding of a span with no data
         self.input = nn.Linear(config.feature_dim, config.hidden_dim)
@@ -77,17 +94,15 @@ class TimeSeriesAdapter(nn.Module):
         nn.init.normal_(self.channel_ids.weight, std=0.02)
         nn.init.normal_(self.series_ids.weight, std=0.02)
 
-    def forward(
-        self, features: torch.Tensor, empty: torch.Tensor, channel: torch.Tensor, series: torch.Tensor
-    ) -> torch.Tensor:
-        """features (tokens, feature_dim), empty (tokens,) bool, channel/series (tokens,) long -> (tokens, lm_width)."""
-        dim = self.config.encoder_dim
-        pooled = torch.where(empty[:, None], self.empty.to(features.dtype), features[:, :dim])
+    def forward(self, payload: TimeSeriesPayload) -> torch.Tensor:
+        """-> (tokens, lm_width), one vector per time-series token."""
+        dim, features = self.config.encoder_dim, payload.features
+        pooled = torch.where(payload.empty[:, None], self.empty.to(features.dtype), features[:, :dim])
         x = torch.cat([pooled, features[:, dim:]], dim=-1)
         hidden = (
             self.input(x)
-            + self.channel_ids(channel % self.config.max_channel_ids)
-            + self.series_ids(series)
+            + self.channel_ids(payload.channel % self.config.max_channel_ids)
+            + self.series_ids(payload.series)
         )  # (tokens, hidden_dim)
         return self._to_embedding_scale(self.output(hidden))
 

@@ -1,17 +1,27 @@
-"""`tsqa_config.json`: which base models a checkpoint applies to, and how its adapter and prompts are shaped."""
+"""The typed config tree and its one strict loader, used by checkpoints (`tsqa_config.json`), recipes and the bridge.
 
+Every config is a dataclass; `load_config` builds one from plain data (JSON, TOML), naming the path of any unknown,
+missing or mistyped key (`recipe tiny.model.adapter: unknown key 'hiden_dim' (did you mean 'hidden_dim'?)`), and
+`config_dict` turns one back into plain data. Choices are `StrEnum`s, so they read and write as their strings.
+"""
+
+import dataclasses
+import difflib
 import json
-from dataclasses import dataclass, field, fields
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from tsqa.bridges.adapter import AdapterConfig
-from tsqa.bridges.prompt import ADDED_TOKENS, MODALITIES, PromptFormat
+from tsqa.bridges.choices import Modality, Scoring
+from tsqa.bridges.prompt import ADDED_TOKENS, PromptFormat
 
 CONFIG_NAME = "tsqa_config.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"
 LORA_DIR = "lora"
 FORMAT_VERSION = 2  # 2: adapter features gained the raw-value span statistics (`bridges.features`)
-SCORINGS = ("mean", "sum")
 
 
 @dataclass
@@ -22,46 +32,22 @@ class TSQAConfig:
     encoder: str | None  # Hub id or path of the time-series encoder; None for a plot-only model
     adapter: AdapterConfig | None  # None exactly when there is no encoder
     prompt: PromptFormat = field(default_factory=PromptFormat)
-    scoring: str = "mean"  # option score: mean (default) or sum of the answer tokens' log-probabilities
-    modality: str = "both"  # what the model was trained to see; answering uses it unless told otherwise
+    scoring: Scoring = Scoring.MEAN
+    modality: Modality = Modality.BOTH  # what the model was trained to see; answering uses it unless told otherwise
     added_tokens: list[str] = field(default_factory=lambda: list(ADDED_TOKENS))
     format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
-        if self.scoring not in SCORINGS:
-            raise ValueError(f"scoring must be one of {SCORINGS}, got {self.scoring!r}")
-        if self.modality not in MODALITIES:
-            raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
-        if self.modality == "series" and self.encoder is None:
+        self.scoring, self.modality = Scoring(self.scoring), Modality(self.modality)
+        if self.modality == Modality.SERIES and self.encoder is None:
             raise ValueError("a series-only model needs a time-series encoder")
         if (self.encoder is None) != (self.adapter is None):
             raise ValueError("a TSQA config needs both an encoder and an adapter config, or neither")
         if list(self.added_tokens) != list(ADDED_TOKENS):
             raise ValueError(f"added tokens {self.added_tokens} differ from the ones this code injects {ADDED_TOKENS}")
 
-    def to_dict(self) -> dict:
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["adapter"] = None if self.adapter is None else self.adapter.to_dict()
-        data["prompt"] = self.prompt.to_dict()
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TSQAConfig":
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"{CONFIG_NAME}: unknown field(s) {unknown}")
-        if data.get("format_version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{CONFIG_NAME}: format_version {data.get('format_version')!r}, expected {FORMAT_VERSION}: this code's "
-                "adapter reads different features; retrain the checkpoint with this version"
-            )
-        data = dict(data)
-        data["adapter"] = None if data.get("adapter") is None else AdapterConfig.from_dict(data["adapter"])
-        data["prompt"] = PromptFormat.from_dict(data.get("prompt", {}))
-        return cls(**data)
-
     def save(self, directory: Path) -> None:
-        (directory / CONFIG_NAME).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        (directory / CONFIG_NAME).write_text(json.dumps(config_dict(self), indent=2) + "\n")
 
     @classmethod
     def load(cls, directory: Path) -> "TSQAConfig":
@@ -72,9 +58,68 @@ class TSQAConfig:
             data = json.loads(path.read_text())
         except json.JSONDecodeError as err:
             raise ValueError(f"{path}: not valid JSON ({err})") from err
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a JSON object")
+        if isinstance(data, dict) and data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{path}: format_version {data.get('format_version')!r}, expected {FORMAT_VERSION}: this code's "
+                "adapter reads different features; retrain the checkpoint with this version"
+            )
+        return load_config(cls, data, str(path))
+
+
+def load_config[T](cls: type[T], data: object, where: str) -> T:
+    """Dataclass `cls` from plain data: unknown, missing and mistyped keys are errors that name their path."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected a table of keys, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    for key in data:
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(fields)})"
+            raise ValueError(f"{where}: unknown key {key!r}{hint}")
+    values = {}
+    for name, f in fields.items():
+        if name in data:
+            values[name] = _convert(hints[name], data[name], f"{where}.{name}")
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ValueError(f"{where}: missing required key {name!r}")
+    try:
+        return cls(**values)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+
+
+def config_dict(config: object) -> dict:
+    """The plain-data form of a config (enums as their strings), as `load_config` reads it back."""
+    return json.loads(json.dumps(dataclasses.asdict(config)))
+
+
+def _convert(hint: object, value: object, where: str):
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        (hint,) = [option for option in options if option is not type(None)]
+        origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return load_config(hint, value, where)
+    if isinstance(hint, type) and issubclass(hint, Enum):
         try:
-            return cls.from_dict(data)
-        except TypeError as err:
-            raise ValueError(f"{path}: {err}") from err
+            return hint(value)
+        except ValueError as err:
+            raise ValueError(f"{where}: {err}") from None
+    if origin is list:
+        if not isinstance(value, list):
+            raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
+        (item,) = typing.get_args(hint)
+        return [_convert(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}: expected a table, got {type(value).__name__}")
+        return dict(value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool) or not isinstance(value, hint):
+        raise ValueError(f"{where}: expected {hint.__name__}, got {value!r}")
+    return value

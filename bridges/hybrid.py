@@ -1,38 +1,57 @@
 """The hybrid: a frozen time-series encoder, the trained adapter and any `AutoModelForImageTextToText` VLM.
 
-Time-series tokens enter the VLM through placeholder tokens whose embeddings the adapter replaces inside the VLM's
-own forward (`bridges.injection`), so image positions, M-RoPE and `generate()` are the VLM's own. The VLM stays
-frozen except for optional LoRA on its language model.
+One question's path: `prepare` (the `InputBuilder` in `bridges.inputs`: series -> encoder -> token budget ->
+prompt -> the VLM's processor) gives a batch; `forward` runs the VLM with the adapter's vectors in place of the
+time-series placeholder tokens; `score_options` and `generate` answer from that batch; `answer` does all of it for a
+list of questions and returns one `Answer` each.
+
+Time-series tokens enter the VLM through placeholder tokens whose embeddings are replaced inside the VLM's own
+forward (two hooks on its input embedding), so `input_ids` stay in the call: Qwen-VL computes its 3-D M-RoPE
+positions and `generate()` runs unchanged. The VLM stays frozen except for optional LoRA on its language model.
 
 Checkpoint directory: `tsqa_config.json` (base model ids or paths, adapter config, prompt format and version, added
 tokens), `adapter.safetensors`, and `lora/` in peft's format when LoRA was added.
 """
 
+import inspect
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 from peft import PeftModel, get_peft_model
 from safetensors.torch import load_file, save_file
 from torch import nn
-from transformers import AutoModelForImageTextToText, AutoProcessor
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedModel
 
-from tsqa.arfbench import Sample
-from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter
-from tsqa.bridges.answering import Answer, answer_questions
-from tsqa.bridges.choice import choice_losses
+from tsqa.arfbench import Answer, Sample
+from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
+from tsqa.bridges.budget import TokenPlan
+from tsqa.bridges.choices import AnswerMode, Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
-from tsqa.bridges.injection import EmbeddingInjector
-from tsqa.bridges.inputs import InputBuilder
+from tsqa.bridges.inputs import IGNORE_INDEX, InputBuilder
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
-from tsqa.bridges.positions import position_ids
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
 from tsqa.encoders import Encoder
+
+
+@dataclass
+class HybridOutput:
+    """What `forward` returns, whatever it was asked."""
+
+    loss: torch.Tensor | None  # mean cross-entropy of the labelled tokens; None without labels
+    logits: torch.Tensor  # (batch, kept positions, vocab): the last `logits_to_keep`, or those the loss needs
+    cache: object | None  # the KV cache, with use_cache=True
 
 
 class HybridModel(nn.Module):
     """Build with `create` (fresh adapter) or `from_pretrained` (a saved checkpoint)."""
 
-    def __init__(self, vlm: nn.Module, processor, encoder: Encoder | None, config: TSQAConfig):
+    def __init__(self, vlm: PreTrainedModel, processor, encoder: Encoder | None, config: TSQAConfig):
         super().__init__()
         self.config = config
         self.vlm = vlm.requires_grad_(False)
@@ -43,11 +62,14 @@ class HybridModel(nn.Module):
         self._set_peft(None)
         self.merged = False  # LoRA folded into the base weights: no longer a checkpoint over the base model
         self.builder = InputBuilder(processor, encoder, config.adapter, config.prompt)
-        self.injector = EmbeddingInjector(
+        self.injector = _EmbeddingInjector(
             vlm.get_input_embeddings(), self.builder.placeholder_id, self.builder.marker_ids
         )
         if self.adapter is not None:
             self.adapter.to(self.device)
+        # the KV cache's name in the VLM's inputs and outputs: `cache` from transformers 5.24 on, before that
+        # `past_key_values`
+        self._cache_keyword = "cache" if "cache" in inspect.signature(vlm.forward).parameters else "past_key_values"
 
     # ---- construction and checkpoints -------------------------------------------------------------------------
 
@@ -56,55 +78,55 @@ class HybridModel(nn.Module):
         cls,
         encoder_id: "str | Path | None",
         vlm_id: "str | Path",
-        adapter_config: dict | None = None,
-        lora_config: LoraSettings | None = None,
-        prompt_format: PromptFormat | None = None,
-        scoring: str = "mean",
+        adapter: AdapterConfig | None = None,
+        lora: LoraSettings | None = None,
+        prompt: PromptFormat | None = None,
+        scoring: Scoring = Scoring.MEAN,
         device: "str | torch.device" = "cpu",
         dtype: torch.dtype | None = None,
-        modality: str = "both",
+        modality: Modality = Modality.BOTH,
     ) -> "HybridModel":
-        """A new hybrid over base models given by Hub id or path. `adapter_config`: AdapterConfig fields other than
-        the widths, which come from the models (None for defaults). `encoder_id=None` makes a plot-only model.
-        `modality`: what the model will be trained to see, recorded so answering shows it the same."""
+        """A new hybrid over base models given by Hub id or path. `adapter`: its widths come from the models (None
+        for the defaults). `encoder_id=None` makes a plot-only model. `modality`: what the model will be trained to
+        see, recorded so answering shows it the same."""
         vlm, processor = load_vlm(vlm_id, device, dtype)
         encoder = None if encoder_id is None else load_encoder(encoder_id, device)
         return cls.from_models(
             vlm, processor, encoder, str(vlm_id), None if encoder_id is None else str(encoder_id),
-            adapter_config, lora_config, prompt_format, scoring, modality,
+            adapter, lora, prompt, scoring, modality,
         )
 
     @classmethod
     def from_models(
         cls,
-        vlm: nn.Module,
+        vlm: PreTrainedModel,
         processor,
         encoder: Encoder | None,
         vlm_id: str,
         encoder_id: str | None,
-        adapter_config: dict | None = None,
-        lora_config: LoraSettings | None = None,
-        prompt_format: PromptFormat | None = None,
-        scoring: str = "mean",
-        modality: str = "both",
+        adapter: AdapterConfig | None = None,
+        lora: LoraSettings | None = None,
+        prompt: PromptFormat | None = None,
+        scoring: Scoring = Scoring.MEAN,
+        modality: Modality = Modality.BOTH,
     ) -> "HybridModel":
         """A new hybrid over models already in memory; the ids are what a saved checkpoint will load them from."""
-        adapter = None
+        widths = None
         if encoder is not None:
             embedding = vlm.get_input_embeddings().weight
-            adapter = AdapterConfig(
+            widths = _with_widths(
+                adapter or AdapterConfig(),
                 encoder_dim=encoder.d_model,
                 lm_width=embedding.shape[1],
                 embedding_rms=float(embedding.detach().float().pow(2).mean().sqrt()),
-                **(adapter_config or {}),
             )
         config = TSQAConfig(
-            vlm=vlm_id, encoder=encoder_id, adapter=adapter, prompt=prompt_format or PromptFormat(), scoring=scoring,
+            vlm=vlm_id, encoder=encoder_id, adapter=widths, prompt=prompt or PromptFormat(), scoring=scoring,
             modality=modality,
         )
         model = cls(vlm, processor, encoder, config)
-        if lora_config is not None:
-            model.add_lora(lora_config)
+        if lora is not None:
+            model.add_lora(lora)
         return model
 
     @classmethod
@@ -167,7 +189,7 @@ class HybridModel(nn.Module):
         (peft injects them in place), and registering it would list every VLM weight twice in the state dict."""
         object.__setattr__(self, "peft", peft)
 
-    # ---- training interface ------------------------------------------------------------------------------------
+    # ---- inputs ------------------------------------------------------------------------------------------------
 
     @property
     def device(self) -> torch.device:
@@ -178,95 +200,292 @@ class HybridModel(nn.Module):
         return [(name, p) for name, p in self.named_parameters() if p.requires_grad]
 
     def prepare(
-        self, samples: list[Sample], answers: list[str] | None = None, modality: str = "both"
-    ) -> dict[str, torch.Tensor]:
-        """Tensors for `forward(**batch)`; with answers, `labels` score the answer tokens only."""
-        return self.builder.build(samples, modality, answers)[0]
+        self, samples: list[Sample], answers: list[str] | None = None, modality: Modality | None = None
+    ) -> dict:
+        """Keyword arguments for `forward`; with answers, `labels` score the answer tokens only. `modality`
+        defaults to the one the model was trained with."""
+        return self.builder.build(samples, modality or self.config.modality, answers)[0]
 
-    def prepare_choice(self, samples: list[Sample], modality: str = "both") -> dict:
-        """Inputs for the choice objective: the prompts, every option's answer tokens (`option_ids`) and which
-        option is correct (`answer_index`)."""
+    def prepare_choice(self, samples: list[Sample], modality: Modality | None = None) -> dict:
+        """Inputs for the choice objective: the prompts (`batch`), every option's answer tokens (`option_ids`) and
+        which option is correct (`answer_index`)."""
         for sample in samples:
             if sample.answer not in sample.options:
                 raise ValueError(
                     f"sample {sample.id!r}: answer {sample.answer!r} is not among the options {sample.options}"
                 )
-        batch = self.builder.build(samples, modality)[0]
-        batch["option_ids"] = [[self.builder.continuation_ids(o) for o in sample.options] for sample in samples]
-        batch["answer_index"] = torch.tensor([sample.options.index(sample.answer) for sample in samples])
-        return batch
+        return {
+            "batch": self.prepare(samples, modality=modality),
+            "option_ids": [self.option_ids(sample) for sample in samples],
+            "answer_index": torch.tensor([sample.options.index(sample.answer) for sample in samples]),
+        }
+
+    def option_ids(self, sample: Sample) -> list[list[int]]:
+        """Each option's answer tokens as they continue the prompt."""
+        return [self.builder.continuation_ids(option) for option in sample.options]
+
+    # ---- the forward pass --------------------------------------------------------------------------------------
 
     def forward(
         self,
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor,
-        ts_features: torch.Tensor | None = None,
-        ts_empty: torch.Tensor | None = None,
-        ts_channel: torch.Tensor | None = None,
-        ts_series: torch.Tensor | None = None,
+        payload: TimeSeriesPayload | None = None,
+        labels: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
-        option_ids: list[list[list[int]]] | None = None,
-        answer_index: torch.Tensor | None = None,
+        logits_to_keep: int = 0,
         **vlm_inputs,
-    ):
-        """The VLM's forward (its output has `.loss` with labels, `.logits`, the KV cache), with adapter
-        vectors at the placeholders and positions computed as `generate()` would.
+    ) -> HybridOutput:
+        """The VLM's forward with adapter vectors at the placeholders and positions computed as `generate()` would.
 
-        With `option_ids` and `answer_index` (from `prepare_choice`) it returns the choice objective's losses instead:
-        one call, so that DDP sees a single forward."""
-        if option_ids is not None:
-            ts = {"ts_features": ts_features, "ts_empty": ts_empty, "ts_channel": ts_channel, "ts_series": ts_series}
-            batch = {"input_ids": input_ids, "attention_mask": attention_mask, **ts, **vlm_inputs}
-            return choice_losses(self, batch, option_ids, answer_index)
+        Logits are computed only where needed, never for the whole (batch, sequence, vocabulary): the last
+        `logits_to_keep` positions (0: all), or, with `labels`, the positions that predict a labelled token (answers
+        end every left-padded row, so that is a window at the end)."""
         device = self.device
         vlm_inputs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in vlm_inputs.items()}
         input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)
         if position_ids is None:
             position_ids = self.position_ids(input_ids, attention_mask, vlm_inputs)
-        with self.injection(ts_features, ts_empty, ts_channel, ts_series):
-            return self.vlm(
-                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids.to(device), **vlm_inputs
+        if labels is not None:
+            labels = labels.to(device)
+            supervised = (labels != IGNORE_INDEX).any(dim=0).nonzero()  # (positions, 1)
+            if len(supervised) == 0:
+                raise ValueError("labels supervise no token")
+            logits_to_keep = labels.shape[1] - int(supervised[0]) + 1  # from the position before the first label
+        with self._injection(payload):
+            output = self.vlm(
+                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids.to(device),
+                logits_to_keep=logits_to_keep, **vlm_inputs,
             )
+        loss = None
+        if labels is not None:
+            logits = output.logits[:, :-1].float()  # (batch, window - 1, vocab)
+            targets = labels[:, labels.shape[1] - logits.shape[1] :]  # (batch, window - 1): the next tokens
+            loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
+        return HybridOutput(loss=loss, logits=output.logits, cache=output.get(self._cache_keyword))
 
     def position_ids(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, inputs: dict) -> torch.Tensor:
-        """Positions for a left-padded batch; `inputs` may hold the processor's `mm_token_type_ids`/`image_grid_thw`."""
-        extras = [inputs.get(key) for key in ("mm_token_type_ids", "image_grid_thw")]
-        extras = [None if x is None else x.to(input_ids.device) for x in extras]
-        return position_ids(self.vlm, input_ids, attention_mask, *extras)
+        """Positions for a left-padded batch; `inputs` may hold the processor's `mm_token_type_ids`/`image_grid_thw`.
 
-    def injection(
-        self,
-        ts_features: torch.Tensor | None,
-        ts_empty: torch.Tensor | None,
-        ts_channel: torch.Tensor | None,
-        ts_series: torch.Tensor | None,
-    ):
+        Plain 1-D RoPE models (Idefics3/SmolVLM): (batch, seq) counting only attended tokens. Qwen-VL's M-RoPE:
+        (4, batch, seq): the text positions, then the model's own `get_rope_index` (temporal, height, width)."""
+        text = attention_mask.long().cumsum(dim=-1) - 1
+        text = text.masked_fill(attention_mask == 0, 0)  # (batch, seq): left padding gets 0, as `generate()` does
+        if not hasattr(getattr(self.vlm, "model", None), "get_rope_index"):
+            return text
+        grid = inputs.get("image_grid_thw")
+        if grid is None:
+            return text[None].expand(4, -1, -1)
+        types = inputs.get("mm_token_type_ids")
+        vision, _ = self.vlm.model.get_rope_index(
+            input_ids, mm_token_type_ids=None if types is None else types.to(input_ids.device),
+            image_grid_thw=grid.to(input_ids.device), attention_mask=attention_mask,
+        )  # (3, batch, seq)
+        return torch.cat([text[None], vision.to(text.device)])
+
+    def _injection(self, payload: TimeSeriesPayload | None):
         """Context in which the VLM's embedding of the added tokens is the adapter's output for this payload."""
         vectors = None
-        if ts_features is not None and ts_features.shape[0] > 0:
+        if payload is not None and len(payload) > 0:
             if self.adapter is None:
                 raise ValueError("time-series tokens given to a model without an adapter")
-            device = self.device
-            vectors = self.adapter(
-                ts_features.to(device), ts_empty.to(device), ts_channel.to(device), ts_series.to(device)
-            )
+            vectors = self.adapter(payload.to(self.device))
         markers = None if self.adapter is None else self.adapter.marker_vectors()
         return self.injector.inject(vectors, markers)
 
     # ---- answering ---------------------------------------------------------------------------------------------
 
+    def score_options(self, batch: dict, option_ids: list[list[list[int]]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Summed answer-token log-probability of every option, differentiable (the choice loss trains on it).
+
+        option_ids[q][o]: the token ids of option o of question q. Returns (options,) float32 sums and (options,)
+        token counts, the options of all questions in order. The prompts run once with a KV cache; the cache is then
+        indexed so each option gets its question's copy, and all options run in one forward that continues every
+        row from its prompt's last position: equal to scoring each prompt + option sequence in full (tested). Needs
+        the KV cache: not under gradient checkpointing, which drops it.
+        """
+        device = self.device
+        inputs = {key: value for key, value in batch.items() if key != "labels"}
+        attention_mask = inputs["attention_mask"].to(device)
+        positions = self.position_ids(inputs["input_ids"].to(device), attention_mask, inputs)
+        prompt = self(**inputs, position_ids=positions, use_cache=True, logits_to_keep=1)
+        first = prompt.logits[:, -1].float().log_softmax(dim=-1)  # (questions, vocab): after each prompt
+
+        counts = torch.tensor([len(question) for question in option_ids], device=device)
+        owner = torch.repeat_interleave(torch.arange(len(option_ids), device=device), counts)  # option -> question
+        flat = [torch.tensor(ids, dtype=torch.long) for question in option_ids for ids in question]
+        lengths = torch.tensor([len(ids) for ids in flat], device=device)
+        if int(lengths.min()) < 1:
+            raise ValueError("an option encodes to no tokens")
+        width = int(lengths.max())
+        tokens = torch.full((len(flat), width), self.processor.tokenizer.pad_token_id, dtype=torch.long)
+        for row, ids in enumerate(flat):
+            tokens[row, : len(ids)] = ids
+        tokens = tokens.to(device)  # (options, width), right-padded
+        present = torch.arange(width, device=device)[None] < lengths[:, None]  # (options, width)
+
+        prompt.cache.batch_select_indices(owner)
+        step = torch.arange(1, width + 1, device=device)
+        continuation = self(
+            input_ids=tokens,
+            attention_mask=torch.cat([attention_mask[owner], present.long()], dim=1),
+            position_ids=positions[..., owner, -1:] + step,  # (..., options, width): text resumes after the prompt
+            use_cache=True,
+            **{self._cache_keyword: prompt.cache},
+        )
+        later = continuation.logits[:, :-1].float().log_softmax(dim=-1)  # (options, width - 1, vocab)
+        token_logp = torch.cat(
+            [first[owner].gather(1, tokens[:, :1]), later.gather(2, tokens[:, 1:, None])[..., 0]], dim=1
+        )  # (options, width): log p of each answer token
+        return torch.where(present, token_logp, 0).sum(dim=1), lengths
+
+    @torch.no_grad()
+    def generate(self, batch: dict, max_new_tokens: int = 64) -> list[str]:
+        """Greedy continuations of the prompts, each prefixed with the prompt's answer prefix (so a JSON answer is
+        whole). The added time-series tokens are never generated."""
+        device = self.device
+        inputs = {k: v.to(device) for k, v in batch.items() if k not in ("payload", "labels")}
+        tokenizer = self.processor.tokenizer
+        vocabulary = self.vlm.get_output_embeddings().weight.shape[0]
+        suppress = [token for token in (self.builder.placeholder_id, *self.builder.marker_ids) if token < vocabulary]
+        with self._injection(batch.get("payload")):
+            output = self.vlm.generate(
+                **inputs,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                suppress_tokens=suppress or None,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
+        texts = tokenizer.batch_decode(output[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
+        return [self.config.prompt.answer_prefix + text for text in texts]
+
     def answer(
         self,
         samples: list[Sample],
-        mode: str = "score",
+        mode: AnswerMode = AnswerMode.SCORE,
         batch_size: int = 8,
-        modality: str | None = None,
+        modality: Modality | None = None,
         max_new_tokens: int = 64,
     ) -> list[Answer]:
-        """Answer questions by option scoring (`score`: always one of the options, with probabilities) or by
-        generation (`generate`: raw text for the evaluator's parser). `modality` defaults to the one the model was
-        trained with."""
-        return answer_questions(self, samples, mode, batch_size, modality or self.config.modality, max_new_tokens)
+        """Answer questions by option scoring (always one of the options, with probabilities) or by generation (raw
+        text for the evaluator's parser; `choice` stays None). `modality` defaults to the one the model was trained
+        with."""
+        mode = AnswerMode(mode)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if mode == AnswerMode.SCORE and (unscorable := next((s for s in samples if not s.options), None)):
+            raise ValueError(f"sample {unscorable.id!r}: no options to score; answer it with mode='generate'")
+        answers: list[Answer] = []
+        was_training = self.training
+        self.eval()
+        try:
+            with tqdm(total=len(samples), desc=f"answering ({mode})", unit="q", disable=None) as progress:
+                for start in range(0, len(samples), batch_size):
+                    chunk = samples[start : start + batch_size]
+                    batch, plans = self.builder.build(chunk, modality or self.config.modality)
+                    if mode == AnswerMode.SCORE:
+                        answers.extend(self._scored(chunk, batch, plans))
+                    else:
+                        texts = self.generate(batch, max_new_tokens)
+                        answers.extend(_answer(s, p, text=t, choice=None) for s, t, p in zip(chunk, texts, plans))
+                    progress.update(len(chunk))
+        finally:
+            self.train(was_training)
+        return answers
+
+    @torch.no_grad()
+    def _scored(self, samples: list[Sample], batch: dict, plans: list[TokenPlan]) -> list[Answer]:
+        option_ids = [self.option_ids(sample) for sample in samples]
+        sums, lengths = self.score_options(batch, option_ids)
+        scores = sums / lengths if self.config.scoring == Scoring.MEAN else sums
+        answers = []
+        for sample, score, plan in zip(samples, scores.cpu().split([len(o) for o in option_ids]), plans):
+            probabilities = torch.softmax(score.double(), dim=0).tolist()
+            best = int(torch.argmax(score))
+            choice = sample.options[best]
+            reasoning = (
+                f"Scored all {len(sample.options)} options; this one is the most likely "
+                f"(p = {probabilities[best]:.3f})."
+            )
+            text = json.dumps({"answer": choice}, ensure_ascii=False)
+            answers.append(_answer(sample, plan, text=text, choice=choice, reasoning=reasoning,
+                                   probabilities=dict(zip(sample.options, probabilities))))
+        return answers
+
+
+def _answer(sample: Sample, plan: TokenPlan, **fields) -> Answer:
+    return Answer(
+        sample_id=sample.id,
+        shown_channels=[[s.channels[c] for c in p.shown] for s, p in zip(sample.series, plan.series)],
+        hidden_channels=[[s.channels[c] for c in p.hidden] for s, p in zip(sample.series, plan.series)],
+        **fields,
+    )
+
+
+def _with_widths(adapter: AdapterConfig, **widths) -> AdapterConfig:
+    """The adapter config with the widths of the base models; a recipe that set them must agree."""
+    for name in ("encoder_dim", "lm_width"):
+        given = getattr(adapter, name)
+        if given and given != widths[name]:
+            raise ValueError(f"adapter {name} {given} differs from the base model's {widths[name]}")
+    return replace(adapter, **widths)
+
+
+class _EmbeddingInjector:
+    """Hooks the LM's input embedding so that placeholder rows take the adapter's vectors (in order of appearance,
+    row-major over the batch) and each marker id its marker vector. Before the embedding, the added ids (which may
+    lie outside the base vocabulary) are swapped for a harmless id; after it, their rows are overwritten."""
+
+    def __init__(self, embedding: nn.Module, placeholder_id: int, marker_ids: list[int]):
+        self.placeholder_id = placeholder_id
+        self.marker_ids = list(marker_ids)
+        self._added = torch.tensor([placeholder_id, *self.marker_ids])
+        self._ids: torch.Tensor | None = None
+        self._vectors: torch.Tensor | None = None  # (placeholders, width)
+        self._markers: torch.Tensor | None = None  # (markers, width)
+        self._handles = [
+            embedding.register_forward_pre_hook(self._swap_ids),
+            embedding.register_forward_hook(self._overwrite),
+        ]
+
+    @contextmanager
+    def inject(self, vectors: torch.Tensor | None, markers: torch.Tensor | None) -> Iterator[None]:
+        """Within the block, embedding calls use `vectors` (placeholders, width) and `markers` (markers, width)."""
+        self._vectors, self._markers = vectors, markers
+        try:
+            yield
+        finally:
+            self._vectors = self._markers = None
+
+    def _swap_ids(self, module: nn.Module, args: tuple) -> tuple:
+        ids = args[0]
+        self._ids = ids
+        added = torch.isin(ids, self._added.to(ids.device))
+        if not added.any():
+            return args
+        return (torch.where(added, 0, ids), *args[1:])
+
+    def _overwrite(self, module: nn.Module, args: tuple, output: torch.Tensor) -> torch.Tensor:
+        ids, self._ids = self._ids, None
+        placeholders = ids == self.placeholder_id
+        marker_masks = [ids == marker for marker in self.marker_ids]
+        count = int(placeholders.sum())
+        if count == 0 and not any(mask.any() for mask in marker_masks):
+            return output
+        if self._markers is None:
+            raise RuntimeError(
+                "time-series tokens in the input but no adapter output to inject: call the model through HybridModel"
+            )
+        available = 0 if self._vectors is None else self._vectors.shape[0]
+        if count != available:
+            raise ValueError(f"the input has {count} time-series placeholder tokens but {available} adapter vectors")
+        output = output.clone()
+        if count:
+            output[placeholders] = self._vectors.to(output.dtype)
+        for index, mask in enumerate(marker_masks):
+            output = torch.where(mask[..., None], self._markers[index].to(output.dtype), output)
+        return output
 
 
 def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dtype | None):

@@ -1,8 +1,8 @@
 """Questions -> model inputs: encode each series, apply the token budget, write the prompt, run the VLM's processor.
 
-The result is a dict of tensors that `HybridModel.forward` takes as keyword arguments: the processor's outputs
-(input_ids, attention_mask, pixel values and grids), the time-series payload in prompt order (`ts_features`,
-`ts_empty`, `ts_channel`, `ts_series`) and, when answers are given, `labels` (-100 except on the answer tokens).
+The result is a dict that `HybridModel.forward` takes as keyword arguments: the processor's outputs (input_ids,
+attention_mask, pixel values and grids), the time-series `payload` in prompt order (a `TimeSeriesPayload`) and, when
+answers are given, `labels` (-100 except on the answer tokens).
 Prompts are left-padded so that batched prompts end together, which cached option scoring relies on.
 """
 
@@ -13,13 +13,13 @@ import torch
 from transformers import ProcessorMixin
 
 from tsqa.arfbench import Sample
-from tsqa.bridges.adapter import AdapterConfig
+from tsqa.bridges.adapter import AdapterConfig, TimeSeriesPayload
 from tsqa.bridges.budget import TokenPlan, plan_listing, plan_tokens
+from tsqa.bridges.choices import Modality
 from tsqa.bridges.features import channel_max_surprise, series_tokens
 from tsqa.bridges.images import question_images
 from tsqa.bridges.prompt import (
     MARKER_TOKENS,
-    MODALITIES,
     TS_TOKEN,
     PromptFormat,
     answer_text,
@@ -30,7 +30,7 @@ from tsqa.bridges.prompt import (
 )
 from tsqa.encoders import Encoder
 
-PAYLOAD_KEYS = ("ts_features", "ts_empty", "ts_channel", "ts_series")
+IGNORE_INDEX = -100  # label of a token that is not supervised
 
 
 @dataclass
@@ -38,7 +38,7 @@ class _Question:
     prompt: str
     images: list
     plan: TokenPlan
-    payload: list[torch.Tensor]  # PAYLOAD_KEYS, each with one row per time-series token
+    payload: TimeSeriesPayload | None  # None when the question shows no time-series tokens
 
 
 class InputBuilder:
@@ -62,14 +62,13 @@ class InputBuilder:
             raise ValueError("the VLM's tokenizer needs an end-of-sequence and a padding token")
 
     def build(
-        self, samples: list[Sample], modality: str = "both", answers: list[str] | None = None
-    ) -> tuple[dict[str, torch.Tensor], list[TokenPlan]]:
+        self, samples: list[Sample], modality: Modality, answers: list[str] | None = None
+    ) -> tuple[dict, list[TokenPlan]]:
         """The batch for `samples` and, per sample, the token plan its prompt follows."""
-        if modality not in MODALITIES:
-            raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
+        modality = Modality(modality)
         if not samples:
             raise ValueError("no samples to build inputs for")
-        if modality != "plot" and self.encoder is None:
+        if modality != Modality.PLOT and self.encoder is None:
             raise ValueError(f"modality {modality!r} needs time-series tokens, but this model has no encoder")
         if answers is not None and len(answers) != len(samples):
             raise ValueError(f"{len(answers)} answers for {len(samples)} samples")
@@ -78,19 +77,18 @@ class InputBuilder:
         questions = [self._question(sample, modality) for sample in samples]
         batch = self.processor(
             text=[q.prompt for q in questions],
-            images=[q.images for q in questions] if modality != "series" else None,
+            images=[q.images for q in questions] if modality != Modality.SERIES else None,
             padding=True,
             padding_side="left",
             add_special_tokens=False,
             return_tensors="pt",
         )
         batch = dict(batch)
-        if modality != "plot":
-            for position, key in enumerate(PAYLOAD_KEYS):
-                batch[key] = torch.cat([q.payload[position] for q in questions])
+        if modality != Modality.PLOT:
+            batch["payload"] = TimeSeriesPayload.cat([q.payload for q in questions])
             placeholders = int((batch["input_ids"] == self.placeholder_id).sum())
-            if placeholders != batch["ts_features"].shape[0]:
-                tokens = batch["ts_features"].shape[0]
+            if placeholders != len(batch["payload"]):
+                tokens = len(batch["payload"])
                 raise RuntimeError(f"prompts hold {placeholders} placeholders for {tokens} time-series tokens")
         if answers is not None:
             batch = self._append_answers(batch, [self.continuation_ids(answer) for answer in answers])
@@ -101,7 +99,7 @@ class InputBuilder:
         text = answer_text(option, self.prompt_format) + self.tokenizer.eos_token
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
-    def _check(self, sample: Sample, answer: str | None, modality: str) -> None:
+    def _check(self, sample: Sample, answer: str | None, modality: Modality) -> None:
         """Options may be missing (generation writes its own answer); series may be missing only for a plot-only
         question that brings its own images (what an API client sends)."""
         if len(set(sample.options)) != len(sample.options):
@@ -109,29 +107,29 @@ class InputBuilder:
         if answer is not None and answer not in sample.options:
             raise ValueError(f"sample {sample.id!r}: answer {answer!r} is not among the options {sample.options}")
         max_series = self.adapter_config.max_series if self.adapter_config else 2
-        fewest = 0 if modality == "plot" and sample.images else 1
+        fewest = 0 if modality == Modality.PLOT and sample.images else 1
         if not fewest <= len(sample.series) <= max_series:
             raise ValueError(f"sample {sample.id!r}: {len(sample.series)} series, expected {fewest} to {max_series}")
 
-    def _question(self, sample: Sample, modality: str) -> _Question:
+    def _question(self, sample: Sample, modality: Modality) -> _Question:
         counts = [len(series.channels) for series in sample.series]
         labels = [series_label(i, len(sample.series)) for i in range(len(sample.series))]
         fmt = self.prompt_format
-        if modality == "plot":
+        if modality == Modality.PLOT:
             plan = plan_listing(counts, fmt.max_listed_channels)
             blocks = [series_block(s, labels[i], plan.series[i], None, fmt) for i, s in enumerate(sample.series)]
-            payload = []
+            payload = None
         else:
             blocks, plan, payload = self._time_series_blocks(sample, counts, labels)
         body = "\n\n".join([*blocks, question_text(sample)])
-        images = question_images(sample) if modality != "series" else []
+        images = question_images(sample) if modality != Modality.SERIES else []
         messages = chat_messages(body, len(images), fmt)
         prompt = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         return _Question(prompt + fmt.answer_prefix, images, plan, payload)
 
     def _time_series_blocks(
         self, sample: Sample, counts: list[int], labels: list[str]
-    ) -> tuple[list[str], TokenPlan, list[torch.Tensor]]:
+    ) -> tuple[list[str], TokenPlan, TimeSeriesPayload]:
         config = self.adapter_config
         outputs = [self.encoder.encode(series.values.T) for series in sample.series]  # each (1, channels, ...)
         plan = plan_tokens(
@@ -150,15 +148,14 @@ class InputBuilder:
             span_starts = series.timestamps[first_steps].tolist()
             blocks.append(series_block(series, labels[index], plan.series[index], span_starts, self.prompt_format))
             parts.append(
-                [
-                    pooled.features.flatten(0, 1),  # (channels * tokens, feature_dim), channel-major as in the prompt
-                    pooled.empty.flatten(),
-                    torch.arange(len(shown)).repeat_interleave(tokens),
-                    torch.full((len(shown) * tokens,), index),
-                ]
+                TimeSeriesPayload(
+                    features=pooled.features.flatten(0, 1),  # (channels * tokens, feature_dim), channel-major
+                    empty=pooled.empty.flatten(),
+                    channel=torch.arange(len(shown)).repeat_interleave(tokens),
+                    series=torch.full((len(shown) * tokens,), index),
+                )
             )
-        payload = [torch.cat(column) for column in zip(*parts)]
-        return blocks, plan, payload
+        return blocks, plan, TimeSeriesPayload.cat(parts)
 
     def _append_answers(self, batch: dict, answer_ids: list[list[int]]) -> dict:
         """Re-pad each prompt with its answer appended; labels are the answer tokens only."""
@@ -166,7 +163,9 @@ class InputBuilder:
         rows = [ids[keep] for ids, keep in zip(batch["input_ids"], mask)]
         answers = [torch.tensor(ids, dtype=torch.long) for ids in answer_ids]
         batch["input_ids"] = left_pad([torch.cat([r, a]) for r, a in zip(rows, answers)], self.tokenizer.pad_token_id)
-        batch["labels"] = left_pad([torch.cat([torch.full_like(r, -100), a]) for r, a in zip(rows, answers)], -100)
+        batch["labels"] = left_pad(
+            [torch.cat([torch.full_like(r, IGNORE_INDEX), a]) for r, a in zip(rows, answers)], IGNORE_INDEX
+        )
         lengths = [len(r) + len(a) for r, a in zip(rows, answers)]
         batch["attention_mask"] = left_pad([torch.ones(length, dtype=torch.long) for length in lengths], 0)
         if "mm_token_type_ids" in batch:

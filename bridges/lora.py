@@ -1,7 +1,7 @@
 """LoRA on the language model only: the vision tower, the projector and the base weights stay frozen."""
 
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 from peft import LoraConfig
 from torch import nn
@@ -14,16 +14,6 @@ class LoraSettings:
     r: int = 16
     alpha: int = 32
     dropout: float = 0.05
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "LoraSettings":
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"LoRA settings: unknown field(s) {unknown}")
-        return cls(**data)
 
 
 def language_model_prefix(vlm: nn.Module) -> str:

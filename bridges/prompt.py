@@ -6,12 +6,13 @@ question about *when* becomes matching an option's timestamp against the prompt.
 """
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tsqa.arfbench import Sample, Series
 from tsqa.arfbench.options import TIMESTAMP_FORMAT
 from tsqa.bridges.budget import ChannelPlan
+from tsqa.bridges.choices import TimeLabels
 
 TS_TOKEN = "<|ts|>"  # placeholder: its embedding is replaced by one adapter output vector
 TS_START = "<|ts_start|>"
@@ -19,8 +20,6 @@ TS_END = "<|ts_end|>"
 MARKER_TOKENS = (TS_START, TS_END)  # their embeddings are learned adapter parameters, in this order
 ADDED_TOKENS = (TS_TOKEN, *MARKER_TOKENS)
 
-TIME_LABELS = ("full", "compact", "header", "none")
-MODALITIES = ("both", "plot", "series")  # what a question shows: the plot and time-series tokens, or one of them
 
 DEFAULT_SYSTEM = (
     "You are an expert in observability and incident response. Metrics are shown as plots and as time-series "
@@ -35,27 +34,14 @@ class PromptFormat:
 
     version: str = "tsqa-prompt-1"
     system: str = DEFAULT_SYSTEM
-    # full: YYYY-MM-DD HH:MM:SS before every token; compact: the date only when it changes; header: the span starts
-    # listed once per series (channels share them), tokens bare; none: no times
-    time_labels: str = "full"
+    time_labels: TimeLabels = TimeLabels.FULL
     answer_prefix: str = '{"answer": "'  # ends the prompt: scoring and generation continue from here
     answer_suffix: str = '"}'
     max_named_hidden: int = 20  # channel names listed in the "not shown" note
     max_listed_channels: int = 64  # channels named in a plot-only prompt
 
     def __post_init__(self) -> None:
-        if self.time_labels not in TIME_LABELS:
-            raise ValueError(f"PromptFormat.time_labels must be one of {TIME_LABELS}, got {self.time_labels!r}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "PromptFormat":
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"prompt format: unknown field(s) {unknown}")
-        return cls(**data)
+        self.time_labels = TimeLabels(self.time_labels)
 
 
 def format_timestamp(epoch: int) -> str:
@@ -63,13 +49,13 @@ def format_timestamp(epoch: int) -> str:
     return datetime.fromtimestamp(int(epoch), UTC).strftime(TIMESTAMP_FORMAT)
 
 
-def time_labels(epochs: list[int], mode: str) -> list[str]:
+def time_labels(epochs: list[int], mode: TimeLabels) -> list[str]:
     """The text written before each temporal token: full timestamps; compact (the date only on the first token and
     where it changes, else `HH:MM:SS`); or none."""
-    if mode == "none":
+    if mode == TimeLabels.NONE:
         return ["" for _ in epochs]
     full = [format_timestamp(epoch) for epoch in epochs]
-    if mode == "full":
+    if mode == TimeLabels.FULL:
         return full
     dates = [label[:10] for label in full]
     return [label if i == 0 or dates[i] != dates[i - 1] else label[11:] for i, label in enumerate(full)]
@@ -91,8 +77,8 @@ def series_block(
     ]
     if span_starts is None:
         lines.append("Channels: " + ", ".join(series.channels[c] for c in plan.shown))
-    elif fmt.time_labels == "header":
-        lines.append("Token spans start at: " + ", ".join(time_labels(span_starts, "full")))
+    elif fmt.time_labels == TimeLabels.HEADER:
+        lines.append("Token spans start at: " + ", ".join(time_labels(span_starts, TimeLabels.FULL)))
         tokens = TS_TOKEN * len(span_starts)
         lines.extend(f"{series.channels[c]}: {TS_START}{tokens}{TS_END}" for c in plan.shown)
     else:

@@ -6,6 +6,7 @@ timestamps tokenise as in Qwen), a chat template, and the family's own image pro
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -27,6 +28,16 @@ from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoP
 from tsqa.arfbench import options
 
 FAMILIES = ("qwen3_vl", "idefics3")
+
+
+@dataclass
+class TinySizes:
+    """The shape of a tiny random VLM's language model (a recipe's `model.tiny_vlm`)."""
+
+    hidden_size: int = 32
+    num_layers: int = 2
+    vocab_size: int = 512
+    initializer_range: float = 0.02
 
 # Words the prompts and the benchmark's options use, so the tiny vocabulary merges them into few tokens.
 DEFAULT_CORPUS: tuple[str, ...] = (
@@ -87,15 +98,12 @@ def train_tokenizer(
 
 
 def tiny_qwen3_vl(
-    corpus: Iterable[str] | None = None,
-    hidden_size: int = 32,
-    num_layers: int = 2,
-    vocab_size: int = 512,
-    seed: int = 0,
-    initializer_range: float = 0.02,
+    corpus: Iterable[str] | None = None, sizes: TinySizes | None = None, seed: int = 0
 ) -> tuple[Qwen3VLForConditionalGeneration, Qwen3VLProcessor]:
     """A random Qwen3-VL (3-D M-RoPE, deepstack) and its processor; images become 4 x 4 = 16 tokens at most."""
-    tokenizer = train_tokenizer(corpus or DEFAULT_CORPUS, _QWEN_SPECIALS, "<|im_end|>", vocab_size)
+    sizes = sizes or TinySizes()
+    hidden_size = sizes.hidden_size
+    tokenizer = train_tokenizer(corpus or DEFAULT_CORPUS, _QWEN_SPECIALS, "<|im_end|>", sizes.vocab_size)
     image_processor = Qwen2VLImageProcessor(
         min_pixels=32 * 32, max_pixels=64 * 64, patch_size=16, merge_size=1, temporal_patch_size=2
     )
@@ -113,7 +121,7 @@ def tiny_qwen3_vl(
             vocab_size=len(tokenizer),
             hidden_size=hidden_size,
             intermediate_size=hidden_size + 5,
-            num_hidden_layers=num_layers,
+            num_hidden_layers=sizes.num_layers,
             num_attention_heads=hidden_size // head_dim,
             num_key_value_heads=max(1, hidden_size // head_dim // 2),
             head_dim=head_dim,
@@ -122,7 +130,7 @@ def tiny_qwen3_vl(
             rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 1, 1],
                              "mrope_interleaved": True},
             pad_token_id=ids["<|endoftext|>"],
-            initializer_range=initializer_range,
+            initializer_range=sizes.initializer_range,
         ),
         vision_config=dict(
             depth=2, hidden_size=32, intermediate_size=37, out_hidden_size=hidden_size, num_heads=4, patch_size=16,
@@ -137,15 +145,12 @@ def tiny_qwen3_vl(
 
 
 def tiny_smolvlm(
-    corpus: Iterable[str] | None = None,
-    hidden_size: int = 32,
-    num_layers: int = 2,
-    vocab_size: int = 512,
-    seed: int = 0,
-    initializer_range: float = 0.02,
+    corpus: Iterable[str] | None = None, sizes: TinySizes | None = None, seed: int = 0
 ) -> tuple[Idefics3ForConditionalGeneration, Idefics3Processor]:
     """A random SmolVLM (Idefics3 architecture, Llama text model with 1-D RoPE); one 32 x 32 image = 4 tokens."""
-    tokenizer = train_tokenizer(corpus or DEFAULT_CORPUS, _IDEFICS3_SPECIALS, "<end_of_utterance>", vocab_size)
+    sizes = sizes or TinySizes()
+    hidden_size = sizes.hidden_size
+    tokenizer = train_tokenizer(corpus or DEFAULT_CORPUS, _IDEFICS3_SPECIALS, "<end_of_utterance>", sizes.vocab_size)
     image_processor = Idefics3ImageProcessor(
         size={"longest_edge": 32}, max_image_size={"longest_edge": 32}, do_image_splitting=False
     )
@@ -163,13 +168,13 @@ def tiny_smolvlm(
             vocab_size=len(tokenizer),
             hidden_size=hidden_size,
             intermediate_size=hidden_size + 5,
-            num_hidden_layers=num_layers,
+            num_hidden_layers=sizes.num_layers,
             num_attention_heads=hidden_size // 8,
             num_key_value_heads=max(1, hidden_size // 16),
             head_dim=8,
             max_position_embeddings=8192,
             pad_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"),
-            initializer_range=initializer_range,
+            initializer_range=sizes.initializer_range,
         ),
         vision_config=dict(
             hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4,
@@ -198,7 +203,7 @@ def qwen3_vl_2b_shaped(seed: int = 0) -> tuple[Qwen3VLForConditionalGeneration, 
             rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20],
                              "mrope_interleaved": True},
             pad_token_id=ids["<|endoftext|>"],
-            initializer_range=initializer_range,
+            initializer_range=0.02,
         ),
         vision_config=dict(
             depth=24, hidden_size=1024, intermediate_size=4096, out_hidden_size=2048, num_heads=16, patch_size=16,
@@ -215,13 +220,17 @@ def qwen3_vl_2b_shaped(seed: int = 0) -> tuple[Qwen3VLForConditionalGeneration, 
 
 
 def save_tiny_vlm(
-    family: str, directory: "str | Path", corpus: Iterable[str] | None = None, seed: int = 0, **sizes: int
+    family: str,
+    directory: "str | Path",
+    corpus: Iterable[str] | None = None,
+    seed: int = 0,
+    sizes: TinySizes | None = None,
 ) -> Path:
-    """Write model + processor with `save_pretrained`; `sizes` go to the builder (hidden_size, num_layers, ...)."""
+    """Write model + processor with `save_pretrained`."""
     builders = {"qwen3_vl": tiny_qwen3_vl, "idefics3": tiny_smolvlm}
     if family not in builders:
         raise ValueError(f"unknown VLM family {family!r}; expected one of {FAMILIES}")
-    model, processor = builders[family](corpus, seed=seed, **sizes)
+    model, processor = builders[family](corpus, sizes, seed)
     directory = Path(directory)
     model.save_pretrained(directory)
     processor.save_pretrained(directory)

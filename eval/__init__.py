@@ -4,7 +4,7 @@ The OpenAI-compatible runner lives in `eval.api` (it imports `openai`); everythi
 """
 
 from tsqa.eval.accuracy import accuracy
-from tsqa.eval.answerer import Answer, Answerer
+from tsqa.eval.answerer import Answerer
 from tsqa.eval.baselines import MostFrequentAnswerer, RandomAnswerer, baseline_tables
 from tsqa.arfbench.answer_classes import answer_class, options_from_json
 from tsqa.eval.breakdown import Breakdown
@@ -21,7 +21,6 @@ __all__ = [
     "COLUMNS",
     "EXTRA_COLUMNS",
     "PUBLISHED_COLUMNS",
-    "Answer",
     "Answerer",
     "Breakdown",
     "CategoryF1",

@@ -13,8 +13,7 @@ import time
 
 import openai
 
-from tsqa.arfbench import Sample
-from tsqa.eval.answerer import Answer
+from tsqa.arfbench import Answer, Sample
 from tsqa.eval.images import png_data_url
 from tsqa.eval.parsing import parse_response
 from tsqa.eval.prompt import SYSTEM_PROMPT, question_text

@@ -13,9 +13,8 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from tsqa.arfbench import Sample
+from tsqa.arfbench import Answer, Sample
 from tsqa.eval.accuracy import first_run
-from tsqa.eval.answerer import Answer
 from tsqa.arfbench.answer_classes import answer_class, options_from_json
 from tsqa.eval.results import ResultRow
 from tsqa.eval.shuffle import question_rng

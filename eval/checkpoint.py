@@ -1,10 +1,9 @@
 """Answering with a tsqa checkpoint (the hybrid model), in the shape the runner expects."""
 
-import json
+from dataclasses import replace
 from pathlib import Path
 
-from tsqa.arfbench import Sample
-from tsqa.eval.answerer import Answer
+from tsqa.arfbench import Answer, Sample
 from tsqa.eval.parsing import parse_response
 
 
@@ -29,13 +28,10 @@ class CheckpointAnswerer:
     def answer(self, samples: list[Sample]) -> list[Answer]:
         answers = self.model.answer(samples, mode=self.mode, batch_size=len(samples), modality=self.modality,
                                     max_new_tokens=self.max_new_tokens)
-        return [self._converted(a) for a in answers]
+        return [answer if answer.choice is not None else _parsed(answer) for answer in answers]
 
-    @staticmethod
-    def _converted(answer) -> Answer:
-        if answer.choice is not None:
-            return Answer(text=answer.raw_text, choice=answer.choice, probabilities=answer.probabilities,
-                          reasoning=json.dumps({"shown_channels": answer.shown_channels}))
-        parsed = parse_response(answer.raw_text)
-        return Answer(text=answer.raw_text, choice=parsed.answer, reasoning=parsed.reasoning,
-                      choice_is_text=parsed.answer_is_text)
+
+def _parsed(answer: Answer) -> Answer:
+    """A generated answer with its choice parsed from the text, as ARFBench parses a model's reply."""
+    parsed = parse_response(answer.text)
+    return replace(answer, choice=parsed.answer, reasoning=parsed.reasoning, choice_is_text=parsed.answer_is_text)

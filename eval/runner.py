@@ -14,8 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tsqa.arfbench import Sample
-from tsqa.eval.answerer import Answer, Answerer
+from tsqa.arfbench import Answer, Sample
+from tsqa.eval.answerer import Answerer
 from tsqa.eval.results import ResultRow
 from tsqa.eval.results_writer import ResultsWriter
 from tsqa.eval.shuffle import shuffled_options
@@ -71,7 +71,7 @@ def result_row(model: str, sample: Sample, answer: Answer, latency_s: float) -> 
         num_images=len(sample.images),
         reasoning=f"ERROR: {answer.error}" if answer.error else answer.reasoning,
         raw_response=answer.text,
-        probabilities=answer.probabilities,
+        probabilities=answer.probabilities or None,
         latency_s=latency_s,
         sample_id=sample.id,
     )

@@ -3,7 +3,7 @@
 The model's own `prepare(samples, answers)` builds the prompt (so training and inference prompts cannot drift apart)
 and pads the batch; the collator decides what the model sees each epoch: a seeded per-sample shuffle of the options,
 and checks that every row keeps at least one supervised token. With `choice=True` it asks `prepare_choice` instead:
-the prompts plus every option's tokens, for the choice objective (`bridges.choice`).
+the prompts plus every option's tokens, for the choice objective (`training.objective`).
 """
 
 import dataclasses
@@ -14,19 +14,26 @@ import numpy as np
 import torch
 
 from tsqa.arfbench.schema import Sample
-
-IGNORE_INDEX = -100
+from tsqa.bridges.inputs import IGNORE_INDEX
+from tsqa.bridges.choices import Modality
 
 
 class Preparer(Protocol):
-    def prepare(self, samples: list[Sample], answers: list[str] | None = None, modality: str = "both") -> dict: ...
+    def prepare(
+        self, samples: list[Sample], answers: list[str] | None = None, modality: Modality | None = None
+    ) -> dict: ...
 
-    def prepare_choice(self, samples: list[Sample], modality: str = "both") -> dict: ...
+    def prepare_choice(self, samples: list[Sample], modality: Modality | None = None) -> dict: ...
 
 
 class Collator:
     def __init__(
-        self, model: Preparer, seed: int, shuffle_options: bool = True, modality: str = "both", choice: bool = False
+        self,
+        model: Preparer,
+        seed: int,
+        shuffle_options: bool = True,
+        modality: Modality | None = None,
+        choice: bool = False,
     ):
         self.model = model
         self.seed = seed

@@ -1,7 +1,7 @@
 """Held-out evaluation during training, scored by the evaluator's own ARFBench-exact accuracy and F1."""
 
 from tsqa.arfbench.schema import Sample
-from tsqa.eval.answerer import Answer
+from tsqa.bridges.choices import Modality
 from tsqa.eval.runner import result_row
 from tsqa.eval.scores import score_model
 from tsqa.eval.shuffle import shuffled_options
@@ -9,16 +9,15 @@ from tsqa.eval.shuffle import shuffled_options
 MODEL_NAME = "training"
 
 
-def held_out_metrics(model, samples: list[Sample], batch_size: int, seed: int = 0, modality: str = "both") -> dict:
+def held_out_metrics(
+    model, samples: list[Sample], batch_size: int, seed: int = 0, modality: Modality | None = None
+) -> dict:
     """Accuracy and F1 (percent; overall and per category) of `model.answer` by option scoring.
 
     Options are shuffled with the evaluator's seeded shuffle, the same at every evaluation, so figures compare."""
     shown = [shuffled_options(sample, seed) for sample in samples]
     answers = model.answer(shown, mode="score", batch_size=batch_size, modality=modality)
-    rows = [
-        result_row(MODEL_NAME, sample, Answer(text=a.raw_text, choice=a.choice, probabilities=a.probabilities), 0.0)
-        for sample, a in zip(shown, answers)
-    ]
+    rows = [result_row(MODEL_NAME, sample, answer, 0.0) for sample, answer in zip(shown, answers)]
     scores = score_model(rows)
     return {
         "questions": scores.n,

@@ -17,11 +17,14 @@ from accelerate import Accelerator, DistributedType
 from tqdm.auto import tqdm
 
 from tsqa.arfbench.schema import Sample
+from tsqa.bridges.hybrid import HybridModel
+from tsqa.bridges.choices import Modality
 from tsqa.training.batching import plan_batches, sample_length
 from tsqa.training.checkpoint import Position, checkpoints, load_checkpoint, prune_checkpoints, save_checkpoint
 from tsqa.training.collator import Collator
 from tsqa.training.config import StageConfig
 from tsqa.training.log import TrainLog
+from tsqa.training.objective import TrainingObjective
 from tsqa.training.rng import capture_rng, restore_rng
 from tsqa.training.schedule import make_scheduler
 
@@ -41,14 +44,14 @@ class StageRun:
 
     def __init__(
         self,
-        model: torch.nn.Module,
+        model: HybridModel,
         stage: StageConfig,
         samples: list[Sample],
         stage_dir: Path,
         accelerator: Accelerator,
         seed: int,
-        evaluate: Callable[[torch.nn.Module], dict] | None = None,
-        modality: str = "both",
+        evaluate: Callable[[HybridModel], dict] | None = None,
+        modality: Modality = Modality.BOTH,
     ):
         if not samples:
             raise ValueError(f"stage {stage.kind}: no training samples")
@@ -74,7 +77,7 @@ class StageRun:
             raise ValueError(f"stage {stage.kind}: the model has no trainable parameters")
         optimizer = torch.optim.AdamW(self.trainable, lr=stage.learning_rate, weight_decay=stage.weight_decay)
         self.scheduler = make_scheduler(optimizer, stage.schedule, stage.warmup_steps, self.total_steps)
-        self.model, self.optimizer = accelerator.prepare(model, optimizer)
+        self.objective, self.optimizer = accelerator.prepare(TrainingObjective(model, stage.choice_loss), optimizer)
         self.log = TrainLog(stage_dir.parent / LOG_FILE, stage.kind, enabled=accelerator.is_main_process)
 
     def _batches_per_process(self) -> int:
@@ -89,8 +92,8 @@ class StageRun:
         return mine[: self.steps_per_epoch * self.stage.grad_accum]
 
     @property
-    def unwrapped(self) -> torch.nn.Module:
-        return self.accelerator.unwrap_model(self.model)
+    def unwrapped(self) -> HybridModel:
+        return self.accelerator.unwrap_model(self.objective).model
 
     def start_position(self, resume: bool) -> Position:
         found = checkpoints(self.stage_dir)
@@ -109,7 +112,7 @@ class StageRun:
         position = self.start_position(resume)
         result = StageResult(final_dir=self.stage_dir / FINAL_DIR, steps=self.total_steps)
         window = _Window()
-        self.model.train()
+        self.objective.train()
         progress = tqdm(
             total=self.total_steps, initial=position.step, desc=self.stage.kind,
             disable=not self.accelerator.is_main_process,
@@ -134,18 +137,14 @@ class StageRun:
         losses, choice_losses, tokens = [], [], 0
         for i, indices in enumerate(micro_batches):
             batch = self.collator([self.samples[j] for j in indices], epoch)
-            batch = {k: v.to(self.accelerator.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
             tokens += _token_count(batch)
             last = i == len(micro_batches) - 1
-            with contextlib.nullcontext() if last else self.accelerator.no_sync(self.model):
-                output = self.model(**batch)
-                if self.collator.choice:
-                    loss = output.answer_loss + self.stage.choice_loss * output.choice_loss
-                    choice_losses.append(output.choice_loss.detach().float())
-                else:
-                    loss = output.loss
-                self.accelerator.backward(loss / len(micro_batches))
-            losses.append(loss.detach().float())
+            with contextlib.nullcontext() if last else self.accelerator.no_sync(self.objective):
+                output = self.objective(**batch)
+                if output.choice is not None:
+                    choice_losses.append(output.choice.detach().float())
+                self.accelerator.backward(output.total / len(micro_batches))
+            losses.append(output.total.detach().float())
         grad_norm = self.accelerator.clip_grad_norm_(self.trainable, self.stage.max_grad_norm)
         window.lr = self.scheduler.get_last_lr()[0]
         self.optimizer.step()
@@ -177,9 +176,9 @@ class StageRun:
         """Main process only; restores the RNG and train mode afterwards so evaluating never changes training."""
         if self.evaluate is not None and self.accelerator.is_main_process:
             rng = capture_rng()
-            self.model.eval()
+            self.objective.eval()
             metrics = self.evaluate(self.unwrapped)
-            self.model.train()
+            self.objective.train()
             restore_rng(rng)
             self.log.write("eval", step, **metrics)
         self.accelerator.wait_for_everyone()
@@ -231,7 +230,8 @@ class _Window:
         return summary
 
 
-def _token_count(batch: dict) -> int:
+def _token_count(collated: dict) -> int:
     """Prompt and answer (or all options') tokens processed, padding excluded."""
-    options = sum(len(ids) for question in batch.get("option_ids", []) for ids in question)
-    return int(batch["attention_mask"].sum().item()) + options
+    options = sum(len(ids) for question in collated.get("option_ids", []) for ids in question)
+    prompts = collated.get("batch", collated)
+    return int(prompts["attention_mask"].sum().item()) + options

@@ -17,10 +17,10 @@ from accelerate import Accelerator
 from accelerate.utils import set_seed
 
 from tsqa.arfbench.schema import Sample
+from tsqa.bridges.config import config_dict
 from tsqa.bridges.hybrid import HybridModel
-from tsqa.bridges.lora import LoraSettings
-from tsqa.bridges.prompt import PromptFormat
-from tsqa.training.config import ModelConfig, Recipe, StageConfig, to_dict
+from tsqa.bridges.choices import Modality
+from tsqa.training.config import ModelConfig, Precision, Recipe, StageConfig, StageKind
 from tsqa.training.descriptions import descriptive_samples
 from tsqa.training.evaluation import held_out_metrics
 from tsqa.training.loop import FINAL_DIR, StageRun
@@ -31,10 +31,10 @@ RECIPE_FILE = "recipe.json"
 DATA_FILE = "data.json"  # question counts and a hash of the questions, checked on resume
 
 
-def uses_bf16(precision: str) -> bool:
-    if precision == "auto":
+def uses_bf16(precision: Precision) -> bool:
+    if precision == Precision.AUTO:
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return precision == "bf16"
+    return precision == Precision.BF16
 
 
 def _fingerprint(samples: list[Sample]) -> dict:
@@ -46,7 +46,7 @@ def _fingerprint(samples: list[Sample]) -> dict:
 
 def _claim_output(recipe: Recipe, data: dict, out_dir: Path, resume: bool, accelerator: Accelerator) -> None:
     """A new run needs an unused directory; a resumed one the same recipe and data (else resume is not exact)."""
-    for name, current in ((RECIPE_FILE, to_dict(recipe)), (DATA_FILE, data)):
+    for name, current in ((RECIPE_FILE, config_dict(recipe)), (DATA_FILE, data)):
         saved_path = out_dir / name
         if not saved_path.is_file():
             continue
@@ -59,7 +59,7 @@ def _claim_output(recipe: Recipe, data: dict, out_dir: Path, resume: bool, accel
     accelerator.wait_for_everyone()  # every process has checked before the main one writes
     if accelerator.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / RECIPE_FILE).write_text(json.dumps(to_dict(recipe), indent=2) + "\n", encoding="utf-8")
+        (out_dir / RECIPE_FILE).write_text(json.dumps(config_dict(recipe), indent=2) + "\n", encoding="utf-8")
         (out_dir / DATA_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     accelerator.wait_for_everyone()
 
@@ -78,13 +78,13 @@ def stage_model(
     encoder_id, vlm_id = bases
     if previous is None:
         model = HybridModel.create(
-            encoder_id, vlm_id, model_config.adapter, prompt_format=PromptFormat.from_dict(model_config.prompt),
-            device=device, dtype=dtype, modality=model_config.modality,
+            encoder_id, vlm_id, model_config.adapter, prompt=model_config.prompt, device=device, dtype=dtype,
+            modality=model_config.modality,
         )
     else:
         model = HybridModel.from_pretrained(previous, device=device, dtype=dtype)
-    if stage.kind == "sft":
-        model.add_lora(LoraSettings.from_dict(model_config.lora))
+    if stage.kind == StageKind.SFT:
+        model.add_lora(model_config.lora)
     if model_config.gradient_checkpointing:
         model.vlm.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     return model
@@ -117,7 +117,7 @@ def run_recipe(
         if (stage_dir / FINAL_DIR).is_dir():
             previous = stage_dir / FINAL_DIR
             continue
-        if stage.kind == "align" and recipe.model.modality == "plot":
+        if stage.kind == StageKind.ALIGN and recipe.model.modality == Modality.PLOT:
             print("[align] skipped: a plot-only model shows no series tokens, so the adapter is never used",
                   file=sys.stderr)
             continue

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tsqa import recipes
-from tsqa.training.config import Recipe, from_dict
+from tsqa.bridges.config import load_config
+from tsqa.training.config import Recipe
 
 RECIPES_DIR = Path(recipes.__file__).resolve().parent
 SUFFIXES = (".toml", ".json")
@@ -46,7 +47,7 @@ def load_recipe(name_or_file: str, overrides: Sequence[str] = ()) -> Recipe:
     for override in overrides:
         apply_override(data, override)
     try:
-        return from_dict(Recipe, data, where=f"recipe {path}")
+        return load_config(Recipe, data, f"recipe {path}")
     except ValueError as err:
         raise ValueError(str(err) if str(path) in str(err) else f"recipe {path}: {err}") from None
 

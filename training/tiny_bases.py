@@ -34,14 +34,13 @@ def build_tiny_bases(recipe: Recipe, out_dir: Path, samples: list[Sample], accel
             base / "encoder", accelerator, lambda d: save_tiny_toto(d, recipe.seed, **recipe.model.tiny_encoder)
         )
     if vlm.startswith(f"{TINY}:"):
-        from tsqa.bridges.prompt import PromptFormat
         from tsqa.bridges.tiny import save_tiny_vlm
 
         family = vlm.removeprefix(f"{TINY}:")
-        corpus = _corpus(samples, PromptFormat.from_dict(recipe.model.prompt).system)
+        corpus = _corpus(samples, recipe.model.prompt.system)
         vlm = _built(
             base / "vlm", accelerator,
-            lambda d: save_tiny_vlm(family, d, corpus, seed=recipe.seed, **recipe.model.tiny_vlm),
+            lambda d: save_tiny_vlm(family, d, corpus, seed=recipe.seed, sizes=recipe.model.tiny_vlm),
         )
     accelerator.wait_for_everyone()
     return encoder, vlm

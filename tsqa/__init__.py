@@ -4,12 +4,16 @@
 """
 
 __version__ = "0.1.0"
-__all__ = ["TSQA", "AskResult"]
+__all__ = ["TSQA", "Answer"]
 
 
 def __getattr__(name: str):
-    if name in __all__:
-        from tsqa import api
+    if name == "TSQA":
+        from tsqa.api import TSQA
 
-        return getattr(api, name)
+        return TSQA
+    if name == "Answer":
+        from tsqa.arfbench.schema import Answer
+
+        return Answer
     raise AttributeError(f"module 'tsqa' has no attribute {name!r}")

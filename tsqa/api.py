@@ -2,40 +2,18 @@
 
 import hashlib
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from tsqa.arfbench.categories import CORRELATION, PRESENCE
-from tsqa.arfbench.schema import Sample, Series
+from tsqa.arfbench.schema import Answer, Sample, Series
 from tsqa.series_input import read_series
 
 if TYPE_CHECKING:
     from tsqa.bridges.hybrid import HybridModel
 
 DEMO_MODEL = Path(__file__).parent / "demo_model"
-
-
-@dataclass
-class AskResult:
-    """`answer` is one of the options (scored) or the generated text when no options were given."""
-
-    answer: str
-    probabilities: dict[str, float] = field(default_factory=dict)  # option -> probability; empty when generated
-    text: str = ""  # the model's raw output
-    plot: Path | None = None
-    shown_channels: list[list[str]] = field(default_factory=list)
-    hidden_channels: list[list[str]] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {
-            "answer": self.answer,
-            "probabilities": self.probabilities,
-            "text": self.text,
-            "plot": None if self.plot is None else str(self.plot),
-            "shown_channels": self.shown_channels,
-            "hidden_channels": self.hidden_channels,
-        }
 
 
 class TSQA:
@@ -64,7 +42,7 @@ class TSQA:
         plot: "str | Path | None" = None,
         category: str | None = None,
         modality: str | None = None,
-    ) -> AskResult:
+    ) -> Answer:
         """Answer a question about one series, or two for a paired question (pass a list of two).
 
         series: a CSV/parquet path, a DataFrame, an array (time,) or (time, channels), or an `arfbench.Series`.
@@ -85,14 +63,7 @@ class TSQA:
         sample = question_sample(question, options, loaded, [plot_path], category)
         mode = "score" if options else "generate"
         (answer,) = self.model.answer([sample], mode=mode, batch_size=1, modality=modality)
-        return AskResult(
-            answer=answer.choice if answer.choice is not None else answer.raw_text.strip(),
-            probabilities=answer.probabilities,
-            text=answer.raw_text,
-            plot=plot_path,
-            shown_channels=answer.shown_channels,
-            hidden_channels=answer.hidden_channels,
-        )
+        return replace(answer, plot=plot_path)
 
     @staticmethod
     def _render(series: list[Series], plot: "str | Path | None") -> Path:

@@ -77,7 +77,7 @@ def hybrid_factory(toto_dir, vlm_dirs):
     def build(family: str, lora: bool = True, **kwargs):
         torch.manual_seed(0)
         model = HybridModel.create(
-            toto_dir, vlm_dirs[family], lora_config=LoraSettings(r=2, alpha=4, dropout=0.0) if lora else None, **kwargs
+            toto_dir, vlm_dirs[family], lora=LoraSettings(r=2, alpha=4, dropout=0.0) if lora else None, **kwargs
         )
         with torch.no_grad():  # LoRA's B starts at zero; make it matter so save/load and merge are really tested
             for name, parameter in model.vlm.named_parameters():

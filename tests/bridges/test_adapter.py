@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter
+from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
+from tsqa.bridges.config import config_dict, load_config
 
 
 def _config(**overrides) -> AdapterConfig:
@@ -11,7 +12,9 @@ def _config(**overrides) -> AdapterConfig:
 def test_output_width_and_embedding_scale():
     adapter = TimeSeriesAdapter(_config())
     features = torch.randn(5, adapter.config.feature_dim)
-    out = adapter(features, torch.zeros(5, dtype=torch.bool), torch.arange(5), torch.zeros(5, dtype=torch.long))
+    out = adapter(
+        TimeSeriesPayload(features, torch.zeros(5, dtype=torch.bool), torch.arange(5), torch.zeros(5, dtype=torch.long))
+    )
     assert out.shape == (5, 24)
     rms = out.pow(2).mean(dim=-1).sqrt()
     torch.testing.assert_close(rms, torch.full((5,), 0.02), rtol=1e-3, atol=1e-6)
@@ -31,16 +34,24 @@ def test_empty_spans_use_the_learned_vector_and_identity_matters():
     series = torch.zeros(1, dtype=torch.long)
     empty = torch.ones(1, dtype=torch.bool)
     first, second = torch.tensor([0]), torch.tensor([1])
-    torch.testing.assert_close(adapter(features, empty, first, series), adapter(other, empty, first, series))
-    assert not torch.allclose(adapter(features, ~empty, first, series), adapter(other, ~empty, first, series))
-    assert not torch.allclose(adapter(features, empty, first, series), adapter(features, empty, second, series))
+
+    def run(x, is_empty, channel):
+        return adapter(TimeSeriesPayload(x, is_empty, channel, series))
+
+    torch.testing.assert_close(run(features, empty, first), run(other, empty, first))
+    assert not torch.allclose(run(features, ~empty, first), run(other, ~empty, first))
+    assert not torch.allclose(run(features, empty, first), run(features, empty, second))
 
 
 def test_config_json_round_trip_and_validation():
     config = _config(tokens_per_channel=4, min_tokens_per_channel=1)
-    assert AdapterConfig.from_dict(config.to_dict()) == config
-    with pytest.raises(ValueError, match="unknown"):
-        AdapterConfig.from_dict({**config.to_dict(), "width": 3})
+    assert load_config(AdapterConfig, config_dict(config), "adapter") == config
+    with pytest.raises(ValueError, match="adapter: unknown key 'width'"):
+        load_config(AdapterConfig, {**config_dict(config), "width": 3}, "adapter")
+    with pytest.raises(ValueError, match=r"adapter.hidden_dim: expected int, got '8'"):
+        load_config(AdapterConfig, {"hidden_dim": "8"}, "adapter")
+    with pytest.raises(ValueError, match="widths unknown"):
+        TimeSeriesAdapter(AdapterConfig())  # the widths come from the base models
     with pytest.raises(ValueError, match="below min_tokens_per_channel"):
         _config(tokens_per_channel=1, min_tokens_per_channel=2)
     with pytest.raises(ValueError, match="max_ts_tokens"):

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 import torch
 
-from tsqa.bridges.scoring import option_log_likelihoods
+from tsqa.training.objective import TrainingObjective
 
 START_OPTIONS = ["2023-11-14 22:20:20", "2023-11-14 22:45:20", "Before the earliest timestamp", "No Anomaly"]
 
@@ -31,28 +31,38 @@ def test_losses_equal_label_loss_and_cross_entropy_over_scores(family, hybrid_fa
     model.config.scoring = scoring
     samples = _answered(make_sample)
     with torch.no_grad():
-        output = model(**model.prepare_choice(samples))
+        output = TrainingObjective(model, choice_weight=2.0)(**model.prepare_choice(samples))
         label_loss = model(**model.prepare(samples, answers=[s.answer for s in samples])).loss
 
-    torch.testing.assert_close(output.answer_loss, label_loss, atol=1e-4, rtol=1e-5)
+    torch.testing.assert_close(output.answer, label_loss, atol=1e-4, rtol=1e-5)
 
     scored = samples[:3]
-    batch, _ = model.builder.build(scored)
-    sums, means = option_log_likelihoods(
-        model, batch, [[model.builder.continuation_ids(o) for o in s.options] for s in scored]
-    )
-    scores = means if scoring == "mean" else sums
+    option_ids = [model.option_ids(s) for s in scored]
+    with torch.no_grad():
+        sums, lengths = model.score_options(model.prepare(scored), option_ids)
+    scores = (sums / lengths if scoring == "mean" else sums).split([len(o) for o in option_ids])
     expected = torch.stack(
         [-score.log_softmax(0)[s.options.index(s.answer)] for s, score in zip(scored, scores)]
     ).mean()  # a single option adds nothing
-    torch.testing.assert_close(output.choice_loss, expected, atol=1e-4, rtol=1e-5)
+    torch.testing.assert_close(output.choice, expected, atol=1e-4, rtol=1e-5)
+    torch.testing.assert_close(output.total, output.answer + 2.0 * output.choice)
+
+
+def test_without_choice_the_objective_is_the_label_loss(hybrid_factory, make_sample):
+    model = hybrid_factory("qwen3_vl")
+    samples = _answered(make_sample)
+    batch = model.prepare(samples, answers=[s.answer for s in samples])
+    with torch.no_grad():
+        output = TrainingObjective(model)(**batch)
+    assert output.choice is None
+    torch.testing.assert_close(output.total, model(**batch).loss)
 
 
 def test_choice_loss_trains_adapter_and_lora(hybrid_factory, make_sample):
     model = hybrid_factory("qwen3_vl")
     model.train()
-    output = model(**model.prepare_choice(_answered(make_sample)))
-    output.choice_loss.backward()
+    output = TrainingObjective(model, choice_weight=1.0)(**model.prepare_choice(_answered(make_sample)))
+    output.choice.backward()
     grads = {name: p.grad for name, p in model.trainable_parameters()}
     assert any(g is not None and g.abs().sum() > 0 for n, g in grads.items() if n.startswith("adapter."))
     assert any(g is not None and g.abs().sum() > 0 for n, g in grads.items() if "lora_" in n)

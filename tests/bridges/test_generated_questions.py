@@ -13,6 +13,6 @@ def test_every_category_gets_a_valid_answer(hybrid_factory):
         assert len(answer.shown_channels) == len(sample.series)  # both series of a pair are shown
         assert all(answer.shown_channels)
     generated = model.answer(samples[:2], mode="generate", batch_size=2, max_new_tokens=3)
-    assert all(a.raw_text.startswith('{"answer": "') for a in generated)
+    assert all(a.text.startswith('{"answer": "') for a in generated)
     batch = model.prepare(samples, answers=[s.answer for s in samples])
     assert int((batch["labels"] != -100).sum()) > len(samples)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from tsqa.arfbench.plot import render_plot
+from tsqa.bridges.adapter import AdapterConfig, TimeSeriesPayload
 from tsqa.bridges.features import channel_max_surprise
 from tsqa.bridges.lora import language_model_prefix
 from tsqa.bridges.prompt import TS_TOKEN
@@ -37,7 +38,7 @@ def test_adapter_output_lands_exactly_at_the_placeholders(family, hybrid_factory
     ids = batch["input_ids"]
     placeholder, (start, end) = model.builder.placeholder_id, model.builder.marker_ids
     with torch.no_grad():
-        expected = model.adapter(batch["ts_features"], batch["ts_empty"], batch["ts_channel"], batch["ts_series"])
+        expected = model.adapter(batch["payload"])
         markers = model.adapter.marker_vectors()
     rows, cols = (ids == placeholder).nonzero(as_tuple=True)  # row-major: sample by sample, in prompt order
     assert len(rows) == expected.shape[0] == (2 * 8 + 1 * 8)
@@ -57,9 +58,9 @@ def test_placeholder_features_follow_the_prompt_order(family, hybrid_factory, ma
     model = hybrid_factory(family)
     sample = make_sample(3, channels=3)
     batch = model.prepare([sample])
-    assert batch["ts_channel"].tolist() == [c for c in range(3) for _ in range(8)]
+    assert batch["payload"].channel.tolist() == [c for c in range(3) for _ in range(8)]
     output = model.encoder.encode(sample.series[0].values.T)
-    pooled = batch["ts_features"][:, : model.encoder.d_model].reshape(3, 8, -1)
+    pooled = batch["payload"].features[:, : model.encoder.d_model].reshape(3, 8, -1)
     # channel 2's last token pools the encoder's last patches of channel 2 (a manual masked mean)
     patches = output.num_patches
     span = slice(patches - patches // 8, patches)
@@ -96,9 +97,8 @@ def test_our_positions_are_the_models_own(family, hybrid_factory, make_sample):
     batch = model.prepare([make_sample(0)])
     with torch.no_grad():
         ours = model(**batch).logits
-        payload = {k: batch[k] for k in ("ts_features", "ts_empty", "ts_channel", "ts_series")}
-        plain = {k: v for k, v in batch.items() if k not in payload}
-        with model.injection(**payload):
+        plain = {k: v for k, v in batch.items() if k != "payload"}
+        with model._injection(batch["payload"]):
             theirs = model.vlm(**plain).logits
     torch.testing.assert_close(ours, theirs)
 
@@ -108,7 +108,7 @@ def test_gradients_reach_only_the_adapter_and_lora(family, hybrid_factory, make_
     samples = [make_sample(0), make_sample(1, pair=True)]
     samples[0].series[0].values[:20, 1] = float("nan")  # channel 1 unobserved in its first spans
     batch = model.prepare(samples, answers=[s.options[1] for s in samples])
-    assert batch["ts_empty"].any()
+    assert batch["payload"].empty.any()
     labelled = batch["labels"] != -100
     assert labelled.any() and (batch["input_ids"][labelled] == batch["labels"][labelled]).all()
     model.train()
@@ -140,16 +140,16 @@ def test_generate_sees_the_injected_prompt(family, hybrid_factory, make_sample):
     tokenizer = model.processor.tokenizer
     for answer, token in zip(answers, first.tolist()):
         assert answer.choice is None and answer.probabilities == {}
-        assert answer.raw_text.startswith('{"answer": "')
+        assert answer.text.startswith('{"answer": "')
         expected = tokenizer.decode([token], skip_special_tokens=True)
-        assert answer.raw_text[len('{"answer": "') :].startswith(expected)
+        assert answer.text[len('{"answer": "') :].startswith(expected)
 
 
 def test_plot_only_and_series_only_inputs(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     sample = make_sample(0)
     plot_only = model.prepare([sample], modality="plot")
-    assert "ts_features" not in plot_only and "pixel_values" in plot_only
+    assert "payload" not in plot_only and "pixel_values" in plot_only
     assert (plot_only["input_ids"] == model.builder.placeholder_id).sum() == 0
     series_only = model.prepare([sample], modality="series")
     assert "pixel_values" not in series_only
@@ -157,7 +157,7 @@ def test_plot_only_and_series_only_inputs(family, hybrid_factory, make_sample):
     for modality in ("plot", "series"):
         (answer,) = model.answer([sample], modality=modality)
         assert answer.choice in sample.options
-    assert model.answer([sample], modality="plot")[0].tokens_per_channel == 0
+    assert model.answer([sample], modality="plot")[0].shown_channels == [sample.series[0].channels]
 
 
 def test_plot_only_model_without_encoder(family, vlm_dirs, make_sample):
@@ -176,7 +176,7 @@ def test_paired_questions_embed_both_series(family, hybrid_factory, make_sample)
     model = hybrid_factory(family)
     sample = make_sample(0, channels=2, pair=True)  # series 2 has 3 channels
     batch = model.prepare([sample])
-    assert batch["ts_series"].tolist() == [0] * 16 + [1] * 24
+    assert batch["payload"].series.tolist() == [0] * 16 + [1] * 24
     prompt = model.processor.tokenizer.decode(batch["input_ids"][0])
     assert "Time-series 1 (100_0)" in prompt and "Time-series 2 (200_1)" in prompt
     assert prompt.count(TS_TOKEN) == 40
@@ -188,10 +188,9 @@ def test_paired_questions_embed_both_series(family, hybrid_factory, make_sample)
 
 
 def test_budget_policy_is_applied_and_reported(family, hybrid_factory, make_sample):
-    model = hybrid_factory(family, adapter_config={"max_ts_tokens": 8, "min_tokens_per_channel": 2})
+    model = hybrid_factory(family, adapter=AdapterConfig(max_ts_tokens=8, min_tokens_per_channel=2))
     sample = make_sample(0, channels=6)
     (answer,) = model.answer([sample])
-    assert answer.tokens_per_channel == 2
     assert len(answer.shown_channels[0]) == 4 and len(answer.hidden_channels[0]) == 2
     surprise = channel_max_surprise(model.encoder.encode(sample.series[0].values.T))
     top = sorted(sorted(range(6), key=lambda c: -surprise[c])[:4])
@@ -215,8 +214,9 @@ def test_bad_inputs_are_clear_errors(hybrid_factory, make_sample):
     with pytest.raises(ValueError, match="0 series, expected 1 to 2"):
         model.answer([replace(sample, series=[])], modality="both")
     batch = model.prepare([sample])
-    batch["ts_features"], batch["ts_empty"] = batch["ts_features"][:-1], batch["ts_empty"][:-1]
-    batch["ts_channel"], batch["ts_series"] = batch["ts_channel"][:-1], batch["ts_series"][:-1]
+    payload = batch["payload"]
+    batch["payload"] = TimeSeriesPayload(payload.features[:-1], payload.empty[:-1], payload.channel[:-1],
+                                         payload.series[:-1])
     with pytest.raises(ValueError, match="placeholder tokens but 15 adapter vectors"):
         model(**batch)
 
@@ -229,7 +229,7 @@ def test_open_questions_generate_and_image_only_questions_score(hybrid_factory, 
     open_question = replace(sample, options=[], answer=None)
     assert "Options:" not in model.processor.tokenizer.decode(model.prepare([open_question])["input_ids"][0])
     (generated,) = model.answer([open_question], mode="generate", max_new_tokens=3)
-    assert generated.choice is None and generated.raw_text.startswith(model.config.prompt.answer_prefix)
+    assert generated.choice is None and generated.text.startswith(model.config.prompt.answer_prefix)
     plot = tmp_path / "plot.png"
     render_plot(sample.series[0], plot)
     image_only = replace(sample, series=[], images=[plot])

@@ -5,6 +5,8 @@ import pytest
 
 from tsqa.arfbench import Series
 from tsqa.bridges.budget import ChannelPlan
+from tsqa.bridges.choices import TimeLabels
+from tsqa.bridges.config import config_dict, load_config
 from tsqa.bridges.prompt import TS_END, TS_START, TS_TOKEN, PromptFormat, answer_text, series_block, time_labels
 
 START = 1_700_000_000  # 2023-11-14 22:13:20 UTC
@@ -23,7 +25,7 @@ def test_time_labels_formats():
     expected = ["2023-11-14 22:13:20", "23:13:20", "2023-11-15 00:13:20", "00:43:20"]
     assert time_labels(across_midnight, "compact") == expected
     assert time_labels(epochs, "none") == ["", ""]
-    with pytest.raises(ValueError, match="time_labels"):
+    with pytest.raises(ValueError, match="time labels must be one of"):
         PromptFormat(time_labels="iso")
 
 
@@ -64,6 +66,9 @@ def test_answer_text_is_valid_json_inside_the_prefix():
 
 def test_format_round_trips_and_rejects_unknown_fields():
     fmt = PromptFormat(time_labels="compact")
-    assert PromptFormat.from_dict(fmt.to_dict()) == fmt
-    with pytest.raises(ValueError, match="unknown"):
-        PromptFormat.from_dict({"colour": "red"})
+    assert fmt.time_labels is TimeLabels.COMPACT
+    assert load_config(PromptFormat, config_dict(fmt), "prompt") == fmt
+    with pytest.raises(ValueError, match="prompt: unknown key 'colour'"):
+        load_config(PromptFormat, {"colour": "red"}, "prompt")
+    with pytest.raises(ValueError, match="prompt.time_labels: time labels must be one of 'full', 'compact'"):
+        load_config(PromptFormat, {"time_labels": "fancy"}, "prompt")

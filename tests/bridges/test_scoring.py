@@ -1,8 +1,7 @@
-"""Option scoring: probabilities, cached continuation vs full sequences, batched vs one by one."""
+"""Option scoring: probabilities, cached continuation vs full sequences, batched vs one by one; logits only where
+they are needed."""
 
 import torch
-
-from tsqa.bridges.scoring import option_log_likelihoods
 
 START_OPTIONS = ["2023-11-14 22:20:20", "2023-11-14 22:45:20", "Before the earliest timestamp", "No Anomaly",
                  "2023-11-14 23:05:20"]
@@ -22,7 +21,7 @@ def _full_sequence_scores(model, sample) -> tuple[torch.Tensor, torch.Tensor]:
     for option in sample.options:
         batch = model.prepare([sample], answers=[option])
         with torch.no_grad():
-            logits = model(**batch).logits[0, :-1].float()
+            logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits[0, :-1].float()
         labels = batch["labels"][0, 1:]
         keep = labels != -100
         logp = logits.log_softmax(dim=-1)[keep].gather(1, labels[keep][:, None])[:, 0]
@@ -34,10 +33,12 @@ def _full_sequence_scores(model, sample) -> tuple[torch.Tensor, torch.Tensor]:
 def test_cached_scores_equal_full_sequence_scores(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     samples = _questions(make_sample)
-    batch, _ = model.builder.build(samples)
-    options = [[model.builder.continuation_ids(o) for o in s.options] for s in samples]
-    sums, means = option_log_likelihoods(model, batch, options)
-    assert [len(s) for s in sums] == [2, 5, 2]
+    options = [model.option_ids(s) for s in samples]
+    with torch.no_grad():
+        flat_sums, lengths = model.score_options(model.prepare(samples), options)
+    counts = [len(o) for o in options]
+    sums, means = flat_sums.split(counts), (flat_sums / lengths).split(counts)
+    assert counts == [2, 5, 2]
     for sample, cached_sum, cached_mean in zip(samples, sums, means):
         full_sum, full_mean = _full_sequence_scores(model, sample)
         torch.testing.assert_close(cached_sum, full_sum, atol=1e-4, rtol=1e-5)
@@ -55,7 +56,7 @@ def test_answers_are_options_with_probabilities_summing_to_one(family, hybrid_fa
         assert list(answer.probabilities) == sample.options
         assert abs(sum(answer.probabilities.values()) - 1) < 1e-9
         assert answer.choice == max(answer.probabilities, key=answer.probabilities.get)
-        assert answer.raw_text == '{"answer": "' + answer.choice + '"}'
+        assert answer.text == '{"answer": "' + answer.choice + '"}'
 
 
 def test_batched_answers_equal_one_by_one(family, hybrid_factory, make_sample):
@@ -77,3 +78,18 @@ def test_sum_scoring_uses_summed_log_likelihoods(hybrid_factory, make_sample):
     sums, _ = _full_sequence_scores(model, sample)
     expected = torch.softmax(sums.double(), dim=0)
     assert torch.allclose(torch.tensor(list(answer.probabilities.values()), dtype=torch.double), expected, atol=1e-4)
+
+
+def test_label_loss_computes_logits_only_for_the_answer_window(family, hybrid_factory, make_sample):
+    """The training loss never builds (batch, sequence, vocabulary) logits, and equals the full-sequence loss."""
+    model = hybrid_factory(family)
+    samples = _questions(make_sample)
+    batch = model.prepare(samples, answers=[samples[0].options[0], START_OPTIONS[3], samples[2].options[1]])
+    with torch.no_grad():
+        output = model(**batch)
+        full = model(**{k: v for k, v in batch.items() if k != "labels"}).logits.float()
+    labels = batch["labels"]
+    window = labels.shape[1] - int((labels != -100).any(dim=0).nonzero()[0]) + 1
+    assert output.logits.shape[:2] == (3, window) and window < labels.shape[1] // 4
+    expected = torch.nn.functional.cross_entropy(full[:, :-1].flatten(0, 1), labels[:, 1:].flatten(), ignore_index=-100)
+    torch.testing.assert_close(output.loss, expected, atol=1e-5, rtol=1e-5)

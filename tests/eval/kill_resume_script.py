@@ -6,7 +6,7 @@ import time
 import numpy as np
 
 from tsqa.arfbench import Sample, Series
-from tsqa.eval.answerer import Answer
+from tsqa.arfbench import Answer
 from tsqa.eval.runner import run_answerer
 
 

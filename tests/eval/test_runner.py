@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tsqa.eval.answerer import Answer
+from tsqa.arfbench import Answer
 from tsqa.eval.results import read_results
 from tsqa.eval.runner import run_answerer
 

@@ -7,7 +7,7 @@ import pytest
 
 from tsqa.arfbench import CATEGORIES, generate
 from tsqa.arfbench.categories import PRESENCE
-from tsqa.eval.answerer import Answer
+from tsqa.arfbench import Answer
 from tsqa.eval.runner import result_row
 from tsqa.eval.scores import score_model
 from tsqa.api import DEMO_MODEL, TSQA
@@ -58,7 +58,7 @@ def test_demo_answers_fresh_questions_above_chance(demo):
 def _accuracy(demo: TSQA, samples) -> float:
     answers = demo.model.answer(samples, batch_size=16)
     rows = [
-        result_row("demo", s, Answer(text=a.raw_text, choice=a.choice, probabilities=a.probabilities), 0.0)
+        result_row("demo", s, Answer(text=a.text, choice=a.choice, probabilities=a.probabilities), 0.0)
         for s, a in zip(samples, answers)
     ]
     return score_model(rows).accuracy.overall

@@ -14,7 +14,8 @@ from tsqa.arfbench.categories import CATEGORIZATION, CORRELATION, PRESENCE
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.prompt import answer_text
 from tsqa.training.collator import Collator
-from tsqa.training.config import Recipe, StageConfig, from_dict
+from tsqa.bridges.config import load_config
+from tsqa.training.config import Recipe, StageConfig
 from tsqa.training.log import read_log
 from tsqa.training.loop import StageRun
 from tsqa.training.pipeline import stage_model
@@ -116,7 +117,7 @@ def test_rerun_without_resume_is_refused(straight_run, capsys):
 
 
 def _tiny_model(out, **model_overrides) -> HybridModel:
-    recipe = from_dict(Recipe, {**RECIPE, "model": {**RECIPE["model"], **model_overrides}})
+    recipe = load_config(Recipe, {**RECIPE, "model": {**RECIPE["model"], **model_overrides}}, "recipe")
     bases = (str(out / "base" / "encoder"), str(out / "base" / "vlm"))
     torch.manual_seed(0)
     return stage_model(recipe.model, recipe.stages[1], bases, None, torch.device("cpu"), torch.float32)
@@ -205,9 +206,9 @@ def test_choice_loss_refuses_gradient_checkpointing():
     recipe = {**RECIPE, "model": {**RECIPE["model"], "gradient_checkpointing": True}}
     recipe["stages"] = [{**RECIPE["stages"][1], "choice_loss": 0.5}]
     with pytest.raises(ValueError, match="choice_loss needs model.gradient_checkpointing = false"):
-        from_dict(Recipe, recipe)
+        load_config(Recipe, recipe, "recipe")
     with pytest.raises(ValueError, match=r"choice_loss must be >= 0"):
-        from_dict(Recipe, {**RECIPE, "stages": [{**RECIPE["stages"][1], "choice_loss": -1.0}]})
+        load_config(Recipe, {**RECIPE, "stages": [{**RECIPE["stages"][1], "choice_loss": -1.0}]}, "recipe")
 
 
 def test_plot_only_run_skips_align_and_trains_lora(tmp_path, capsys):
@@ -235,4 +236,4 @@ def test_plot_only_recipe_of_align_alone_is_refused():
     recipe["model"]["modality"] = "plot"
     recipe["stages"] = recipe["stages"][:1]
     with pytest.raises(ValueError, match="plot-only model shows no series tokens"):
-        from_dict(Recipe, recipe)
+        load_config(Recipe, recipe, "recipe")

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tsqa.training.config import Recipe, from_dict
+from tsqa.bridges.config import load_config
+from tsqa.training.config import Recipe
 from tsqa.training.recipes import available_recipes, load_recipe
 
 
@@ -51,10 +52,10 @@ def test_json_and_toml_files_load(tmp_path):
         (lambda d: d["stages"].reverse(), "align must come before sft"),
         (lambda d: d["stages"][1].update(grad_accum=0), r"stages\[1\].grad_accum must be >= 1"),
         (lambda d: d.update(precision="fp16"), "precision must be one of"),
-        (lambda d: d["model"].update(modality="audio"), "model.modality must be one of"),
+        (lambda d: d["model"].update(modality="audio"), "model.modality: modality must be one of"),
         (lambda d: d.update(stages=[]), "at least one stage"),
-        (lambda d: d["model"].update(adapter={"hidden": 8}), r"model.adapter: unknown key 'hidden' \(known keys: .*"),
-        (lambda d: d["model"].update(adapter={"lm_width": 8}), "model.adapter: unknown key 'lm_width'"),
+        (lambda d: d["model"].update(adapter={"hidden": 8}), r"model.adapter: unknown key 'hidden' \(did you mean 'hidden_dim'\?\)"),
+        (lambda d: d["model"].update(adapter={"lm_width": 8}), "model.adapter: encoder_dim and lm_width come from the base models"),
         (lambda d: d["model"].update(lora={"rank": 8}), "model.lora: unknown key 'rank'"),
         (lambda d: d["model"].update(tiny_vlm={"layers": 8}), "model.tiny_vlm: unknown key 'layers'"),
     ],
@@ -63,7 +64,7 @@ def test_mistakes_are_named(change, message):
     data = _minimal()
     change(data)
     with pytest.raises(ValueError, match=message):
-        from_dict(Recipe, data)
+        load_config(Recipe, data, "recipe")
 
 
 def test_unknown_name_and_missing_file():

@@ -3,7 +3,7 @@
 import argparse
 import json
 
-from tsqa.bridges.prompt import MODALITIES
+from tsqa.bridges.choices import Modality
 
 HELP = "Ask a question about a metric file (CSV or parquet); prints the answer and how sure the model is."
 
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="answer options; without them the model writes its own answer")
     parser.add_argument("--model", help="checkpoint directory or Hub id (default: the bundled demo model)")
     parser.add_argument("--plot", metavar="OUT.png", help="where to write the plot the model looks at")
-    parser.add_argument("--modality", choices=MODALITIES,
+    parser.add_argument("--modality", choices=[m.value for m in Modality],
                         help="what the model sees: plot and time-series tokens, plot only, or series only (default: what the model was trained to see)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")

@@ -3,7 +3,7 @@ CSV that can be stopped and resumed at any time."""
 
 import argparse
 
-from tsqa.bridges.prompt import MODALITIES
+from tsqa.bridges.choices import Modality
 
 HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
 
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--mode", choices=("score", "generate"), default="score",
                         help="checkpoints: score every option (default) or generate a JSON answer")
-    parser.add_argument("--modality", choices=MODALITIES,
+    parser.add_argument("--modality", choices=[m.value for m in Modality],
                         help="checkpoints: plot and time-series tokens, plot only, or series only (default: what the model was trained to see)")
     parser.add_argument("--device", default="cpu", help="checkpoints: torch device (default cpu)")
 

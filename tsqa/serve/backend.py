@@ -58,7 +58,7 @@ class TSQABackend:
             "hidden_channels": answer.hidden_channels,
         }
         if answer.choice is None:
-            return Reply(answer.raw_text, details)
+            return Reply(answer.text, details)
         probability = answer.probabilities[answer.choice]
         reasoning = f"Scored all {len(question.options)} options; this one is the most likely (p = {probability:.3f})."
         return Reply(json.dumps({"answer": answer.choice, "reasoning": reasoning}, ensure_ascii=False), details)
