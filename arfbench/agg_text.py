@@ -21,7 +21,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
 from matplotlib.font_manager import FontProperties, findfont, get_font
-from matplotlib.ft2font import FT2Font
+from matplotlib.ft2font import FT2Font, RenderMode
 
 TEXT_COLOR = (0.0, 0.0, 0.0, 1.0)
 _GLYPH_API = all(hasattr(FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph"))
@@ -123,8 +123,6 @@ class AggText:
 
     def _render(self, font: FT2Font, size: float, index: int, sub_x: int, sub_y: int, key: tuple) -> tuple:
         """A glyph rendered with its pen `sub_x`, `sub_y` 1/64 pixels past the origin: (bitmap, left, top)."""
-        from matplotlib.ft2font import RenderMode
-
         font.set_size(size, self.dpi)
         font._set_transform(_UNIT_MATRIX, [sub_x, sub_y])
         rendered = font._render_glyph(index, get_hinting_flag(), RenderMode.NORMAL)

@@ -100,6 +100,14 @@ def draw_chart(
     titles: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, list[Panel]]:
     """The chart (one panel per series) as an (height, width, 3) uint8 array, and what each panel shows."""
+    rgba, panels = _draw(series, width_px, height_px, max_legend, titles)
+    return rgba[:, :, :3], panels
+
+
+def _draw(
+    series, width_px: int = 960, height_px: int | None = None, max_legend: int = 8, titles=None
+) -> tuple[np.ndarray, list[Panel]]:
+    """(the (height, width, 4) RGBA canvas, what each panel shows)."""
     group = as_group(series)
     if titles is not None and len(titles) != len(group):
         raise ValueError(f"titles: {len(titles)} given for {len(group)} series")
@@ -115,9 +123,16 @@ def draw_chart(
     return _PAINTER.paint(panels, width_px, height_px)
 
 
-def png_bytes(series: Series | Sequence[Series], **kwargs) -> bytes:
-    """The chart as PNG bytes; identical bytes for identical input. kwargs as `render_plot`."""
-    return encode_png(draw_chart(series, **kwargs)[0])
+def png_bytes(
+    series: Series | Sequence[Series],
+    *,
+    width_px: int = 960,
+    height_px: int | None = None,
+    max_legend: int = 8,
+    titles: Sequence[str] | None = None,
+) -> bytes:
+    """The chart as PNG bytes (RGBA, opaque, as matplotlib saved it); identical bytes for identical input."""
+    return encode_png(_draw(series, width_px, height_px, max_legend, titles)[0])
 
 
 def render_plot(series: Series | Sequence[Series], path: str | Path | None = None, **kwargs) -> Image.Image:
@@ -125,10 +140,10 @@ def render_plot(series: Series | Sequence[Series], path: str | Path | None = Non
 
     kwargs: width_px (default 960), height_px, max_legend (channels named in the legend, then "+N more"), titles.
     """
-    pixels = draw_chart(series, **kwargs)[0]
+    rgba, _ = _draw(series, **kwargs)
     if path is not None:
-        Path(path).write_bytes(encode_png(pixels))
-    return Image.fromarray(pixels)
+        Path(path).write_bytes(encode_png(rgba))
+    return Image.fromarray(rgba, "RGBA").convert("RGB")
 
 
 def open_png(data: bytes) -> Image.Image:
