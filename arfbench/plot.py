@@ -87,60 +87,56 @@ def as_group(series: Series | Sequence[Series]) -> list[Series]:
     return group
 
 
-def default_height(panels: int) -> int:
-    return 320 if panels == 1 else 560
-
-
-def draw_chart(
-    series: Series | Sequence[Series],
-    *,
+def chart_options(
+    group: Sequence[Series],
     width_px: int = 960,
     height_px: int | None = None,
     max_legend: int = 8,
     titles: Sequence[str] | None = None,
-) -> tuple[np.ndarray, list[Panel]]:
-    """The chart (one panel per series) as an (height, width, 3) uint8 array, and what each panel shows."""
-    rgba, panels = _draw(series, width_px, height_px, max_legend, titles)
-    return rgba[:, :, :3], panels
+) -> dict:
+    """The drawing options for `group`, defaults filled in and checked (the plot cache keys on them too).
 
-
-def _draw(
-    series, width_px: int = 960, height_px: int | None = None, max_legend: int = 8, titles=None
-) -> tuple[np.ndarray, list[Panel]]:
-    """(the (height, width, 4) RGBA canvas, what each panel shows)."""
-    group = as_group(series)
+    width_px, height_px (default 320, or 560 for stacked panels), max_legend (channels named in the legend, then
+    "+N more"), titles (one per panel; default the series names)."""
     if titles is not None and len(titles) != len(group):
         raise ValueError(f"titles: {len(titles)} given for {len(group)} series")
-    height_px = height_px or default_height(len(group))
+    height_px = height_px or (320 if len(group) == 1 else 560)
     if width_px < 16 or height_px < 16:
         raise ValueError(f"plot size {width_px}x{height_px} px: both sides must be at least 16")
-    titles = chart_titles(group) if titles is None else [plain_text(t) for t in titles]
+    return {"width_px": width_px, "height_px": height_px, "max_legend": max_legend,
+            "titles": None if titles is None else tuple(titles)}  # fmt: skip
+
+
+def _draw(series: Series | Sequence[Series], **options) -> tuple[np.ndarray, list[Panel]]:
+    """(the (height, width, 4) RGBA canvas, what each panel shows)."""
+    group = as_group(series)
+    options = chart_options(group, **options)
+    titles = chart_titles(group) if options["titles"] is None else [plain_text(t) for t in options["titles"]]
+    width_px, max_legend = options["width_px"], options["max_legend"]
     panels = []
     for s, title in zip(group, titles):
         x, values = thin_points(s, 2 * width_px)
         lines = [(np.column_stack([x, values[:, c]]), PALETTE[c % len(PALETTE)]) for c in range(len(s.channels))]
         panels.append({"lines": lines, "title": title, "xlim": x_limits(s, x), "legend": legend_entries(s, max_legend)})
-    return _PAINTER.paint(panels, width_px, height_px)
+    return _PAINTER.paint(panels, width_px, options["height_px"])
 
 
-def png_bytes(
-    series: Series | Sequence[Series],
-    *,
-    width_px: int = 960,
-    height_px: int | None = None,
-    max_legend: int = 8,
-    titles: Sequence[str] | None = None,
-) -> bytes:
+def draw_chart(series: Series | Sequence[Series], **options) -> tuple[np.ndarray, list[Panel]]:
+    """The chart (one panel per series) as an (height, width, 3) uint8 array, and what each panel shows.
+    options: see `chart_options`."""
+    rgba, panels = _draw(series, **options)
+    return rgba[:, :, :3], panels
+
+
+def png_bytes(series: Series | Sequence[Series], **options) -> bytes:
     """The chart as PNG bytes (RGBA, opaque, as matplotlib saved it); identical bytes for identical input."""
-    return encode_png(_draw(series, width_px, height_px, max_legend, titles)[0])
+    return encode_png(_draw(series, **options)[0])
 
 
-def render_plot(series: Series | Sequence[Series], path: str | Path | None = None, **kwargs) -> Image.Image:
+def render_plot(series: Series | Sequence[Series], path: str | Path | None = None, **options) -> Image.Image:
     """Render one series or a pair; write the PNG to `path` when given. Returns the image (RGB).
-
-    kwargs: width_px (default 960), height_px, max_legend (channels named in the legend, then "+N more"), titles.
-    """
-    rgba, _ = _draw(series, **kwargs)
+    options: see `chart_options`."""
+    rgba, _ = _draw(series, **options)
     if path is not None:
         Path(path).write_bytes(encode_png(rgba))
     return Image.fromarray(rgba, "RGBA").convert("RGB")

@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from PIL import Image
 
 from tsqa.arfbench.digest import series_digest
-from tsqa.arfbench.plot import as_group, default_height, open_png, png_bytes
+from tsqa.arfbench.plot import as_group, chart_options, open_png, png_bytes
 from tsqa.arfbench.schema import Series
 
 
@@ -32,25 +32,12 @@ class PlotCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def png(
-        self,
-        series: Series | Sequence[Series],
-        *,
-        width_px: int = 960,
-        height_px: int | None = None,
-        max_legend: int = 8,
-        titles: Sequence[str] | None = None,
-    ) -> bytes:
-        """The chart of `series` (one, or a pair stacked) as `plot.png_bytes` draws it, drawn at most once."""
+    def png(self, series: Series | Sequence[Series], **options) -> bytes:
+        """The chart of `series` (one, or a pair stacked) as `plot.png_bytes` draws it, drawn at most once.
+        options: see `plot.chart_options`."""
         group = as_group(series)
-        options = {"width_px": width_px, "height_px": height_px, "max_legend": max_legend, "titles": titles}
-        key = (
-            tuple((s.name, series_digest(s)) for s in group),
-            width_px,
-            height_px or default_height(len(group)),
-            max_legend,
-            None if titles is None else tuple(titles),
-        )
+        options = chart_options(group, **options)
+        key = (tuple((s.name, series_digest(s)) for s in group), *options.values())
         with self._lock:
             entry = self._entries.get(key)
             drawer = entry is None

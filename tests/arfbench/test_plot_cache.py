@@ -72,11 +72,22 @@ def test_threads_asking_at_once_share_one_render():
     assert cache.renders == 1 and cache.hits == 7 and len(set(results)) == 1
 
 
-def test_a_failed_render_is_not_cached():
+def test_bad_requests_and_failed_renders_are_not_cached(monkeypatch):
     cache = PlotCache()
     with pytest.raises(ValueError, match="at least one series"):
         cache.png([])
+    with pytest.raises(ValueError, match="plot size 960x8"):
+        cache.png(_series("1_0"), height_px=8)
+
+    def broken(*_, **__):
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr("tsqa.arfbench.plot_cache.png_bytes", broken)
+    with pytest.raises(RuntimeError, match="renderer failed"):
+        cache.png(_series("1_0"))
     assert len(cache) == 0
+    monkeypatch.undo()
+    assert cache.png(_series("1_0")) == png_bytes(_series("1_0"))
 
 
 def test_writer_draws_each_series_and_pair_once(tmp_path):
