@@ -31,7 +31,7 @@ _UNIT_MATRIX = (0x10000 * np.array([[1.0, -0.0], [0.0, 1.0]]) @ [[1, 0], [0, 1]]
 class AggText:
     """Metrics and pixels of chart strings at one dpi; safe to share between threads."""
 
-    def __init__(self, dpi: float, capacity: int = 200_000) -> None:
+    def __init__(self, dpi: float, capacity: int = 50_000) -> None:
         self.dpi = dpi
         self.capacity = capacity  # glyph bitmaps (a few hundred bytes each)
         self._glyphs: dict = {}  # (font file, size, glyph, x remainder, y remainder) -> (bitmap, left, top)

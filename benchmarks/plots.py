@@ -32,7 +32,8 @@ def _rate(label: str, draw, groups: list) -> float:
     for group in groups:
         draw(group)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"{label:<31} {len(groups):>4} PNGs  {len(groups) / wall:6.1f} PNG/s wall  {len(groups) / cpu:6.1f} PNG/s cpu")
+    rates = f"{len(groups) / wall:6.1f} PNG/s wall  {len(groups) / cpu:6.1f} PNG/s cpu"
+    print(f"{label:<31} {len(groups):>4} PNGs  {rates}")
     return len(groups) / cpu
 
 
