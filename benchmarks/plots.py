@@ -21,7 +21,7 @@ import numpy as np
 from tsqa.arfbench.plot import draw_chart, png_bytes
 from tsqa.arfbench.schema import Sample
 from tsqa.arfbench.synth import generate_questions
-from tsqa.bridges.images import plot_cache, question_images
+from tsqa.bridges.images import plot_cache, question_images, reset_plot_cache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "arfbench"))
 from reference_plot import reference_pixels, reference_png  # noqa: E402  (the old renderer lives with the tests)
@@ -77,7 +77,7 @@ def main() -> None:
     shaped = _arfbench_shaped(samples, questions=750, series_count=142, seed=args.seed)
     distinct = {tuple(s.name for s in q.series) for q in shaped}
     series = {s.name for q in shaped for s in q.series}
-    plot_cache.cache_clear()
+    reset_plot_cache()
     cache = plot_cache()
     start = time.perf_counter()
     for question in shaped:

@@ -1,6 +1,7 @@
 """The image(s) a question shows: the sample's own plot files, or a plot rendered from its series."""
 
 import functools
+import threading
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -8,13 +9,27 @@ from PIL import Image, UnidentifiedImageError
 from tsqa.arfbench import Sample
 
 
+_first_use = threading.Lock()
+
+
 @functools.cache
-def plot_cache():
-    """The process's `PlotCache`: a series shared by several questions (or asked about again by the server) is
-    drawn once. Created on first use, so importing this module does not import matplotlib."""
+def _shared_plots():
     from tsqa.arfbench.plot_cache import PlotCache
 
     return PlotCache()
+
+
+def plot_cache():
+    """The process's `PlotCache`: a series shared by several questions (or asked about again by the server) is
+    drawn once. Created on first use, so importing this module does not import matplotlib."""
+    with _first_use:  # one cache even when threads ask for the first time together
+        return _shared_plots()
+
+
+def reset_plot_cache() -> None:
+    """Forget every cached plot (frees the memory; the next question starts a new cache)."""
+    with _first_use:
+        _shared_plots.cache_clear()
 
 
 def question_images(sample: Sample, redraw: bool = False) -> list[Image.Image]:

@@ -1,16 +1,18 @@
+import threading
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from tsqa.arfbench.plot import draw_chart
-from tsqa.bridges.images import plot_cache, question_images
+from tsqa.bridges.images import plot_cache, question_images, reset_plot_cache
 
 
 @pytest.fixture
 def fresh_cache():
-    plot_cache.cache_clear()
+    reset_plot_cache()
     yield plot_cache()
-    plot_cache.cache_clear()
+    reset_plot_cache()
 
 
 def test_questions_sharing_series_render_each_once(make_sample, fresh_cache):
@@ -31,3 +33,16 @@ def test_own_image_is_used_unless_redrawn(make_sample, fresh_cache, tmp_path):
     assert own.size == (64, 48) and fresh_cache.renders == 0
     (drawn,) = question_images(sample, redraw=True)
     assert drawn.size == (960, 320) and fresh_cache.renders == 1
+
+
+def test_threads_share_one_cache_and_one_render_per_series(make_sample):
+    reset_plot_cache()
+    samples = [make_sample(k % 2) for k in range(16)]
+    sizes = []
+    threads = [threading.Thread(target=lambda s=s: sizes.append(question_images(s)[0].size)) for s in samples]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sizes == [(960, 320)] * 16 and plot_cache().renders == 2 and plot_cache().hits == 14
+    reset_plot_cache()
