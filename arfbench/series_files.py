@@ -5,20 +5,15 @@ same series filled differently. The file then gets the cells they agree on (miss
 every sample back exactly its values once its own fill is applied again.
 """
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
+from tsqa.arfbench.digest import series_digest
 from tsqa.arfbench.gaps import fill_gaps
 from tsqa.arfbench.layout import PUBLISHED_INTERVALS, series_path
 from tsqa.arfbench.schema import Series
 from tsqa.arfbench.series_io import read_series, resample, write_series
-
-
-def _digest(series: Series) -> bytes:
-    parts = (series.timestamps.tobytes(), series.values.tobytes(), "\n".join(series.channels).encode())
-    return hashlib.sha1(b"|".join(parts) + str(series.interval).encode()).digest()
 
 
 def _as_loaded(values: np.ndarray, fill: str | None) -> np.ndarray:
@@ -44,10 +39,10 @@ class SeriesFiles:
             raise ValueError(f"series {series.name!r}: its sample asks for {fill} gap filling but still has gaps")
         if series.name not in self.written:
             self._write(series)
-            self.written[series.name] = (_digest(series), {fill})
+            self.written[series.name] = (series_digest(series), {fill})
             return
         digest, fills = self.written[series.name]
-        if digest == _digest(series):
+        if digest == series_digest(series):
             fills.add(fill)
             return
         self._merge(series, fill, fills)
@@ -68,4 +63,4 @@ class SeriesFiles:
             raise ValueError(f"two different series are both named {series.name!r}")
         combined = Series(series.name, list(series.channels), series.timestamps, merged, series.interval)
         self._write(combined)
-        self.written[series.name] = (_digest(combined), fills | {fill})
+        self.written[series.name] = (series_digest(combined), fills | {fill})

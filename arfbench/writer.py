@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from tsqa.arfbench.gaps import FLAG_OF_FILL
 from tsqa.arfbench.layout import IMAGE_DIR, QA_CSV, TS_DIR, image_path, split_query_group
-from tsqa.arfbench.plot import png_bytes
+from tsqa.arfbench.plot_cache import PlotCache
 from tsqa.arfbench.qa_rows import META_COLUMN
 from tsqa.arfbench.schema import Sample, Series
 from tsqa.arfbench.series_files import SeriesFiles
@@ -72,17 +72,17 @@ def _check_sample(sample: Sample) -> None:
 
 
 class _Images:
-    """Renders each series' image (and each pair's combined one) once."""
+    """Writes each series' image (and each pair's combined one) once, drawn through a `PlotCache`."""
 
-    def __init__(self, root: Path, enabled: bool, plot_kwargs: dict) -> None:
-        self.root, self.enabled, self.plot_kwargs = root, enabled, plot_kwargs
-        self.rendered: set[Path] = set()
+    def __init__(self, root: Path, enabled: bool, plot_kwargs: dict, plots: PlotCache) -> None:
+        self.root, self.enabled, self.plot_kwargs, self.plots = root, enabled, plot_kwargs, plots
+        self.written: set[Path] = set()
 
     def render(self, group: list[Series]) -> None:
         path = image_path(self.root, [s.name for s in group])
-        if self.enabled and path not in self.rendered:
-            path.write_bytes(png_bytes(group, **self.plot_kwargs))
-            self.rendered.add(path)
+        if self.enabled and path not in self.written:
+            path.write_bytes(self.plots.png(group, **self.plot_kwargs))
+            self.written.add(path)
 
 
 def write_dataset(
@@ -94,8 +94,11 @@ def write_dataset(
     overwrite: bool = False,
     progress: bool = False,
     plot_kwargs: dict | None = None,
+    plot_cache: PlotCache | None = None,
 ) -> Path:
     """Write `samples` under `out_dir`; refuses to replace an existing csv unless `overwrite`. Returns the csv path.
+
+    `plot_cache` (default: a new one) draws the images; pass one to share drawings across calls or count them.
 
     The csv is written last (through a temporary file), so an interrupted run never leaves a csv naming missing files.
     """
@@ -106,7 +109,8 @@ def write_dataset(
     (root / TS_DIR).mkdir(parents=True, exist_ok=True)
     if images:
         (root / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
-    files, pictures = SeriesFiles(root, coarser), _Images(root, images, plot_kwargs or {})
+    files = SeriesFiles(root, coarser)
+    pictures = _Images(root, images, plot_kwargs or {}, PlotCache() if plot_cache is None else plot_cache)
     rows, ids = [], []
     for sample in tqdm(samples, desc="writing", unit="question", disable=not progress):
         _check_sample(sample)

@@ -1,10 +1,11 @@
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tsqa.arfbench import render_plot
-from tsqa.arfbench.plot import figure_of, png_bytes
+from tsqa.arfbench.plot import draw_chart, png_bytes
 from tsqa.arfbench.schema import Series
 
 
@@ -23,6 +24,7 @@ def test_same_input_same_bytes_and_no_software_metadata():
     assert b"matplotlib" not in data.lower()
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "PNG" and "Software" not in image.info
+        assert np.array_equal(np.asarray(image.convert("RGB")), draw_chart(series)[0])
 
 
 def test_size_and_paired_layout(tmp_path):
@@ -35,23 +37,40 @@ def test_size_and_paired_layout(tmp_path):
 
 
 def test_legend_is_capped_and_axis_shows_dates():
-    fig = figure_of([_series("a_0", 12), _series("b_0", 2)], max_legend=8)
-    top, bottom = fig.axes
-    labels = [t.get_text() for t in top.get_legend().get_texts()]
+    _, (top, bottom) = draw_chart([_series("a_0", 12), _series("b_0", 2)], max_legend=8)
+    labels = [label.text for label in top.legend]
     assert labels[:8] == [f"service:s{c:02d},dc:us1" for c in range(8)] and labels[8] == "+4 more"
-    assert len(top.get_lines()) == 12 and len(bottom.get_legend().get_texts()) == 2
-    assert top.get_title(loc="left") == "Time-series 1: a_0"
-    fig.canvas.draw()
-    ticks = [t.get_text() for t in top.get_xticklabels() if t.get_text()]
-    assert ticks and any(":" in t or "Mar" in t for t in ticks)  # clock times / month names, not raw numbers
+    assert len(top.lines) == 12 and len(bottom.legend) == 2
+    assert top.title.text == "Time-series 1: a_0"
+    ticks = [t.text for t in top.x_ticks if t.text]
+    assert ticks and all(":" in t for t in ticks) and top.x_offset.text == "2025-Mar-07"  # clock times and the day
+    values = [float(t.text.replace("\u2212", "-")) for t in top.y_ticks]  # matplotlib's minus sign
+    assert len(values) >= 3 and values == sorted(values) and [t.y for t in top.y_ticks] == sorted(
+        (t.y for t in top.y_ticks), reverse=True
+    )  # rising values, drawn from the bottom up
 
 
 def test_long_series_are_thinned_but_keep_spikes():
     series = _series("a_0", 1, steps=20000)
     series.values[12345, 0] = 1e6
-    fig = figure_of(series, width_px=500)
-    (line,) = fig.axes[0].get_lines()
-    assert len(line.get_ydata()) <= 1000 and np.nanmax(line.get_ydata()) == 1e6
+    _, (panel,) = draw_chart(series, width_px=500)
+    ((points, _),) = panel.lines
+    assert len(points) <= 1000 and np.nanmax(points[:, 1]) == 1e6
+
+
+def test_names_with_dollars_or_newlines_are_plain_text():
+    series = Series("cost $5 and $6\nper host", ["a$b$"], 1741370400 + 60 * np.arange(50), np.ones((50, 1)), 60)
+    _, (panel,) = draw_chart(series)
+    assert panel.title.text == "cost $5 and $6 per host" and panel.legend[0].text == "a$b$"
+
+
+def test_bad_requests_are_refused_in_one_line():
+    with pytest.raises(ValueError, match="at least one series"):
+        png_bytes([])
+    with pytest.raises(ValueError, match="titles: 1 given for 2 series"):
+        png_bytes([_series("a_0", 1), _series("b_0", 1)], titles=["only one"])
+    with pytest.raises(ValueError, match="plot size 960x8 px"):
+        png_bytes(_series("a_0", 1), height_px=8)
 
 
 def test_rendering_leaves_pyplot_alone():
