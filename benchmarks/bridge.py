@@ -66,12 +66,12 @@ def build_model(args, workdir: Path) -> HybridModel:
     lora = LoraSettings(r=8, alpha=16, dropout=0.0)
     if not args.qwen3_vl_2b:
         vlm_dir = save_tiny_vlm(args.family, workdir / "vlm")
-        return HybridModel.create(toto, vlm_dir, lora_config=lora, device=args.device)
+        return HybridModel.create(toto, vlm_dir, lora=lora, device=args.device)
     with torch.device(args.device):
         vlm, processor = qwen3_vl_2b_shaped()
     vlm = vlm.to(torch.bfloat16).eval()
     encoder = load_encoder(toto, args.device)
-    return HybridModel.from_models(vlm, processor, encoder, "qwen3-vl-2b-shaped", str(toto), lora_config=lora)
+    return HybridModel.from_models(vlm, processor, encoder, "qwen3-vl-2b-shaped", str(toto), lora=lora)
 
 
 def instrument(model: HybridModel, timers: Timers) -> None:

@@ -8,6 +8,8 @@ from torch import nn
 
 from tsqa.bridges.features import feature_dim
 
+TOKEN_KINDS = 4  # a temporal token, or a grounding token of a time, a channel or a series (`bridges.grounding.Kind`)
+
 
 @dataclass
 class AdapterConfig:
@@ -24,6 +26,7 @@ class AdapterConfig:
     fourier_frequencies: int = 4
     max_channel_ids: int = 64  # learned channel-identity vectors; the shown index wraps around beyond this
     max_series: int = 2  # a question is about one series, or a pair
+    grounding: bool = True  # timestamps, channel names and series labels in the text get grounding tokens
     dropout: float = 0.0
     embedding_rms: float = 1.0  # RMS of the LM's input embedding rows: initial value of the output gate
 
@@ -58,6 +61,7 @@ class TimeSeriesPayload:
     empty: torch.Tensor  # (tokens,) bool: the channel has no observation in the token's span
     channel: torch.Tensor  # (tokens,) long: index of the channel among its series' shown channels
     series: torch.Tensor  # (tokens,) long: 0 for the first series of the question, 1 for the second
+    kind: torch.Tensor  # (tokens,) long: a temporal token (0) or what a grounding token grounds (`grounding.Kind`)
 
     def __len__(self) -> int:
         return self.features.shape[0]
@@ -86,6 +90,7 @@ class TimeSeriesAdapter(nn.Module):
         self.input = nn.Linear(config.feature_dim, config.hidden_dim)
         self.channel_ids = nn.Embedding(config.max_channel_ids, config.hidden_dim)
         self.series_ids = nn.Embedding(config.max_series, config.hidden_dim)
+        self.kinds = nn.Embedding(TOKEN_KINDS, config.hidden_dim)  # temporal token, or what a grounding token names
         self.output = nn.Sequential(
             nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.hidden_dim, config.lm_width)
         )
@@ -93,6 +98,7 @@ class TimeSeriesAdapter(nn.Module):
         self.gate = nn.Parameter(torch.tensor(float(config.embedding_rms)))
         nn.init.normal_(self.channel_ids.weight, std=0.02)
         nn.init.normal_(self.series_ids.weight, std=0.02)
+        nn.init.normal_(self.kinds.weight, std=0.02)
 
     def forward(self, payload: TimeSeriesPayload) -> torch.Tensor:
         """-> (tokens, lm_width), one vector per time-series token."""
@@ -103,6 +109,7 @@ class TimeSeriesAdapter(nn.Module):
             self.input(x)
             + self.channel_ids(payload.channel % self.config.max_channel_ids)
             + self.series_ids(payload.series)
+            + self.kinds(payload.kind)
         )  # (tokens, hidden_dim)
         return self._to_embedding_scale(self.output(hidden))
 

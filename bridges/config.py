@@ -21,7 +21,7 @@ from tsqa.bridges.prompt import ADDED_TOKENS, PromptFormat
 CONFIG_NAME = "tsqa_config.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"
 LORA_DIR = "lora"
-FORMAT_VERSION = 2  # 2: adapter features gained the raw-value span statistics (`bridges.features`)
+FORMAT_VERSION = 3  # 2: raw-value span statistics among the features; 3: grounding tokens (`bridges.grounding`)
 
 
 @dataclass

@@ -20,6 +20,7 @@ SURPRISE_FEATURES = 2  # log1p of mean and max surprise over the span
 LEVEL_FEATURES = 6  # see `_level_features`
 COVERAGE_FEATURES = 2  # observed fraction of the span's patches, empty flag
 VALUE_FEATURES = 4  # see `_value_features`
+TIME_WINDOW_FRACTION = 48  # a timestamp's window reaches 1/48 of the series to each side
 
 
 def feature_dim(encoder_dim: int, frequencies: int) -> int:
@@ -72,11 +73,24 @@ def series_tokens(
     """Features of `tokens` temporal tokens for each channel in `channels` of a batch-1 encoder output.
 
     values: (steps, all channels) the raw series the encoder saw, NaN where missing."""
+    membership, span_steps = temporal_spans(output, tokens)
+    return span_tokens(output, values, channels, membership, span_steps, frequencies)
+
+
+def span_tokens(
+    output: EncoderOutput,
+    values: np.ndarray,
+    channels: list[int],
+    membership: torch.Tensor,
+    span_steps: np.ndarray,
+    frequencies: int,
+) -> SeriesTokens:
+    """Features of one token per span for each channel in `channels`: membership (spans, patches) bool says which
+    patches a span pools, span_steps (spans, 2) its [start, end) input steps."""
     if output.batch_size != 1:
         raise ValueError(f"series_tokens takes one series (batch size 1), got batch size {output.batch_size}")
     if values.ndim != 2 or values.shape[0] != output.time_length:
         raise ValueError(f"values of shape {values.shape} do not match the encoded series ({output.time_length} steps)")
-    membership, span_steps = temporal_spans(output, tokens)
     membership = membership.to(output.embeddings.device)
     index = torch.tensor(channels, dtype=torch.long, device=output.embeddings.device)
     mask = output.patch_mask[0, index]  # (channels, patches)
@@ -92,7 +106,7 @@ def series_tokens(
 
     relative = torch.from_numpy(span_steps / max(output.time_length, 1)).float()  # (tokens, 2) in [0, 1]
     position = _fourier(relative, frequencies).to(pooled.device)  # (tokens, position_dim)
-    coverage = count.float() / membership.sum(dim=-1).float()[None]  # (channels, tokens)
+    coverage = count.float() / membership.sum(dim=-1).clamp(min=1).float()[None]  # (channels, tokens)
 
     features = torch.cat(
         [
@@ -165,21 +179,26 @@ def _level_features(output: EncoderOutput, index: torch.Tensor, membership: torc
     return torch.where(valid[..., None], features, 0)
 
 
-def _value_features(values: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
-    """(channels, tokens, 4) robust z-scores of the raw values in each span against the whole channel, signed-log
-    compressed: max, min and mean z, and the span's spread over the channel's. Zeros for a span without values.
-
-    The channel's centre is its median and its scale 1.4826 x MAD (the std of normal noise); a channel that is
-    constant almost everywhere falls back to its std, then to 1, so a lone step is still an outlier.
-    """
-    values = values.astype(np.float64, copy=False)  # (steps, channels)
+def robust_z(values: np.ndarray) -> np.ndarray:
+    """(steps, channels) -> z-scores against each channel's median and 1.4826 x MAD (the std of normal noise); a
+    channel that is constant almost everywhere falls back to its std, then to 1, so a lone step is still an outlier.
+    NaN stays NaN."""
+    values = values.astype(np.float64, copy=False)
     with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels and spans: handled below
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels: their z is NaN
         centre = np.nanmedian(values, axis=0)  # (channels,)
         scale = 1.4826 * np.nanmedian(np.abs(values - centre), axis=0)
         scale = np.where(scale > 0, scale, np.nanstd(values, axis=0))
         scale = np.where(scale > 0, scale, 1.0)
-        z = (values - centre) / scale  # (steps, channels)
+        return (values - centre) / scale
+
+
+def _value_features(values: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
+    """(channels, tokens, 4) robust z-scores (`robust_z`) of the raw values in each span, signed-log compressed:
+    max, min and mean z, and the span's spread over the channel's. Zeros for a span without values."""
+    z = robust_z(values)  # (steps, channels)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN spans: handled below
         stats = []
         for start, end in span_steps:
             span = z[start:end]  # (span steps, channels)
@@ -189,3 +208,49 @@ def _value_features(values: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
     features[..., :3] = np.sign(features[..., :3]) * np.log1p(np.abs(features[..., :3]))
     features[..., 3] = np.log1p(features[..., 3])
     return torch.from_numpy(features).float()
+
+
+def time_window_tokens(
+    output: EncoderOutput, values: np.ndarray, timestamps: np.ndarray, epoch: int, frequencies: int
+) -> tuple[SeriesTokens, int]:
+    """One token per channel for the window around the instant `epoch` (what grounds a timestamp), and the channel
+    that changes most there.
+
+    The window spans 1/24 of the series centred on the instant (timestamp options sit at least 1/15 apart), so it
+    resolves time far finer than the series tokens. Its raw-value features say how the series changes at the
+    instant: the mean z after minus before, the largest |z| after and before, and the spread after over before.
+    """
+    steps = len(timestamps)
+    step = int(np.clip(np.searchsorted(timestamps, epoch), 0, steps - 1))
+    half = max(2, steps // TIME_WINDOW_FRACTION)
+    low, high = max(0, step - half), min(steps, step + half)
+    spans = output.patch_spans()  # (patches, 2)
+    membership = torch.from_numpy((spans[:, 1] > low) & (spans[:, 0] < high))[None]  # (1, patches)
+    channels = list(range(values.shape[1]))
+    tokens = span_tokens(output, values, channels, membership, np.array([[low, high]]), frequencies)
+    change = _change_features(values, step, half)  # (channels, 4)
+    features = tokens.features.clone()
+    features[:, 0, -VALUE_FEATURES:] = change
+    channel = int(torch.argmax(change[:, 0].abs()))
+    return SeriesTokens(features=features, empty=tokens.empty, span_steps=tokens.span_steps), channel
+
+
+def _change_features(values: np.ndarray, step: int, half: int) -> torch.Tensor:
+    """(channels, 4) signed-log: mean z in [step, step + half) minus in [step - half, step), max |z| after, max |z|
+    before, and log of the spread after over the spread before. Zeros where a side has no values."""
+    z = robust_z(values)
+    before, after = z[max(0, step - half) : step], z[step : step + half]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty or all-NaN sides: zeros below
+        stats = np.stack(
+            [
+                np.nanmean(after, 0) - np.nanmean(before, 0),
+                np.nanmax(np.abs(after), 0),
+                np.nanmax(np.abs(before), 0),
+                np.log((np.nanstd(after, 0) + 1e-3) / (np.nanstd(before, 0) + 1e-3)),
+            ],
+            axis=-1,
+        )  # (channels, 4)
+    stats = np.nan_to_num(stats, nan=0.0, posinf=1e12, neginf=-1e12)
+    stats[:, :3] = np.sign(stats[:, :3]) * np.log1p(np.abs(stats[:, :3]))
+    return torch.from_numpy(stats).float()

@@ -30,13 +30,12 @@ from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedM
 
 from tsqa.arfbench import Answer, Sample
 from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
-from tsqa.bridges.budget import TokenPlan
 from tsqa.bridges.choices import AnswerMode, Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
-from tsqa.bridges.inputs import IGNORE_INDEX, InputBuilder
+from tsqa.bridges.inputs import IGNORE_INDEX, InputBuilder, PreparedQuestion
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
-from tsqa.encoders import Encoder
+from tsqa.encoders import CachedEncoder, Encoder
 
 
 @dataclass
@@ -195,6 +194,14 @@ class HybridModel(nn.Module):
     def device(self) -> torch.device:
         return self.vlm.get_input_embeddings().weight.device
 
+    def cache_encodings(self, directory: "str | Path | None" = None, max_bytes: int = 2**30) -> CachedEncoder:
+        """Keep encoder outputs in memory up to `max_bytes` (LRU), and on disk in `directory` when given (training
+        runs: a resumed or later stage encodes nothing again). Returns the cache, whose counts say what it did."""
+        if self.encoder is None:
+            raise ValueError("this model has no time-series encoder to cache")
+        self.builder.encoder = CachedEncoder(self.encoder, directory, max_bytes)
+        return self.builder.encoder
+
     def trainable_parameters(self) -> list[tuple[str, nn.Parameter]]:
         """(name, parameter) of the adapter and the LoRA weights: everything else is frozen."""
         return [(name, p) for name, p in self.named_parameters() if p.requires_grad]
@@ -208,21 +215,27 @@ class HybridModel(nn.Module):
 
     def prepare_choice(self, samples: list[Sample], modality: Modality | None = None) -> dict:
         """Inputs for the choice objective: the prompts (`batch`), every option's answer tokens (`option_ids`) and
-        which option is correct (`answer_index`)."""
+        their grounding tokens (`option_payloads`), and which option is correct (`answer_index`)."""
         for sample in samples:
             if sample.answer not in sample.options:
                 raise ValueError(
                     f"sample {sample.id!r}: answer {sample.answer!r} is not among the options {sample.options}"
                 )
+        batch, questions = self.builder.build(samples, modality or self.config.modality)
+        option_ids, option_payloads = self.options(questions)
         return {
-            "batch": self.prepare(samples, modality=modality),
-            "option_ids": [self.option_ids(sample) for sample in samples],
+            "batch": batch,
+            "option_ids": option_ids,
+            "option_payloads": option_payloads,
             "answer_index": torch.tensor([sample.options.index(sample.answer) for sample in samples]),
         }
 
-    def option_ids(self, sample: Sample) -> list[list[int]]:
-        """Each option's answer tokens as they continue the prompt."""
-        return [self.builder.continuation_ids(option) for option in sample.options]
+    def options(
+        self, questions: list[PreparedQuestion]
+    ) -> tuple[list[list[list[int]]], list[list[TimeSeriesPayload | None]]]:
+        """Each option's answer tokens as they continue its prompt, and their grounding tokens (or None)."""
+        continuations = [[self.builder.continuation(q, option) for option in q.sample.options] for q in questions]
+        return [[ids for ids, _ in q] for q in continuations], [[p for _, p in q] for q in continuations]
 
     # ---- the forward pass --------------------------------------------------------------------------------------
 
@@ -295,14 +308,20 @@ class HybridModel(nn.Module):
 
     # ---- answering ---------------------------------------------------------------------------------------------
 
-    def score_options(self, batch: dict, option_ids: list[list[list[int]]]) -> tuple[torch.Tensor, torch.Tensor]:
+    def score_options(
+        self,
+        batch: dict,
+        option_ids: list[list[list[int]]],
+        option_payloads: list[list[TimeSeriesPayload | None]] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Summed answer-token log-probability of every option, differentiable (the choice loss trains on it).
 
-        option_ids[q][o]: the token ids of option o of question q. Returns (options,) float32 sums and (options,)
-        token counts, the options of all questions in order. The prompts run once with a KV cache; the cache is then
-        indexed so each option gets its question's copy, and all options run in one forward that continues every
-        row from its prompt's last position: equal to scoring each prompt + option sequence in full (tested). Needs
-        the KV cache: not under gradient checkpointing, which drops it.
+        option_ids[q][o]: the token ids of option o of question q; option_payloads[q][o] the payload of its grounding
+        tokens, which are read but never scored. Returns (options,) float32 sums and (options,) scored-token counts,
+        the options of all questions in order. The prompts run once with a KV cache; the cache is then indexed so
+        each option gets its question's copy, and all options run in one forward that continues every row from its
+        prompt's last position: equal to scoring each prompt + option sequence in full (tested). Needs the KV cache:
+        not under gradient checkpointing, which drops it.
         """
         device = self.device
         inputs = {key: value for key, value in batch.items() if key != "labels"}
@@ -323,6 +342,8 @@ class HybridModel(nn.Module):
             tokens[row, : len(ids)] = ids
         tokens = tokens.to(device)  # (options, width), right-padded
         present = torch.arange(width, device=device)[None] < lengths[:, None]  # (options, width)
+        scored = present & (tokens != self.builder.placeholder_id)  # grounding tokens are read, not predicted
+        payloads = [p for question in option_payloads or [] for p in question if p is not None]
 
         prompt.cache.batch_select_indices(owner)
         step = torch.arange(1, width + 1, device=device)
@@ -330,14 +351,16 @@ class HybridModel(nn.Module):
             input_ids=tokens,
             attention_mask=torch.cat([attention_mask[owner], present.long()], dim=1),
             position_ids=positions[..., owner, -1:] + step,  # (..., options, width): text resumes after the prompt
+            payload=TimeSeriesPayload.cat(payloads) if payloads else None,  # row-major: option by option
             use_cache=True,
             **{self._cache_keyword: prompt.cache},
         )
         later = continuation.logits[:, :-1].float().log_softmax(dim=-1)  # (options, width - 1, vocab)
+        targets = torch.where(scored, tokens, 0)  # added tokens may lie outside the vocabulary
         token_logp = torch.cat(
-            [first[owner].gather(1, tokens[:, :1]), later.gather(2, tokens[:, 1:, None])[..., 0]], dim=1
+            [first[owner].gather(1, targets[:, :1]), later.gather(2, targets[:, 1:, None])[..., 0]], dim=1
         )  # (options, width): log p of each answer token
-        return torch.where(present, token_logp, 0).sum(dim=1), lengths
+        return torch.where(scored, token_logp, 0).sum(dim=1), scored.sum(dim=1)
 
     @torch.no_grad()
     def generate(self, batch: dict, max_new_tokens: int = 64) -> list[str]:
@@ -383,24 +406,25 @@ class HybridModel(nn.Module):
             with tqdm(total=len(samples), desc=f"answering ({mode})", unit="q", disable=None) as progress:
                 for start in range(0, len(samples), batch_size):
                     chunk = samples[start : start + batch_size]
-                    batch, plans = self.builder.build(chunk, modality or self.config.modality)
+                    batch, questions = self.builder.build(chunk, modality or self.config.modality)
                     if mode == AnswerMode.SCORE:
-                        answers.extend(self._scored(chunk, batch, plans))
+                        answers.extend(self._scored(batch, questions))
                     else:
                         texts = self.generate(batch, max_new_tokens)
-                        answers.extend(_answer(s, p, text=t, choice=None) for s, t, p in zip(chunk, texts, plans))
+                        answers.extend(_answer(q, text=t, choice=None) for q, t in zip(questions, texts))
                     progress.update(len(chunk))
         finally:
             self.train(was_training)
         return answers
 
     @torch.no_grad()
-    def _scored(self, samples: list[Sample], batch: dict, plans: list[TokenPlan]) -> list[Answer]:
-        option_ids = [self.option_ids(sample) for sample in samples]
-        sums, lengths = self.score_options(batch, option_ids)
+    def _scored(self, batch: dict, questions: list[PreparedQuestion]) -> list[Answer]:
+        option_ids, option_payloads = self.options(questions)
+        sums, lengths = self.score_options(batch, option_ids, option_payloads)
         scores = sums / lengths if self.config.scoring == Scoring.MEAN else sums
         answers = []
-        for sample, score, plan in zip(samples, scores.cpu().split([len(o) for o in option_ids]), plans):
+        for question, score in zip(questions, scores.cpu().split([len(o) for o in option_ids])):
+            sample = question.sample
             probabilities = torch.softmax(score.double(), dim=0).tolist()
             best = int(torch.argmax(score))
             choice = sample.options[best]
@@ -409,12 +433,13 @@ class HybridModel(nn.Module):
                 f"(p = {probabilities[best]:.3f})."
             )
             text = json.dumps({"answer": choice}, ensure_ascii=False)
-            answers.append(_answer(sample, plan, text=text, choice=choice, reasoning=reasoning,
+            answers.append(_answer(question, text=text, choice=choice, reasoning=reasoning,
                                    probabilities=dict(zip(sample.options, probabilities))))
         return answers
 
 
-def _answer(sample: Sample, plan: TokenPlan, **fields) -> Answer:
+def _answer(question: PreparedQuestion, **fields) -> Answer:
+    sample, plan = question.sample, question.plan
     return Answer(
         sample_id=sample.id,
         shown_channels=[[s.channels[c] for c in p.shown] for s, p in zip(sample.series, plan.series)],

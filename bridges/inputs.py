@@ -1,8 +1,12 @@
 """Questions -> model inputs: encode each series, apply the token budget, write the prompt, run the VLM's processor.
 
+Every series of a batch is encoded in one pass through a content-keyed cache (`encoders.cache`): a series shared by
+several questions, or met again in a later epoch, is encoded once.
+
 The result is a dict that `HybridModel.forward` takes as keyword arguments: the processor's outputs (input_ids,
-attention_mask, pixel values and grids), the time-series `payload` in prompt order (a `TimeSeriesPayload`) and, when
-answers are given, `labels` (-100 except on the answer tokens).
+attention_mask, pixel values and grids), the time-series `payload` in prompt order (a `TimeSeriesPayload`: temporal
+tokens and grounding tokens, `bridges.grounding`) and, when answers are given, `labels` (-100 except on the answer's
+text tokens).
 Prompts are left-padded so that batched prompts end together, which cached option scoring relies on.
 """
 
@@ -17,6 +21,7 @@ from tsqa.bridges.adapter import AdapterConfig, TimeSeriesPayload
 from tsqa.bridges.budget import TokenPlan, plan_listing, plan_tokens
 from tsqa.bridges.choices import Modality
 from tsqa.bridges.features import channel_max_surprise, series_tokens
+from tsqa.bridges.grounding import Anchor, Grounder, Kind
 from tsqa.bridges.images import question_images
 from tsqa.bridges.prompt import (
     MARKER_TOKENS,
@@ -24,25 +29,31 @@ from tsqa.bridges.prompt import (
     PromptFormat,
     answer_text,
     chat_messages,
-    question_text,
+    question_block,
     series_block,
     series_label,
 )
-from tsqa.encoders import Encoder
+from tsqa.encoders import CachedEncoder, Encoder, EncoderOutput
 
 IGNORE_INDEX = -100  # label of a token that is not supervised
 
 
 @dataclass
-class _Question:
+class PreparedQuestion:
+    """One question as the model sees it. `grounder` grounds the text of its options as they continue the prompt
+    (None when the prompt carries no grounding)."""
+
+    sample: Sample
     prompt: str
     images: list
     plan: TokenPlan
     payload: TimeSeriesPayload | None  # None when the question shows no time-series tokens
+    grounder: Grounder | None
 
 
 class InputBuilder:
-    """Builds batches for one VLM processor, encoder and prompt format."""
+    """Builds batches for one VLM processor, encoder and prompt format. `encoder` is wrapped in an in-memory
+    `CachedEncoder` unless it is one already (one with a disk cache, say)."""
 
     def __init__(
         self,
@@ -53,7 +64,7 @@ class InputBuilder:
     ):
         self.processor = processor
         self.tokenizer = processor.tokenizer
-        self.encoder = encoder
+        self.encoder = encoder if encoder is None or isinstance(encoder, CachedEncoder) else CachedEncoder(encoder)
         self.adapter_config = adapter_config
         self.prompt_format = prompt_format
         self.placeholder_id = self.tokenizer.convert_tokens_to_ids(TS_TOKEN)
@@ -63,8 +74,8 @@ class InputBuilder:
 
     def build(
         self, samples: list[Sample], modality: Modality, answers: list[str] | None = None
-    ) -> tuple[dict, list[TokenPlan]]:
-        """The batch for `samples` and, per sample, the token plan its prompt follows."""
+    ) -> tuple[dict, list[PreparedQuestion]]:
+        """The batch for `samples` and each question as prepared (its token plan, grounder)."""
         modality = Modality(modality)
         if not samples:
             raise ValueError("no samples to build inputs for")
@@ -74,7 +85,8 @@ class InputBuilder:
             raise ValueError(f"{len(answers)} answers for {len(samples)} samples")
         for index, sample in enumerate(samples):
             self._check(sample, None if answers is None else answers[index], modality)
-        questions = [self._question(sample, modality) for sample in samples]
+        encoded = self._encode_all(samples) if modality != Modality.PLOT else [[] for _ in samples]
+        questions = [self._question(sample, modality, outputs) for sample, outputs in zip(samples, encoded)]
         batch = self.processor(
             text=[q.prompt for q in questions],
             images=[q.images for q in questions] if modality != Modality.SERIES else None,
@@ -84,20 +96,29 @@ class InputBuilder:
             return_tensors="pt",
         )
         batch = dict(batch)
-        if modality != Modality.PLOT:
-            batch["payload"] = TimeSeriesPayload.cat([q.payload for q in questions])
-            placeholders = int((batch["input_ids"] == self.placeholder_id).sum())
-            if placeholders != len(batch["payload"]):
-                tokens = len(batch["payload"])
-                raise RuntimeError(f"prompts hold {placeholders} placeholders for {tokens} time-series tokens")
+        payloads = [q.payload for q in questions]
         if answers is not None:
-            batch = self._append_answers(batch, [self.continuation_ids(answer) for answer in answers])
-        return batch, [q.plan for q in questions]
+            continuations = [self.continuation(q, answer) for q, answer in zip(questions, answers)]
+            batch = self._append_answers(batch, [ids for ids, _ in continuations])
+            payloads = [part for q, (_, extra) in zip(payloads, continuations) for part in (q, extra)]
+        payloads = [payload for payload in payloads if payload is not None]
+        if payloads:
+            batch["payload"] = TimeSeriesPayload.cat(payloads)  # row-major: prompt then answer, question by question
+        placeholders = int((batch["input_ids"] == self.placeholder_id).sum())
+        if placeholders != (len(batch["payload"]) if payloads else 0):
+            tokens = len(batch["payload"]) if payloads else 0
+            raise RuntimeError(f"prompts hold {placeholders} placeholders for {tokens} time-series tokens")
+        return batch, questions
 
-    def continuation_ids(self, option: str) -> list[int]:
-        """Token ids of an answer continuing the prompt: the option, the closing suffix, end of sequence."""
+    def continuation(self, question: PreparedQuestion, option: str) -> tuple[list[int], TimeSeriesPayload | None]:
+        """Token ids of an answer continuing the prompt (the option, grounded like the prompt's text, the closing
+        suffix, end of sequence) and its grounding tokens' payload (None without any)."""
+        anchors: list[Anchor] = []
+        if question.grounder is not None:
+            option, anchors = question.grounder.ground(option)
         text = answer_text(option, self.prompt_format) + self.tokenizer.eos_token
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ids, question.grounder.payload(anchors) if anchors else None
 
     def _check(self, sample: Sample, answer: str | None, modality: Modality) -> None:
         """Options may be missing (generation writes its own answer); series may be missing only for a plot-only
@@ -111,51 +132,79 @@ class InputBuilder:
         if not fewest <= len(sample.series) <= max_series:
             raise ValueError(f"sample {sample.id!r}: {len(sample.series)} series, expected {fewest} to {max_series}")
 
-    def _question(self, sample: Sample, modality: Modality) -> _Question:
+    def _encode_all(self, samples: list[Sample]) -> list[list[EncoderOutput]]:
+        """Per sample, the encoder output of each of its series: all series of the batch in one cached call."""
+        outputs = iter(self.encoder.encode_list([series.values.T for sample in samples for series in sample.series]))
+        return [[next(outputs) for _ in sample.series] for sample in samples]
+
+    def _question(self, sample: Sample, modality: Modality, outputs: list[EncoderOutput]) -> PreparedQuestion:
         counts = [len(series.channels) for series in sample.series]
         labels = [series_label(i, len(sample.series)) for i in range(len(sample.series))]
         fmt = self.prompt_format
+        grounder = payload = None
+        question, options = sample.question, list(sample.options)
         if modality == Modality.PLOT:
             plan = plan_listing(counts, fmt.max_listed_channels)
             blocks = [series_block(s, labels[i], plan.series[i], None, fmt) for i, s in enumerate(sample.series)]
-            payload = None
         else:
-            blocks, plan, payload = self._time_series_blocks(sample, counts, labels)
-        body = "\n\n".join([*blocks, question_text(sample)])
+            plan = self._plan(counts, outputs)
+            if self.adapter_config.grounding:
+                grounder = Grounder(sample, outputs, plan, self.adapter_config.fourier_frequencies)
+            blocks, parts = self._time_series_blocks(sample, outputs, plan, labels, grounder)
+            if grounder is not None:
+                question, anchors = grounder.ground(question)
+                grounded = [grounder.ground(option) for option in options]
+                options = [text for text, _ in grounded]
+                anchors += [anchor for _, found in grounded for anchor in found]
+                if anchors:
+                    parts.append(grounder.payload(anchors))
+            payload = TimeSeriesPayload.cat(parts)
+        body = "\n\n".join([*blocks, question_block(question, options)])
         images = question_images(sample) if modality != Modality.SERIES else []
         messages = chat_messages(body, len(images), fmt)
         prompt = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        return _Question(prompt + fmt.answer_prefix, images, plan, payload)
+        return PreparedQuestion(sample, prompt + fmt.answer_prefix, images, plan, payload, grounder)
+
+    def _plan(self, counts: list[int], outputs: list[EncoderOutput]) -> TokenPlan:
+        config = self.adapter_config
+        surprise = [channel_max_surprise(output) for output in outputs]
+        return plan_tokens(
+            counts, surprise, config.tokens_per_channel, config.min_tokens_per_channel, config.max_ts_tokens
+        )
 
     def _time_series_blocks(
-        self, sample: Sample, counts: list[int], labels: list[str]
-    ) -> tuple[list[str], TokenPlan, TimeSeriesPayload]:
-        config = self.adapter_config
-        outputs = [self.encoder.encode(series.values.T) for series in sample.series]  # each (1, channels, ...)
-        plan = plan_tokens(
-            counts,
-            [channel_max_surprise(output) for output in outputs],
-            config.tokens_per_channel,
-            config.min_tokens_per_channel,
-            config.max_ts_tokens,
-        )
-        tokens = plan.tokens_per_channel
+        self,
+        sample: Sample,
+        outputs: list[EncoderOutput],
+        plan: TokenPlan,
+        labels: list[str],
+        grounder: Grounder | None,
+    ) -> tuple[list[str], list[TimeSeriesPayload]]:
+        """Each series' block and its payload in prompt order: with grounding, the label's grounding token, then per
+        shown channel its name's grounding token and its temporal tokens."""
+        tokens, frequencies = plan.tokens_per_channel, self.adapter_config.fourier_frequencies
         blocks, parts = [], []
         for index, (series, output) in enumerate(zip(sample.series, outputs)):
             shown = plan.series[index].shown
-            pooled = series_tokens(output, series.values, shown, tokens, config.fourier_frequencies)
+            pooled = series_tokens(output, series.values, shown, tokens, frequencies)
             first_steps = np.minimum(pooled.span_steps[:, 0], len(series.timestamps) - 1)
             span_starts = series.timestamps[first_steps].tolist()
-            blocks.append(series_block(series, labels[index], plan.series[index], span_starts, self.prompt_format))
-            parts.append(
-                TimeSeriesPayload(
-                    features=pooled.features.flatten(0, 1),  # (channels * tokens, feature_dim), channel-major
-                    empty=pooled.empty.flatten(),
-                    channel=torch.arange(len(shown)).repeat_interleave(tokens),
-                    series=torch.full((len(shown) * tokens,), index),
-                )
-            )
-        return blocks, plan, TimeSeriesPayload.cat(parts)
+            blocks.append(series_block(
+                series, labels[index], plan.series[index], span_starts, self.prompt_format, grounder is not None
+            ))
+            if grounder is not None:
+                parts.append(grounder.payload([Anchor(Kind.SERIES, index)]))
+            for position, channel in enumerate(shown):
+                if grounder is not None:
+                    parts.append(grounder.payload([Anchor(Kind.CHANNEL, index, channel)]))
+                parts.append(TimeSeriesPayload(
+                    features=pooled.features[position],  # (tokens, feature_dim)
+                    empty=pooled.empty[position],
+                    channel=torch.full((tokens,), position),
+                    series=torch.full((tokens,), index),
+                    kind=torch.full((tokens,), int(Kind.SERIES_TOKEN)),
+                ))
+        return blocks, parts
 
     def _append_answers(self, batch: dict, answer_ids: list[list[int]]) -> dict:
         """Re-pad each prompt with its answer appended; labels are the answer tokens only."""
@@ -163,8 +212,9 @@ class InputBuilder:
         rows = [ids[keep] for ids, keep in zip(batch["input_ids"], mask)]
         answers = [torch.tensor(ids, dtype=torch.long) for ids in answer_ids]
         batch["input_ids"] = left_pad([torch.cat([r, a]) for r, a in zip(rows, answers)], self.tokenizer.pad_token_id)
+        labels = [torch.where(a == self.placeholder_id, IGNORE_INDEX, a) for a in answers]  # grounding is input
         batch["labels"] = left_pad(
-            [torch.cat([torch.full_like(r, IGNORE_INDEX), a]) for r, a in zip(rows, answers)], IGNORE_INDEX
+            [torch.cat([torch.full_like(r, IGNORE_INDEX), a]) for r, a in zip(rows, labels)], IGNORE_INDEX
         )
         lengths = [len(r) + len(a) for r, a in zip(rows, answers)]
         batch["attention_mask"] = left_pad([torch.ones(length, dtype=torch.long) for length in lengths], 0)

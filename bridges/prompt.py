@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tsqa.arfbench import Sample, Series
+from tsqa.arfbench import Series
 from tsqa.arfbench.options import TIMESTAMP_FORMAT
 from tsqa.bridges.budget import ChannelPlan
 from tsqa.bridges.choices import TimeLabels
@@ -32,7 +32,7 @@ DEFAULT_SYSTEM = (
 class PromptFormat:
     """How prompts are written; `version` changes whenever the layout does (checkpoints record it)."""
 
-    version: str = "tsqa-prompt-1"
+    version: str = "tsqa-prompt-2"  # 2: grounding tokens after named data (`bridges.grounding`)
     system: str = DEFAULT_SYSTEM
     time_labels: TimeLabels = TimeLabels.FULL
     answer_prefix: str = '{"answer": "'  # ends the prompt: scoring and generation continue from here
@@ -67,12 +67,20 @@ def series_label(index: int, count: int) -> str:
 
 
 def series_block(
-    series: Series, label: str, plan: ChannelPlan, span_starts: list[int] | None, fmt: PromptFormat
+    series: Series,
+    label: str,
+    plan: ChannelPlan,
+    span_starts: list[int] | None,
+    fmt: PromptFormat,
+    grounded: bool = False,
 ) -> str:
-    """One series' text. `span_starts`: epoch of each temporal token's span start, or None for no tokens."""
+    """One series' text. `span_starts`: epoch of each temporal token's span start, or None for no tokens.
+    `grounded`: a grounding token follows the series label and each shown channel's name (`bridges.grounding`), so
+    the block's time-series tokens run: the label's, then per channel its name's and its temporal tokens."""
     start, end = (format_timestamp(series.timestamps[i]) for i in (0, -1))
+    ground = TS_TOKEN if grounded else ""
     lines = [
-        f"{label} ({series.name}): interval {series.interval} s, {len(series.timestamps)} steps "
+        f"{label}{ground} ({series.name}): interval {series.interval} s, {len(series.timestamps)} steps "
         f"from {start} to {end}."
     ]
     if span_starts is None:
@@ -80,11 +88,11 @@ def series_block(
     elif fmt.time_labels == TimeLabels.HEADER:
         lines.append("Token spans start at: " + ", ".join(time_labels(span_starts, TimeLabels.FULL)))
         tokens = TS_TOKEN * len(span_starts)
-        lines.extend(f"{series.channels[c]}: {TS_START}{tokens}{TS_END}" for c in plan.shown)
+        lines.extend(f"{series.channels[c]}{ground}: {TS_START}{tokens}{TS_END}" for c in plan.shown)
     else:
         labels = time_labels(span_starts, fmt.time_labels)
         tokens = " ".join(f"{text}{TS_TOKEN}" for text in labels)
-        lines.extend(f"{series.channels[c]}: {TS_START}{tokens}{TS_END}" for c in plan.shown)
+        lines.extend(f"{series.channels[c]}{ground}: {TS_START}{tokens}{TS_END}" for c in plan.shown)
     if plan.hidden:
         names = [series.channels[c] for c in plan.hidden[: fmt.max_named_hidden]]
         if len(plan.hidden) > len(names):
@@ -93,12 +101,12 @@ def series_block(
     return "\n".join(lines)
 
 
-def question_text(sample: Sample) -> str:
+def question_block(question: str, options: list[str]) -> str:
     """The question, then its options as a list (none for an open question the model answers in its own words)."""
-    if not sample.options:
-        return f"Question: {sample.question}"
-    options = "\n".join(f"- {option}" for option in sample.options)
-    return f"Question: {sample.question}\nOptions:\n{options}"
+    if not options:
+        return f"Question: {question}"
+    listed = "\n".join(f"- {option}" for option in options)
+    return f"Question: {question}\nOptions:\n{listed}"
 
 
 def chat_messages(body: str, image_count: int, fmt: PromptFormat) -> list[dict]:

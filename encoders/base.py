@@ -61,6 +61,25 @@ class EncoderOutput:
         """A copy with its own storage (a view from `unbatch` would keep the whole batch alive)."""
         return replace(self, **{name: getattr(self, name).clone() for name in self.tensor_names()})
 
+    def to(self, device: "str | torch.device") -> "EncoderOutput":
+        return replace(self, **{name: getattr(self, name).to(device) for name in self.tensor_names()})
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).nbytes for name in self.tensor_names())
+
+    def unpadded(self, channels: int, time_length: int) -> "EncoderOutput":
+        """The output of the first `channels` channels and last `time_length` input steps, as encoding them alone
+        gives: extra channels and the leading patches that hold only left padding are dropped (batch size 1)."""
+        first, left_pad = 0, self.left_pad
+        if time_length != self.time_length:
+            if self.bucket_size != 1:
+                raise ValueError("a bucketed series cannot be unpadded in time")
+            left_pad = -time_length % self.patch_size
+            first = self.num_patches - (time_length + left_pad) // self.patch_size
+        tensors = {name: getattr(self, name)[:, :channels, first:] for name in self.tensor_names()}
+        return replace(self, **tensors, left_pad=left_pad, time_length=time_length)
+
     @classmethod
     def cat(cls, outputs: Sequence["EncoderOutput"]) -> "EncoderOutput":
         """Concatenate along the batch; every output must share the grid (patch size, buckets, padding, length)."""
@@ -97,25 +116,34 @@ class Encoder(ABC):
     def encode_list(
         self, series: Sequence["np.ndarray | torch.Tensor"], batch_size: int = 16
     ) -> list[EncoderOutput]:
-        """Encode series of different shapes, each (channels, time): equal shapes share batches; order is kept.
+        """Encode series of different shapes, each (channels, time), in few batched calls; order is kept.
 
-        Grouping by shape, rather than padding channels with empty ones, avoids spending compute on padding; padding
-        would give the same embeddings for the real channels (the model isolates unobserved patches).
+        Series that fit the context are sorted by length and batched, each left-padded with unobserved steps to the
+        longest of its batch and given unobserved channels up to the widest: the grid is aligned to the series' end
+        and unobserved patches never mix with observed ones, so each series gets its own output back (to float
+        rounding) once the padding is cut off. Longer series are bucketed by length, so they batch only with series
+        of their exact length.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        by_shape: dict[tuple, list[int]] = defaultdict(list)
         arrays = [to_float_array(values, f"series {index}") for index, values in enumerate(series)]
         for index, array in enumerate(arrays):
-            if array.ndim != 2:
-                raise ValueError(f"series {index}: expected shape (channels, time), got {array.shape}")
-            by_shape[array.shape].append(index)
-        results: list[EncoderOutput | None] = [None] * len(series)
-        for indices in by_shape.values():
+            if array.ndim != 2 or 0 in array.shape:
+                raise ValueError(f"series {index}: expected shape (channels, time) with data, got {array.shape}")
+        groups: dict[int, list[int]] = defaultdict(list)  # 0: fits the context; else its exact (bucketed) length
+        for index in sorted(range(len(arrays)), key=lambda i: -arrays[i].shape[1]):
+            time = arrays[index].shape[1]
+            groups[0 if time <= self.max_context else time].append(index)
+        results: list[EncoderOutput | None] = [None] * len(arrays)
+        for indices in groups.values():
             for start in range(0, len(indices), batch_size):
                 chunk = indices[start : start + batch_size]
-                batch = np.stack([arrays[i] for i in chunk])
-                for index, output in zip(chunk, self.encode(batch).unbatch()):
-                    results[index] = output
+                time = max(arrays[i].shape[1] for i in chunk)
+                channels = max(arrays[i].shape[0] for i in chunk)
+                batch = np.full((len(chunk), channels, time), np.nan)
+                for row, i in enumerate(chunk):
+                    batch[row, : arrays[i].shape[0], time - arrays[i].shape[1] :] = arrays[i]
+                for i, output in zip(chunk, self.encode(batch).unbatch()):
+                    results[i] = output.unpadded(*arrays[i].shape)
         return results
 

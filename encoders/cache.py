@@ -1,4 +1,14 @@
-"""Encode each distinct series once: a content-keyed embedding cache in memory (LRU) and optionally on disk."""
+"""Encode each distinct series once: a content-keyed embedding cache in memory (LRU) and optionally on disk.
+
+A series shared by several questions, seen again in every training epoch, or sent again to the server, is encoded
+the first time only. Keys hash the values (NaN pattern included), the shape, the encoder's identity and its
+max_context. The misses of one call, duplicates merged, go to the wrapped encoder in as few batched calls as
+`Encoder.encode_list` makes. Entries live on the CPU, so the memory budget never takes accelerator memory.
+
+On disk each key is one safetensors file whose header holds the grid fields, written to a temporary name and
+renamed, so a killed process never leaves a half-written entry; an unreadable entry is reported, encoded again and
+replaced. The directory's `cache.json` names the encoder it belongs to: another encoder is refused, never mixed in.
+"""
 
 import hashlib
 import json
@@ -6,6 +16,7 @@ import os
 import tempfile
 import warnings
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,36 +25,32 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from tsqa.encoders.base import Encoder, EncoderOutput
-from tsqa.encoders.inputs import as_series_batch
+from tsqa.encoders.inputs import as_series_batch, to_float_array
 
 _FORMAT = "tsqa-encoder-cache-v1"
+MANIFEST = "cache.json"
 
 
 class CachedEncoder(Encoder):
-    """Wraps an encoder; a series (one batch entry) seen before is served from the cache instead of re-encoded.
+    """Wraps an encoder; a series seen before is served from the cache instead of encoded again.
 
-    Keys hash the values (NaN pattern included), the shape, the encoder's identity and its max_context. Misses of
-    one call, duplicates merged, go to the wrapped encoder in a single batch. On disk each key is one safetensors
-    file whose header metadata holds the grid fields; files are written to a temporary name and renamed, so a
-    killed process never leaves a half-written entry. An unreadable entry is reported, encoded again and replaced.
-    """
+    `misses` counts the series actually encoded, `hits` those served from memory or disk."""
 
-    def __init__(self, encoder: Encoder, cache_dir: "str | Path | None" = None, max_items: int = 1024):
-        if max_items < 0:
-            raise ValueError(f"max_items must be >= 0, got {max_items}")
+    def __init__(self, encoder: Encoder, cache_dir: "str | Path | None" = None, max_bytes: int = 2**30):
+        if max_bytes < 0:
+            raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.encoder = encoder
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
-        if self.cache_dir is not None:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-        self.max_items = max_items
         self.patch_size = encoder.patch_size
         self.d_model = encoder.d_model
         self.identity = encoder.identity
         self.max_context = encoder.max_context
-        self.device = encoder.device
+        self.device = torch.device("cpu")
+        self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
         self._memory: OrderedDict[str, EncoderOutput] = OrderedDict()
+        self._bytes = 0
+        self.cache_dir = None if cache_dir is None else self._claim(Path(cache_dir))
 
     def key(self, series: np.ndarray) -> str:
         """Content key of one (channels, time) float64 series."""
@@ -53,20 +60,45 @@ class CachedEncoder(Encoder):
         return digest.hexdigest()
 
     def encode(self, values: "np.ndarray | torch.Tensor") -> EncoderOutput:
-        batch = as_series_batch(values)
-        keys = [self.key(series) for series in batch]
+        return EncoderOutput.cat(self.encode_list(list(as_series_batch(values))))
+
+    def encode_list(
+        self, series: Sequence["np.ndarray | torch.Tensor"], batch_size: int = 16
+    ) -> list[EncoderOutput]:
+        arrays = [to_float_array(values, f"series {index}") for index, values in enumerate(series)]
+        keys = [self.key(array) for array in arrays]
         found = {key: self._lookup(key) for key in dict.fromkeys(keys)}
         missing = [key for key, output in found.items() if output is None]
-        self.misses += len(missing)  # series actually encoded; everything else was served from the cache
+        self.misses += len(missing)
         self.hits += len(keys) - len(missing)
         if missing:
-            fresh = self.encoder.encode(batch[[keys.index(key) for key in missing]]).unbatch()
+            fresh = self.encoder.encode_list([arrays[keys.index(key)] for key in missing], batch_size)
             for key, output in zip(missing, fresh):
-                found[key] = output.clone()
+                found[key] = output.to("cpu").clone()
                 self._store_disk(key, found[key])
-        for key, output in found.items():
-            self._remember(key, output)
-        return EncoderOutput.cat([found[key] for key in keys])
+        for key in found:
+            self._remember(key, found[key])
+        return [found[key] for key in keys]
+
+    def _claim(self, directory: Path) -> Path:
+        """The cache directory, created for this encoder or checked to be this encoder's."""
+        directory.mkdir(parents=True, exist_ok=True)
+        manifest = directory / MANIFEST
+        expected = {"format": _FORMAT, "identity": self.identity, "max_context": self.max_context}
+        if manifest.is_file():
+            try:
+                recorded = json.loads(manifest.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                raise ValueError(f"{manifest}: not a readable encoder cache manifest ({err})") from None
+            if recorded != expected:
+                raise ValueError(
+                    f"{directory}: an encoder cache of another encoder ({recorded.get('identity')!r}, max_context "
+                    f"{recorded.get('max_context')}); this one is {self.identity!r}, max_context {self.max_context}: "
+                    "give another cache directory, or delete this one"
+                )
+        else:
+            manifest.write_text(json.dumps(expected, indent=2) + "\n")
+        return directory
 
     def _lookup(self, key: str) -> "EncoderOutput | None":
         if key in self._memory:
@@ -75,12 +107,16 @@ class CachedEncoder(Encoder):
         return self._load_disk(key)
 
     def _remember(self, key: str, output: EncoderOutput) -> None:
-        if self.max_items == 0:
+        if key in self._memory:
+            self._memory.move_to_end(key)
+            return
+        if output.nbytes > self.max_bytes:
             return
         self._memory[key] = output
-        self._memory.move_to_end(key)
-        while len(self._memory) > self.max_items:
-            self._memory.popitem(last=False)
+        self._bytes += output.nbytes
+        while self._bytes > self.max_bytes:
+            _, evicted = self._memory.popitem(last=False)
+            self._bytes -= evicted.nbytes
 
     def _path(self, key: str) -> Path:
         return self.cache_dir / f"{key}.safetensors"
@@ -94,7 +130,7 @@ class CachedEncoder(Encoder):
                 metadata = entry.metadata() or {}
                 if metadata.get("key") != key or metadata.get("identity") != self.identity:
                     raise ValueError("its metadata names another series or encoder")
-                tensors = {name: entry.get_tensor(name).to(self.device) for name in EncoderOutput.tensor_names()}
+                tensors = {name: entry.get_tensor(name) for name in EncoderOutput.tensor_names()}
                 grid = {name: int(value) for name, value in json.loads(metadata["grid"]).items()}
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as err:
             warnings.warn(f"{path}: unreadable cache entry ({err}); encoding again", RuntimeWarning, stacklevel=3)
@@ -105,7 +141,7 @@ class CachedEncoder(Encoder):
         if self.cache_dir is None:
             return
         metadata = {"format": _FORMAT, "key": key, "identity": self.identity, "grid": json.dumps(output.grid())}
-        tensors = {name: getattr(output, name).contiguous().cpu() for name in EncoderOutput.tensor_names()}
+        tensors = {name: getattr(output, name).contiguous() for name in EncoderOutput.tensor_names()}
         handle, temporary = tempfile.mkstemp(dir=self.cache_dir, prefix=f".{key[:16]}.", suffix=".tmp")
         os.close(handle)
         try:
@@ -114,4 +150,3 @@ class CachedEncoder(Encoder):
         finally:
             if os.path.exists(temporary):
                 os.remove(temporary)
-

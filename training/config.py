@@ -38,6 +38,7 @@ class ModelConfig:
     lora: LoraSettings = field(default_factory=LoraSettings)  # used by `sft` stages
     prompt: PromptFormat = field(default_factory=PromptFormat)
     gradient_checkpointing: bool = False  # non-reentrant, on the VLM
+    encoder_cache_on_disk: bool = False  # keep encoder outputs in <out>/encoder_cache/ across stages and resumes
     modality: Modality = Modality.BOTH  # what the model sees in training and held-out evaluation
     tiny_vlm: TinySizes = field(default_factory=TinySizes)  # sizes of a "tiny:<family>" VLM
     tiny_encoder: dict = field(default_factory=dict)  # Toto2ModelConfig fields of a "tiny" encoder (e.g. d_model)

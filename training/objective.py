@@ -40,24 +40,30 @@ class TrainingObjective(nn.Module):
         self,
         batch: dict | None = None,
         option_ids: list[list[list[int]]] | None = None,
+        option_payloads: list | None = None,
         answer_index: torch.Tensor | None = None,
         **labelled,
     ) -> Losses:
         if option_ids is None:
             loss = self.model(**labelled).loss
             return Losses(total=loss, answer=loss, choice=None)
-        answer, choice = choice_losses(self.model, batch, option_ids, answer_index)
+        answer, choice = choice_losses(self.model, batch, option_ids, answer_index, option_payloads)
         return Losses(total=answer + self.choice_weight * choice, answer=answer, choice=choice)
 
 
 def choice_losses(
-    model: HybridModel, batch: dict, option_ids: list[list[list[int]]], answer_index: torch.Tensor
+    model: HybridModel,
+    batch: dict,
+    option_ids: list[list[list[int]]],
+    answer_index: torch.Tensor,
+    option_payloads: list | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(answer loss, choice loss). option_ids[q][o]: token ids of option o of question q; answer_index:
-    (questions,) the correct o. A question with a single option adds nothing to the choice loss."""
+    """(answer loss, choice loss). option_ids[q][o]: token ids of option o of question q, option_payloads[q][o] its
+    grounding tokens; answer_index: (questions,) the correct o. A question with a single option adds nothing to the
+    choice loss."""
     if len(option_ids) != len(answer_index):
         raise ValueError(f"{len(option_ids)} questions' options but {len(answer_index)} answer indices")
-    sums, lengths = model.score_options(batch, option_ids)  # (options,) each
+    sums, lengths = model.score_options(batch, option_ids, option_payloads)  # (options,) each
     scores = sums / lengths if model.config.scoring == Scoring.MEAN else sums
 
     counts = [len(question) for question in option_ids]

@@ -3,7 +3,8 @@ checkpoint of the one before.
 
 Output directory: `recipe.json` and `data.json` (the recipe, and a fingerprint of the data; a resumed run must
 match both), `log.jsonl`, `base/` (tiny base models, when the recipe asks for them), and one directory per stage
-(`align/`, `sft/`) with `checkpoint-<step>/` and `final/`. Every `final/` loads with `HybridModel.from_pretrained`.
+(`align/`, `sft/`) with `checkpoint-<step>/` and `final/`; `encoder_cache/` when the recipe keeps encoder outputs
+on disk. Every `final/` loads with `HybridModel.from_pretrained`.
 """
 
 import hashlib
@@ -29,6 +30,7 @@ from tsqa.training.tiny_bases import build_tiny_bases
 
 RECIPE_FILE = "recipe.json"
 DATA_FILE = "data.json"  # question counts and a hash of the questions, checked on resume
+ENCODER_CACHE_DIR = "encoder_cache"
 
 
 def uses_bf16(precision: Precision) -> bool:
@@ -123,6 +125,8 @@ def run_recipe(
             continue
         set_seed(recipe.seed + index)
         model = stage_model(recipe.model, stage, bases, previous, device, torch.bfloat16 if bf16 else torch.float32)
+        if recipe.model.encoder_cache_on_disk and model.encoder is not None:
+            model.cache_encodings(out_dir / ENCODER_CACHE_DIR)
         evaluate = None
         if evaluation:
             evaluate = partial(held_out_metrics, samples=evaluation, batch_size=recipe.eval.batch_size,

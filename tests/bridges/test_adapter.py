@@ -12,9 +12,8 @@ def _config(**overrides) -> AdapterConfig:
 def test_output_width_and_embedding_scale():
     adapter = TimeSeriesAdapter(_config())
     features = torch.randn(5, adapter.config.feature_dim)
-    out = adapter(
-        TimeSeriesPayload(features, torch.zeros(5, dtype=torch.bool), torch.arange(5), torch.zeros(5, dtype=torch.long))
-    )
+    zeros = torch.zeros(5, dtype=torch.long)
+    out = adapter(TimeSeriesPayload(features, torch.zeros(5, dtype=torch.bool), torch.arange(5), zeros, zeros))
     assert out.shape == (5, 24)
     rms = out.pow(2).mean(dim=-1).sqrt()
     torch.testing.assert_close(rms, torch.full((5,), 0.02), rtol=1e-3, atol=1e-6)
@@ -35,12 +34,14 @@ def test_empty_spans_use_the_learned_vector_and_identity_matters():
     empty = torch.ones(1, dtype=torch.bool)
     first, second = torch.tensor([0]), torch.tensor([1])
 
-    def run(x, is_empty, channel):
-        return adapter(TimeSeriesPayload(x, is_empty, channel, series))
+    def run(x, is_empty, channel, kind=torch.zeros(1, dtype=torch.long)):
+        return adapter(TimeSeriesPayload(x, is_empty, channel, series, kind))
 
     torch.testing.assert_close(run(features, empty, first), run(other, empty, first))
     assert not torch.allclose(run(features, ~empty, first), run(other, ~empty, first))
     assert not torch.allclose(run(features, empty, first), run(features, empty, second))
+    grounding = torch.ones(1, dtype=torch.long)  # the same features as a grounding token: another vector
+    assert not torch.allclose(run(features, ~empty, first), run(features, ~empty, first, grounding))
 
 
 def test_config_json_round_trip_and_validation():

@@ -6,6 +6,8 @@ import dataclasses
 import pytest
 import torch
 
+from tsqa.bridges.grounding import Kind
+from tsqa.bridges.prompt import answer_text
 from tsqa.training.objective import TrainingObjective
 
 START_OPTIONS = ["2023-11-14 22:20:20", "2023-11-14 22:45:20", "Before the earliest timestamp", "No Anomaly"]
@@ -37,9 +39,10 @@ def test_losses_equal_label_loss_and_cross_entropy_over_scores(family, hybrid_fa
     torch.testing.assert_close(output.answer, label_loss, atol=1e-4, rtol=1e-5)
 
     scored = samples[:3]
-    option_ids = [model.option_ids(s) for s in scored]
+    batch, questions = model.builder.build(scored, model.config.modality)
+    option_ids, payloads = model.options(questions)
     with torch.no_grad():
-        sums, lengths = model.score_options(model.prepare(scored), option_ids)
+        sums, lengths = model.score_options(batch, option_ids, payloads)
     scores = (sums / lengths if scoring == "mean" else sums).split([len(o) for o in option_ids])
     expected = torch.stack(
         [-score.log_softmax(0)[s.options.index(s.answer)] for s, score in zip(scored, scores)]
@@ -74,7 +77,12 @@ def test_prepare_choice_marks_the_answer_among_options(hybrid_factory, make_samp
     batch = model.prepare_choice(samples)
     assert [len(ids) for ids in batch["option_ids"]] == [2, 4, 2, 1]
     assert batch["answer_index"].tolist() == [1, 2, 0, 0]
-    assert batch["option_ids"][1][2] == model.builder.continuation_ids("Before the earliest timestamp")
+    tokenizer, fmt = model.builder.tokenizer, model.config.prompt
+    before = answer_text("Before the earliest timestamp", fmt) + tokenizer.eos_token
+    assert batch["option_ids"][1][2] == tokenizer(before, add_special_tokens=False)["input_ids"]
+    assert batch["option_payloads"][1][2] is None  # nothing named: no grounding token
+    grounded = batch["option_payloads"][1][0]  # "2023-11-14 22:20:20" grounds to its instant
+    assert grounded.kind.tolist() == [Kind.TIME] and batch["option_ids"][1][0].count(model.builder.placeholder_id) == 1
     assert "labels" not in batch
     with pytest.raises(ValueError, match="not among the options"):
         model.prepare_choice([dataclasses.replace(samples[0], answer="Maybe")])

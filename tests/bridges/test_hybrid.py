@@ -8,6 +8,7 @@ import torch
 from tsqa.arfbench.plot import render_plot
 from tsqa.bridges.adapter import AdapterConfig, TimeSeriesPayload
 from tsqa.bridges.features import channel_max_surprise
+from tsqa.bridges.grounding import Kind
 from tsqa.bridges.lora import language_model_prefix
 from tsqa.bridges.prompt import TS_TOKEN
 
@@ -41,7 +42,9 @@ def test_adapter_output_lands_exactly_at_the_placeholders(family, hybrid_factory
         expected = model.adapter(batch["payload"])
         markers = model.adapter.marker_vectors()
     rows, cols = (ids == placeholder).nonzero(as_tuple=True)  # row-major: sample by sample, in prompt order
-    assert len(rows) == expected.shape[0] == (2 * 8 + 1 * 8)
+    assert len(rows) == expected.shape[0]
+    assert int((batch["payload"].kind == Kind.SERIES_TOKEN).sum()) == 2 * 8 + 1 * 8
+    assert len(rows) - (2 * 8 + 1 * 8) == (1 + 2) + (1 + 1)  # grounding: each series label and channel name
     torch.testing.assert_close(embeds[rows, cols], expected)
     torch.testing.assert_close(embeds[ids == start], markers[0].expand(int((ids == start).sum()), -1))
     torch.testing.assert_close(embeds[ids == end], markers[1].expand(int((ids == end).sum()), -1))
@@ -58,9 +61,10 @@ def test_placeholder_features_follow_the_prompt_order(family, hybrid_factory, ma
     model = hybrid_factory(family)
     sample = make_sample(3, channels=3)
     batch = model.prepare([sample])
-    assert batch["payload"].channel.tolist() == [c for c in range(3) for _ in range(8)]
+    temporal = batch["payload"].kind == Kind.SERIES_TOKEN
+    assert batch["payload"].channel[temporal].tolist() == [c for c in range(3) for _ in range(8)]
     output = model.encoder.encode(sample.series[0].values.T)
-    pooled = batch["payload"].features[:, : model.encoder.d_model].reshape(3, 8, -1)
+    pooled = batch["payload"].features[temporal, : model.encoder.d_model].reshape(3, 8, -1)
     # channel 2's last token pools the encoder's last patches of channel 2 (a manual masked mean)
     patches = output.num_patches
     span = slice(patches - patches // 8, patches)
@@ -73,7 +77,8 @@ def test_image_positions_unchanged_by_time_series_blocks(hybrid_factory, make_sa
     sample = make_sample(0, channels=3)
     with_ts = model.prepare([sample], modality="both")
     without_ts = model.prepare([sample], modality="plot")
-    assert (with_ts["input_ids"] == model.builder.placeholder_id).sum() == 24
+    assert (with_ts["input_ids"] == model.builder.placeholder_id).sum() == len(with_ts["payload"])
+    assert (with_ts["payload"].kind == Kind.SERIES_TOKEN).sum() == 24
     assert (without_ts["input_ids"] == model.builder.placeholder_id).sum() == 0
     rope = model.vlm.model.get_rope_index
 
@@ -153,7 +158,7 @@ def test_plot_only_and_series_only_inputs(family, hybrid_factory, make_sample):
     assert (plot_only["input_ids"] == model.builder.placeholder_id).sum() == 0
     series_only = model.prepare([sample], modality="series")
     assert "pixel_values" not in series_only
-    assert (series_only["input_ids"] == model.builder.placeholder_id).sum() == 16
+    assert (series_only["input_ids"] == model.builder.placeholder_id).sum() == 16 + 3  # and label, channel grounding
     for modality in ("plot", "series"):
         (answer,) = model.answer([sample], modality=modality)
         assert answer.choice in sample.options
@@ -176,10 +181,10 @@ def test_paired_questions_embed_both_series(family, hybrid_factory, make_sample)
     model = hybrid_factory(family)
     sample = make_sample(0, channels=2, pair=True)  # series 2 has 3 channels
     batch = model.prepare([sample])
-    assert batch["payload"].series.tolist() == [0] * 16 + [1] * 24
+    assert batch["payload"].series.tolist() == [0] * (16 + 3) + [1] * (24 + 4)  # with label and channel grounding
     prompt = model.processor.tokenizer.decode(batch["input_ids"][0])
-    assert "Time-series 1 (100_0)" in prompt and "Time-series 2 (200_1)" in prompt
-    assert prompt.count(TS_TOKEN) == 40
+    assert f"Time-series 1{TS_TOKEN} (100_0)" in prompt and f"Time-series 2{TS_TOKEN} (200_1)" in prompt
+    assert prompt.count(TS_TOKEN) == 47
     with torch.no_grad():
         before = model(**batch).logits[0, -1]
         sample.series[1].values[:] = sample.series[1].values[::-1] * 3  # change only the second series
@@ -196,7 +201,7 @@ def test_budget_policy_is_applied_and_reported(family, hybrid_factory, make_samp
     top = sorted(sorted(range(6), key=lambda c: -surprise[c])[:4])
     assert answer.shown_channels[0] == [sample.series[0].channels[c] for c in top]
     batch = model.prepare([sample])
-    assert int((batch["input_ids"] == model.builder.placeholder_id).sum()) == 8
+    assert int((batch["payload"].kind == Kind.SERIES_TOKEN).sum()) == 8
     assert "(2 more channels not shown:" in model.processor.tokenizer.decode(batch["input_ids"][0])
 
 
@@ -216,8 +221,8 @@ def test_bad_inputs_are_clear_errors(hybrid_factory, make_sample):
     batch = model.prepare([sample])
     payload = batch["payload"]
     batch["payload"] = TimeSeriesPayload(payload.features[:-1], payload.empty[:-1], payload.channel[:-1],
-                                         payload.series[:-1])
-    with pytest.raises(ValueError, match="placeholder tokens but 15 adapter vectors"):
+                                         payload.series[:-1], payload.kind[:-1])
+    with pytest.raises(ValueError, match=f"placeholder tokens but {len(payload) - 1} adapter vectors"):
         model(**batch)
 
 

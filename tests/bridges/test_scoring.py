@@ -33,9 +33,10 @@ def _full_sequence_scores(model, sample) -> tuple[torch.Tensor, torch.Tensor]:
 def test_cached_scores_equal_full_sequence_scores(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     samples = _questions(make_sample)
-    options = [model.option_ids(s) for s in samples]
+    batch, questions = model.builder.build(samples, model.config.modality)
+    options, payloads = model.options(questions)
     with torch.no_grad():
-        flat_sums, lengths = model.score_options(model.prepare(samples), options)
+        flat_sums, lengths = model.score_options(batch, options, payloads)
     counts = [len(o) for o in options]
     sums, means = flat_sums.split(counts), (flat_sums / lengths).split(counts)
     assert counts == [2, 5, 2]

@@ -57,8 +57,8 @@ def test_nan_pattern_is_part_of_the_key(tiny_encoder, wavy_series):
 
 def test_memory_is_bounded_least_recently_used_first(tiny_encoder, wavy_series):
     counting = CountingEncoder(tiny_encoder)
-    cached = CachedEncoder(counting, max_items=2)
     a, b, c = (wavy_series(1, 8, seed=s) for s in range(3))
+    cached = CachedEncoder(counting, max_bytes=2 * tiny_encoder.encode(a).nbytes)  # room for two entries
     for values in (a, b, a, c, a, b):  # c evicts b (a was used more recently); b must be encoded again
         cached.encode(values)
     assert counting.calls == [1, 1, 1, 1]
@@ -92,11 +92,42 @@ def test_unreadable_entry_is_reported_and_replaced(tiny_encoder, wavy_series, tm
     assert_same(CachedEncoder(CountingEncoder(tiny_encoder), cache_dir=tmp_path).encode(values), expected)
 
 
-def test_other_weights_do_not_share_entries(tiny_encoder, tiny_checkpoint, wavy_series, tmp_path):
+def test_a_cache_of_other_weights_is_refused(tiny_encoder, tiny_checkpoint, wavy_series, tmp_path):
     from tsqa.encoders.toto import TotoEncoder
 
     values = wavy_series(1, 12)
     CachedEncoder(tiny_encoder, cache_dir=tmp_path).encode(values)
-    bf16 = CountingEncoder(TotoEncoder.from_pretrained(tiny_checkpoint, dtype=torch.bfloat16))
-    CachedEncoder(bf16, cache_dir=tmp_path).encode(values)
-    assert bf16.calls == [1] and len(list(tmp_path.glob("*.safetensors"))) == 2
+    bf16 = TotoEncoder.from_pretrained(tiny_checkpoint, dtype=torch.bfloat16)
+    assert bf16.identity != tiny_encoder.identity
+    with pytest.raises(ValueError, match="an encoder cache of another encoder"):
+        CachedEncoder(bf16, cache_dir=tmp_path)
+    CachedEncoder(bf16, cache_dir=tmp_path / "bf16").encode(values)
+    assert len(list(tmp_path.glob("*.safetensors"))) == 1  # nothing of the other encoder's was written there
+
+
+def test_keys_change_with_values_mask_and_encoder(tiny_encoder, tiny_checkpoint, wavy_series):
+    from tsqa.encoders.toto import TotoEncoder
+
+    values = wavy_series(2, 16)
+    cached = CachedEncoder(tiny_encoder)
+    changed, masked = values.copy(), values.copy()
+    changed[1, 7] += 1e-9
+    masked[1, 7] = np.nan
+    keys = {cached.key(values), cached.key(changed), cached.key(masked)}
+    other = CachedEncoder(TotoEncoder.from_pretrained(tiny_checkpoint, dtype=torch.bfloat16)).key(values)
+    context = CachedEncoder(TotoEncoder.from_pretrained(tiny_checkpoint, max_context=8)).key(values)
+    assert len(keys | {other, context}) == 5
+
+
+def test_lists_of_mixed_shapes_encode_each_unique_series_once_in_batches(tiny_encoder, wavy_series):
+    counting = CountingEncoder(tiny_encoder)
+    cached = CachedEncoder(counting)
+    a, b, c = wavy_series(2, 20, seed=0), wavy_series(3, 33, seed=1), wavy_series(1, 9, seed=2)
+    outputs = cached.encode_list([a, b, a, c, b])
+    assert counting.calls == [3]  # three unique series, one padded batch
+    assert (cached.misses, cached.hits) == (3, 2)
+    for values, output in zip([a, b, a, c, b], outputs):
+        alone = tiny_encoder.encode(values)
+        assert output.grid() == alone.grid()
+        for name in EncoderOutput.tensor_names():
+            torch.testing.assert_close(getattr(output, name), getattr(alone, name), rtol=1e-5, atol=1e-4)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from tsqa.encoders.base import EncoderOutput
 from tsqa.encoders.toto import TotoEncoder
 
 
@@ -142,3 +143,17 @@ def test_dtype_by_name(tiny_checkpoint):
     assert TotoEncoder.from_pretrained(tiny_checkpoint, dtype="bfloat16").dtype == torch.bfloat16
     with pytest.raises(ValueError, match="floating torch dtype"):
         TotoEncoder.from_pretrained(tiny_checkpoint, dtype="int8")
+
+
+def test_encode_list_pads_short_series_and_buckets_long_ones_by_length(tiny_checkpoint, wavy_series):
+    """Left padding and extra empty channels are cut off again: each series gets what encoding it alone gives."""
+    encoder = TotoEncoder.from_pretrained(tiny_checkpoint, max_context=16)
+    series = [wavy_series(2, 14, seed=0), wavy_series(3, 9, seed=1), wavy_series(1, 40, seed=2),
+              wavy_series(2, 40, seed=3), wavy_series(1, 41, seed=4)]
+    series[1][0, :3] = np.nan
+    outputs = encoder.encode_list(series)
+    for values, output in zip(series, outputs):
+        alone = encoder.encode(values)
+        assert output.grid() == alone.grid() and output.embeddings.shape == alone.embeddings.shape
+        for name in EncoderOutput.tensor_names():
+            torch.testing.assert_close(getattr(output, name), getattr(alone, name), rtol=1e-5, atol=1e-4)

@@ -157,7 +157,10 @@ def test_collator_supervises_exactly_the_answer(straight_run):
         assert torch.equal(batch["labels"][row][supervised], batch["input_ids"][row][supervised])
         text = tokenizer.decode(batch["labels"][row][supervised])
         assert text == answer_text(sample.answer, model.config.prompt) + tokenizer.eos_token
-        assert supervised.nonzero().min() > (batch["input_ids"][row] == model.builder.placeholder_id).nonzero().max()
+        answer = batch["input_ids"][row][int(supervised.nonzero().min()) :]  # the answer's tokens, to the end
+        unsupervised = answer[~supervised[int(supervised.nonzero().min()) :]]
+        assert (unsupervised == model.builder.placeholder_id).all()  # only its grounding tokens, which are input
+        assert len(unsupervised) == (sample.category == CORRELATION and "time-series " in sample.answer)
     special = torch.tensor([model.builder.placeholder_id, model.vlm.config.image_token_id])
     image_or_series = torch.isin(batch["input_ids"], special)
     assert image_or_series.any() and (batch["labels"][image_or_series] == -100).all()
