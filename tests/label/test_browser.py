@@ -109,6 +109,14 @@ def test_brush_a_window_kill_the_server_and_find_it_again(page, servers, folder,
     page.goto(server.url)
     page.wait_for_function("window.labelPage !== undefined")
     _open_series(page, "latency")
+    whole = page.evaluate("window.labelPage.chart.view")
+    box = page.locator("#chart").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -200)  # zoom in around the pointer
+    zoomed = page.evaluate("window.labelPage.chart.view")
+    assert zoomed[1] - zoomed[0] < 0.9 * (whole[1] - whole[0]) and whole[0] < zoomed[0] < zoomed[1] < whole[1]
+    page.click("#zoom-reset")
+    assert page.evaluate("window.labelPage.chart.view") == whole
     half = kit.INTERVAL / 2
     _brush(page, kit.epoch(300) + half, kit.epoch(419) + half)
     assert float(page.input_value("#magnitude")) == pytest.approx(60, abs=4)  # proposed from the data
