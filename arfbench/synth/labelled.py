@@ -26,7 +26,7 @@ from tsqa.arfbench.synth.anomalies import Anomaly
 from tsqa.arfbench.synth.generate import BalancedDraw, finish_question
 from tsqa.arfbench.synth.questions import CLASSES, MAGNITUDES, Context, Draft
 from tsqa.arfbench.synth.scene import Drafted
-from tsqa.arfbench.synth.timeline import can_space, option_gap
+from tsqa.arfbench.synth.timeline import can_space
 
 RELATION_OF_MARK = {  # the pair's mark, seen in its stored order and swapped
     "first_leads": (pairs.LEADING, pairs.LAGGING),
@@ -67,9 +67,10 @@ def _combined(series: Series, windows: list[dict], where: str) -> tuple[Anomaly,
 
 def labelled_scene(series: Series, label: dict, caption: str, where: str) -> Drafted:
     """A labelled series as the builders' scene: its incident, and each channel's normal level and noise."""
-    anomaly, mask = _combined(series, label["windows"], where) if label["windows"] else (None, None)
-    if mask is None:
-        mask = np.zeros(series.values.shape, dtype=bool)
+    if label["windows"]:
+        anomaly, mask = _combined(series, label["windows"], where)
+    else:
+        anomaly, mask = None, np.zeros(series.values.shape, dtype=bool)
     levels, noise = level_and_noise(series.values, mask)
     return Drafted(series, None, None, None, label["caption"] or caption, levels, noise, anomaly)
 
@@ -86,7 +87,6 @@ class _Unit:
         self.scenes, self.mark = scenes, mark
         self.name = ", ".join(s.series.name for s in scenes)
 
-    # --- one series -------------------------------------------------------------------------------------------
     @property
     def anomaly(self) -> Anomaly | None:
         return self.scenes[0].anomaly
@@ -97,30 +97,30 @@ class _Unit:
 
     def _start_configs(self, answer_class: str) -> list[tuple[bool, tuple[int, int] | None]]:
         """(with "Before the earliest timestamp", pinned (rank, step) or None) settings that make `answer_class`."""
-        steps, a = self.steps, self.anomaly
-        low, high, gap = steps // 10, steps - steps // 10, option_gap(steps)
+        a = self.anomaly
+        low, high, gap = questions.start_bounds(self.steps)
         if a is None or a.before_window:
             wanted = "no_anomaly" if a is None else "earliest"
             befores = (False, True) if a is None else (True,)
-            fits = [(b, None) for b in befores if can_space(low, high, 3 if b else 4, gap)]
+            fits = [(b, None) for b in befores if can_space(low, high, questions.stamp_count(b), gap)]
             return fits if answer_class == wanted else []
         index = START_CLASSES.index(answer_class) if answer_class in START_CLASSES else -1
         configs = [(b, (index - int(b), a.onset)) for b in (False, True) if index - int(b) >= 0]
-        return [(b, pin) for b, pin in configs if can_space(low, high, 3 if b else 4, gap, pin)]
+        return [(b, pin) for b, pin in configs if can_space(low, high, questions.stamp_count(b), gap, pin)]
 
     def _end_configs(self, answer_class: str) -> list[tuple[bool, int | None, tuple[int, int] | None]]:
         """(with "Not resolved", lowest timestamp step or None, pinned (rank, step) or None) settings."""
-        steps, a = self.steps, self.anomaly
-        high, gap = steps - 2, option_gap(steps)
+        a, count = self.anomaly, questions.stamp_count
+        low, high, gap = questions.end_bounds(self.steps)
         if a is None:
-            fits = [(u, None, None) for u in (False, True) if can_space(steps // 5, high, 3 if u else 4, gap)]
+            fits = [(u, None, None) for u in (False, True) if can_space(low, high, count(u), gap)]
             return fits if answer_class == "no_anomaly" else []
         if a.end is None:
-            fits = can_space(a.onset + 1, high, 3, gap) and answer_class == "latest"
+            fits = can_space(a.onset + 1, high, count(True), gap) and answer_class == "latest"
             return [(True, a.onset + 1, None)] if fits else []
         index = END_CLASSES.index(answer_class) if answer_class in END_CLASSES else -1
-        configs = [(u, None, (index, a.end)) for u in (False, True) if 0 <= index < (3 if u else 4)]
-        return [(u, low, pin) for u, low, pin in configs if can_space(steps // 5, high, 3 if u else 4, gap, pin)]
+        configs = [(u, (index, a.end)) for u in (False, True) if 0 <= index < count(u)]
+        return [(u, None, pin) for u, pin in configs if can_space(low, high, count(u), gap, pin)]
 
     def _identification_classes(self) -> list[str]:
         names = self.scenes[0].series.channels

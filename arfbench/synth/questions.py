@@ -116,10 +116,26 @@ class Context:
         return self.scene(k, channels, anomaly, shape, family)
 
 
+def stamp_count(with_special: bool) -> int:
+    """Timestamp options of a start or end question: 3 beside "Before the earliest timestamp" / "Not resolved",
+    else 4 (and "No Anomaly" always)."""
+    return 3 if with_special else 4
+
+
+def start_bounds(steps: int) -> tuple[int, int, int]:
+    """(first, last step, least gap) of a start question's timestamp options."""
+    return steps // 10, steps - steps // 10, option_gap(steps)
+
+
+def end_bounds(steps: int) -> tuple[int, int, int]:
+    """(first, last step, least gap) of an end question's timestamp options."""
+    return steps // 5, steps - 2, option_gap(steps)
+
+
 def start_stamps(ctx: Context, with_before: bool, pin: tuple[int, int] | None = None) -> np.ndarray:
-    """The timestamp options of a start question: 3 (with "Before the earliest timestamp") or 4, well apart."""
-    steps = ctx.steps
-    return spaced_steps(ctx.rng, steps // 10, steps - steps // 10, 3 if with_before else 4, option_gap(steps), pin)
+    """The timestamp options of a start question, well apart."""
+    low, high, gap = start_bounds(ctx.steps)
+    return spaced_steps(ctx.rng, low, high, stamp_count(with_before), gap, pin)
 
 
 def start_options(ctx: Context, with_before: bool, stamps: np.ndarray) -> list[str]:
@@ -129,10 +145,9 @@ def start_options(ctx: Context, with_before: bool, stamps: np.ndarray) -> list[s
 def end_stamps(
     ctx: Context, with_unresolved: bool, low: int | None = None, pin: tuple[int, int] | None = None
 ) -> np.ndarray:
-    """The timestamp options of an end question: 3 (with "Not resolved") or 4, from `low` (default a fifth in)."""
-    steps = ctx.steps
-    low = steps // 5 if low is None else low
-    return spaced_steps(ctx.rng, low, steps - 2, 3 if with_unresolved else 4, option_gap(steps), pin)
+    """The timestamp options of an end question, well apart, from `low` (default: `end_bounds`)."""
+    first, high, gap = end_bounds(ctx.steps)
+    return spaced_steps(ctx.rng, first if low is None else low, high, stamp_count(with_unresolved), gap, pin)
 
 
 def end_options(ctx: Context, with_unresolved: bool, stamps: np.ndarray) -> list[str]:
