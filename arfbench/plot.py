@@ -27,8 +27,12 @@ _PAINTER = ChartPainter(DPI)
 
 def thin_points(series: Series, max_points: int) -> tuple[np.ndarray, np.ndarray]:
     """(x in matplotlib day numbers, values) with long series thinned to min/max per bucket, so spikes survive."""
-    x = series.timestamps / SECONDS_PER_DAY
-    values = series.values
+    return thin(series.timestamps / SECONDS_PER_DAY, series.values, max_points)
+
+
+def thin(x: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x, values (time, channels)) with at most `max_points` points: each bucket's minimum and maximum at its start
+    (as is when short enough). Used for the PNG plots and for the labelling page's chart alike."""
     steps = len(x)
     if steps <= max_points:
         return x, values

@@ -39,6 +39,13 @@ def markdown_report(report: Report) -> str:
     for title, scores in groups:
         if scores:
             parts += [f"### {title}", _table(header, [_overall_row(n, s) for n, s in scores.items()])]
+    if report.agreement:
+        rows = [[" / ".join(a.experts), str(a.n), _pct(a.agreement), "–" if a.kappa is None else f"{a.kappa:.2f}"]
+                for a in report.agreement]
+        parts += [
+            "### Agreement between experts (same answer, on the questions both answered)",
+            _table(["Experts", "n", "Agreement", "Cohen's kappa"], rows),
+        ]
     published = [[f"{name} (published)", _pct(acc), _pct(f1)] for name, acc, f1 in PUBLISHED]
     parts += [
         "### Published figures (ARFBench paper, 750 questions; quoted, not computed here)",

@@ -14,20 +14,28 @@ from tsqa.eval.accuracy import first_run
 from tsqa.eval.results import ResultRow
 
 
-def oracle_rows(model_rows: Sequence[ResultRow], expert_rows: Sequence[ResultRow], name: str) -> list[ResultRow]:
-    """The oracle's results table (named `name`), in the model's row order."""
-    expert_by_key: dict[tuple[str, str], list[ResultRow]] = defaultdict(list)
-    for row in first_run(expert_rows):
-        expert_by_key[(row.query_group, row.question)].append(row)
+def matched_rows(
+    first: Sequence[ResultRow], second: Sequence[ResultRow]
+) -> list[tuple[ResultRow, ResultRow]]:
+    """The run-1 rows of two tables about the same question, in `first`'s order (see the module docstring)."""
+    second_by_key: dict[tuple[str, str], list[ResultRow]] = defaultdict(list)
+    for row in first_run(second):
+        second_by_key[(row.query_group, row.question)].append(row)
     seen: dict[tuple[str, str], int] = defaultdict(int)
-    combined = []
-    for row in first_run(model_rows):
+    pairs = []
+    for row in first_run(first):
         key = (row.query_group, row.question)
         occurrence = seen[key]
         seen[key] += 1
-        if occurrence >= len(expert_by_key[key]):
-            continue
-        expert = expert_by_key[key][occurrence]
+        if occurrence < len(second_by_key[key]):
+            pairs.append((row, second_by_key[key][occurrence]))
+    return pairs
+
+
+def oracle_rows(model_rows: Sequence[ResultRow], expert_rows: Sequence[ResultRow], name: str) -> list[ResultRow]:
+    """The oracle's results table (named `name`), in the model's row order."""
+    combined = []
+    for row, expert in matched_rows(model_rows, expert_rows):
         right = bool(row.is_correct) or bool(expert.is_correct)
         combined.append(
             dataclasses.replace(

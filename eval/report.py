@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tsqa.eval.agreement import Agreement, expert_agreement
 from tsqa.eval.baselines import baseline_tables
 from tsqa.eval.oracle import oracle_rows
 from tsqa.eval.results import ResultRow, read_results
@@ -17,6 +18,7 @@ class Report:
     baselines: dict[str, ModelScores] = field(default_factory=dict)
     oracles: dict[str, ModelScores] = field(default_factory=dict)  # "MODEL+HUMAN"
     humans: list[str] = field(default_factory=list)  # which of `models` are human answers
+    agreement: list[Agreement] = field(default_factory=list)  # every pair of human answer tables
 
     def to_json(self) -> dict:
         """All figures in percent; `models` includes the human answer files."""
@@ -25,6 +27,7 @@ class Report:
             "baselines": {name: s.to_json() for name, s in self.baselines.items()},
             "oracles": {name: s.to_json() for name, s in self.oracles.items()},
             "humans": list(self.humans),
+            "agreement": [a.to_json() for a in self.agreement],
         }
 
 
@@ -38,19 +41,23 @@ def _tables(paths: Sequence[str | Path]) -> dict[str, list[ResultRow]]:
     return tables
 
 
-def build_report(results: Sequence[str | Path], human: str | Path | None = None, seed: int = 0) -> Report:
+def build_report(
+    results: Sequence[str | Path], human: str | Path | Sequence[str | Path] | None = None, seed: int = 0
+) -> Report:
     """Scores of every model in `results`; baselines on the first model's questions; oracles for every model with
-    every human table in `human`. `seed` drives the F1 replacement of invalid answers and the random baseline."""
+    every human table in `human` (one file or several, each with one or more experts), and the experts' agreement
+    when there are two or more. `seed` drives the F1 replacement of invalid answers and the random baseline."""
     if not results:
         raise ValueError("no results file given")
     models = _tables(results)
     if not models:
         raise ValueError(f"{results[0]}: no rows")
-    humans = _tables([human]) if human is not None else {}
+    human_files = [] if human is None else [human] if isinstance(human, (str, Path)) else list(human)
+    humans = _tables(human_files)
     clash = set(humans) & set(models)
     if clash:
         raise ValueError(f"{human}: human answers are named like a model ({sorted(clash)}): rename one")
-    report = Report(humans=list(humans))
+    report = Report(humans=list(humans), agreement=expert_agreement(humans))
     for name, rows in {**models, **humans}.items():
         report.models[name] = score_model(rows, seed)
     first = next(iter(models.values()))

@@ -36,15 +36,32 @@ class Generated:
 
 
 class BalancedDraw:
-    """Draws from `items` in shuffled rounds holding each item once, so counts never differ by more than one."""
+    """Draws from `items` in shuffled rounds holding each item once, so counts never differ by more than one.
+
+    `next_among` serves callers for whom only some items are possible (a labelled anomaly allows few answer classes):
+    the least drawn of those, ties broken at random, which keeps the counts as even as the constraints allow.
+    """
 
     def __init__(self, rng: np.random.Generator, items: Sequence) -> None:
         self.rng, self.items, self.queue = rng, list(items), []
+        self.counts = dict.fromkeys(self.items, 0)
 
     def next(self):
         if not self.queue:
             self.queue = [int(i) for i in self.rng.permutation(len(self.items))]
-        return self.items[self.queue.pop()]
+        item = self.items[self.queue.pop()]
+        self.counts[item] += 1
+        return item
+
+    def next_among(self, allowed: Sequence):
+        candidates = [item for item in self.items if item in allowed]
+        if not candidates:
+            raise ValueError(f"none of {list(allowed)} is among {self.items}")
+        fewest = min(self.counts[item] for item in candidates)
+        ties = [item for item in candidates if self.counts[item] == fewest]
+        item = ties[int(self.rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
+        self.counts[item] += 1
+        return item
 
 
 def _difficulty(draft: Draft) -> str:
@@ -68,19 +85,28 @@ def make_question(seed: int, index: int, category: str, answer_class: str, posit
     """Question `index` of the dataset for `seed`, of the given category, answer class and correct position."""
     rng = np.random.default_rng([seed, index])
     draft = BUILDERS[category](Context(rng, f"s{seed}-{index:06d}"), answer_class)
+    sample = finish_question(rng, draft, category, answer_class, position, index, {"seed": seed, "index": index})
+    return Generated(sample, [s.baseline for s in draft.scenes])
+
+
+def finish_question(
+    rng: np.random.Generator, draft: Draft, category: str, answer_class: str, position: int, index: int,
+    generator: dict,
+) -> Sample:
+    """The question of a draft: the correct option moved to `position`, a phrasing, and the ground truth in meta."""
     options = _place_answer(rng, draft, position)
     query_group = join_query_group([s.series.name for s in draft.scenes])
     meta = {
         "difficulty": _difficulty(draft),
         "answer_class": answer_class,
-        "generator": {"seed": seed, "index": index},
+        "generator": generator,
         "series": [series_meta(s) for s in draft.scenes],
         "description": "; ".join(describe(s) for s in draft.scenes),
         **draft.extra,
     }
     if draft.relation is not None:
         meta["relation"] = draft.relation
-    sample = Sample(
+    return Sample(
         id=f"{query_group}#{index}",
         query_group=query_group,
         category=category,
@@ -90,7 +116,6 @@ def make_question(seed: int, index: int, category: str, answer_class: str, posit
         series=[s.series for s in draft.scenes],
         meta=meta,
     )
-    return Generated(sample, [s.baseline for s in draft.scenes])
 
 
 def generate_questions(

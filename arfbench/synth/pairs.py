@@ -1,6 +1,7 @@
 """Tier 3: two series of different metrics on one time grid, whose anomalies are simultaneous, lead, lag, are
 unrelated, or are missing from one or both."""
 
+from tsqa.arfbench import categories as cat
 from tsqa.arfbench import options as opt
 from tsqa.arfbench.synth.anomalies import Anomaly, effect_shape, window_length
 from tsqa.arfbench.synth.questions import Context, Draft
@@ -21,6 +22,23 @@ RELATION_OF_INDICATOR = {
     opt.SIMULTANEOUS: SIMULTANEOUS,
     opt.INDICATOR_UNCORRELATED: UNCORRELATED,
 }
+ANSWER_OF_RELATION = {  # category -> relation of the two anomalies -> the correct option
+    cat.CORRELATION: {
+        **{relation: opt.CORRELATED for relation in CORRELATED_RELATIONS},
+        **{relation: answer for answer, relation in RELATION_OF_CORRELATION.items()},
+    },
+    cat.INDICATOR: {
+        **{relation: answer for answer, relation in RELATION_OF_INDICATOR.items()},
+        **{relation: opt.INDICATOR_NO_ANOMALY for relation in (ONLY_FIRST, ONLY_SECOND, NEITHER)},
+    },
+}
+PAIR_OPTIONS = {cat.CORRELATION: opt.CORRELATION_OPTIONS, cat.INDICATOR: opt.INDICATOR_OPTIONS}
+
+
+def pair_question(category: str, relation: str, scenes: list, extra: dict) -> Draft:
+    """The correlation or indicator question about two series whose anomalies relate by `relation`."""
+    answer = ANSWER_OF_RELATION[category][relation]
+    return Draft(list(PAIR_OPTIONS[category]), answer, scenes, relation={"relation": relation, **extra})
 
 
 def _correlated(ctx: Context, relation: str) -> tuple[list, dict]:
@@ -68,7 +86,7 @@ def _single(ctx: Context, present: bool) -> tuple:
     return count, anomaly, shape
 
 
-def pair_draft(ctx: Context, relation: str, options: list[str], answer: str) -> Draft:
+def pair_draft(ctx: Context, relation: str, category: str) -> Draft:
     extra: dict = {"lag_steps": 0, "lag_seconds": 0}
     if relation in CORRELATED_RELATIONS:
         placed, extra = _correlated(ctx, relation)
@@ -82,14 +100,14 @@ def pair_draft(ctx: Context, relation: str, options: list[str], answer: str) -> 
         ctx.scene(k, count, anomaly, shape, family)
         for k, ((count, anomaly, shape), family) in enumerate(zip(placed, families))
     ]
-    return Draft(list(options), answer, scenes, relation={"relation": relation, **extra})
+    return pair_question(category, relation, scenes, extra)
 
 
 def correlation(ctx: Context, answer: str) -> Draft:
     relation = RELATION_OF_CORRELATION.get(answer) or str(ctx.rng.choice(CORRELATED_RELATIONS))
-    return pair_draft(ctx, relation, list(opt.CORRELATION_OPTIONS), answer)
+    return pair_draft(ctx, relation, cat.CORRELATION)
 
 
 def indicator(ctx: Context, answer: str) -> Draft:
     relation = RELATION_OF_INDICATOR.get(answer) or str(ctx.rng.choice((ONLY_FIRST, ONLY_SECOND, NEITHER)))
-    return pair_draft(ctx, relation, list(opt.INDICATOR_OPTIONS), answer)
+    return pair_draft(ctx, relation, cat.INDICATOR)

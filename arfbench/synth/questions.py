@@ -1,5 +1,10 @@
 """One builder per category: given the answer class to produce, place the anomaly so that class is the truth and
-write the options around it (in canonical order; the generator shuffles them)."""
+write the options around it (in canonical order; the generator shuffles them).
+
+The option rules (which timestamps, sizes, kinds and channels are offered, and how far apart) are the `*_stamps`,
+`*_options` and `identification_draft` helpers, shared with the questions built from labelled incidents
+(`synth.labelled`), where the anomaly is given and the options are drawn around it instead.
+"""
 
 from dataclasses import dataclass, field
 
@@ -51,9 +56,10 @@ def direction_for(rng: np.random.Generator, kind: str, magnitude: float) -> tupl
 class Context:
     """The random source and names of one question; every builder draws from `rng` only."""
 
-    def __init__(self, rng: np.random.Generator, stem: str) -> None:
+    def __init__(self, rng: np.random.Generator, stem: str, grid: tuple[np.ndarray, int] | None = None) -> None:
+        """grid: (timestamps, interval) of a given series; by default a random one drawn from `rng`."""
         self.rng, self.stem = rng, stem
-        self.timestamps, self.interval = random_grid(rng)
+        self.timestamps, self.interval = grid if grid is not None else random_grid(rng)
         self.steps = len(self.timestamps)
 
     def name(self, k: int) -> str:
@@ -110,6 +116,62 @@ class Context:
         return self.scene(k, channels, anomaly, shape, family)
 
 
+def stamp_count(with_special: bool) -> int:
+    """Timestamp options of a start or end question: 3 beside "Before the earliest timestamp" / "Not resolved",
+    else 4 (and "No Anomaly" always)."""
+    return 3 if with_special else 4
+
+
+def start_bounds(steps: int) -> tuple[int, int, int]:
+    """(first, last step, least gap) of a start question's timestamp options."""
+    return steps // 10, steps - steps // 10, option_gap(steps)
+
+
+def end_bounds(steps: int) -> tuple[int, int, int]:
+    """(first, last step, least gap) of an end question's timestamp options."""
+    return steps // 5, steps - 2, option_gap(steps)
+
+
+def start_stamps(ctx: Context, with_before: bool, pin: tuple[int, int] | None = None) -> np.ndarray:
+    """The timestamp options of a start question, well apart."""
+    low, high, gap = start_bounds(ctx.steps)
+    return spaced_steps(ctx.rng, low, high, stamp_count(with_before), gap, pin)
+
+
+def start_options(ctx: Context, with_before: bool, stamps: np.ndarray) -> list[str]:
+    return ([opt.BEFORE_EARLIEST] if with_before else []) + [ctx.stamp(s) for s in stamps] + [opt.NO_ANOMALY]
+
+
+def end_stamps(
+    ctx: Context, with_unresolved: bool, low: int | None = None, pin: tuple[int, int] | None = None
+) -> np.ndarray:
+    """The timestamp options of an end question, well apart, from `low` (default: `end_bounds`)."""
+    first, high, gap = end_bounds(ctx.steps)
+    return spaced_steps(ctx.rng, first if low is None else low, high, stamp_count(with_unresolved), gap, pin)
+
+
+def end_options(ctx: Context, with_unresolved: bool, stamps: np.ndarray) -> list[str]:
+    return [ctx.stamp(s) for s in stamps] + ([opt.NOT_RESOLVED] if with_unresolved else []) + [opt.NO_ANOMALY]
+
+
+def categorization_options(rng: np.random.Generator, answer: str) -> list[str]:
+    """No Anomaly and the five kinds, one of the wrong ones left out."""
+    texts = [opt.NO_ANOMALY, *opt.ANOMALY_KINDS]
+    left_out = rng.choice([t for t in texts if t != answer])
+    return [t for t in texts if t != left_out]
+
+
+def categorization_class(answer: str) -> str:
+    """The F1 class of a categorization answer: seasonality and variance are one class."""
+    return SEASONALITY_OR_VARIANCE if answer in (opt.SEASONALITY, opt.VARIANCE) else answer
+
+
+def magnitude_options(first: int) -> tuple[tuple[int, ...], list[str]]:
+    """(the four consecutive sizes shown from MAGNITUDES[first], the options with No Anomaly)."""
+    shown = MAGNITUDES[first : first + 4]
+    return shown, [f"{m:g}" for m in shown] + [opt.NO_ANOMALY]
+
+
 def presence(ctx: Context, answer: str) -> Draft:
     kind = ctx.kind() if answer == opt.PRESENCE_YES else None
     scene = ctx.free_scene(0, ctx.channel_count(), kind)
@@ -119,8 +181,8 @@ def presence(ctx: Context, answer: str) -> Draft:
 def start(ctx: Context, answer_class: str) -> Draft:
     rng, steps = ctx.rng, ctx.steps
     with_before = rng.random() < 0.5
-    stamps = spaced_steps(rng, steps // 10, steps - steps // 10, 3 if with_before else 4, option_gap(steps))
-    options = ([opt.BEFORE_EARLIEST] if with_before else []) + [ctx.stamp(s) for s in stamps] + [opt.NO_ANOMALY]
+    stamps = start_stamps(ctx, with_before)
+    options = start_options(ctx, with_before, stamps)
     channels = ctx.channel_count()
     if answer_class == "no_anomaly":
         return Draft(options, opt.NO_ANOMALY, [ctx.scene(0, channels, None)])
@@ -141,7 +203,6 @@ def start(ctx: Context, answer_class: str) -> Draft:
 def end(ctx: Context, answer_class: str) -> Draft:
     rng, steps = ctx.rng, ctx.steps
     with_unresolved = rng.random() < 0.5
-    count, gap = (3 if with_unresolved else 4), option_gap(steps)
     channels = ctx.channel_count()
     if answer_class == "latest" and with_unresolved:
         kind = ctx.kind(exclude=(SPIKE,))
@@ -150,10 +211,10 @@ def end(ctx: Context, answer_class: str) -> Draft:
         magnitude, direction = ctx.size(kind)
         anomaly = Anomaly(kind, onset, None, magnitude, direction, ctx.affected(channels), 0, period)
         shape = effect_shape(rng, kind, steps - onset, period)
-        stamps = spaced_steps(rng, onset + 1, steps - 2, count, gap)
+        stamps = end_stamps(ctx, True, low=onset + 1)
         answer, scene = opt.NOT_RESOLVED, ctx.scene(0, channels, anomaly, shape)
     else:
-        stamps = spaced_steps(rng, steps // 5, steps - 2, count, gap)
+        stamps = end_stamps(ctx, with_unresolved)
         if answer_class == "no_anomaly":
             answer, scene = opt.NO_ANOMALY, ctx.scene(0, channels, None)
         else:
@@ -164,24 +225,21 @@ def end(ctx: Context, answer_class: str) -> Draft:
             anomaly = Anomaly(kind, recovery - length, recovery, magnitude, direction, affected, 0, period)
             shape = effect_shape(rng, kind, length, period)
             answer, scene = ctx.stamp(recovery), ctx.scene(0, channels, anomaly, shape)
-    options = [ctx.stamp(s) for s in stamps] + ([opt.NOT_RESOLVED] if with_unresolved else []) + [opt.NO_ANOMALY]
-    return Draft(options, answer, [scene])
+    return Draft(end_options(ctx, with_unresolved, stamps), answer, [scene])
 
 
 def categorization(ctx: Context, answer_class: str) -> Draft:
-    texts = [opt.NO_ANOMALY, *opt.ANOMALY_KINDS]
     answer = answer_class
     if answer_class == SEASONALITY_OR_VARIANCE:
         answer = opt.SEASONALITY if ctx.rng.random() < 0.5 else opt.VARIANCE
-    left_out = ctx.rng.choice([t for t in texts if t != answer])
+    options = categorization_options(ctx.rng, answer)
     scene = ctx.free_scene(0, ctx.channel_count(), None if answer == opt.NO_ANOMALY else answer)
-    return Draft([t for t in texts if t != left_out], answer, [scene])
+    return Draft(options, answer, [scene])
 
 
 def magnitude(ctx: Context, answer_class: str) -> Draft:
     first = int(ctx.rng.integers(0, len(MAGNITUDES) - 3))
-    shown = MAGNITUDES[first : first + 4]
-    options = [f"{m:g}" for m in shown] + [opt.NO_ANOMALY]
+    shown, options = magnitude_options(first)
     channels = ctx.channel_count()
     if answer_class == "no_anomaly":
         return Draft(options, opt.NO_ANOMALY, [ctx.scene(0, channels, None)])
@@ -194,6 +252,18 @@ def magnitude(ctx: Context, answer_class: str) -> Draft:
 
 def _listed(names: list[str], picks) -> str:
     return opt.CHANNEL_JOIN.join(sorted(names[int(i)] for i in picks))
+
+
+def identification_draft(
+    scene: Drafted, listed: list[int], singles: list[int], pair: list[int], anomalous: list[int]
+) -> Draft:
+    """Options: the two `singles` alone, the `pair` together, all three `listed`, and "No anomaly among the listed
+    channels" (the answer when `anomalous`, the listed channels with the anomaly, is empty)."""
+    names = scene.series.channels
+    options = [_listed(names, [c]) for c in singles] + [_listed(names, pair), _listed(names, listed)]
+    answer = _listed(names, anomalous) if anomalous else opt.NO_ANOMALY_LISTED
+    extra = {"listed_channels": [names[c] for c in listed]}
+    return Draft(options + [opt.NO_ANOMALY_LISTED], answer, [scene], extra=extra)
 
 
 def identification(ctx: Context, answer_class: str) -> Draft:
@@ -217,8 +287,4 @@ def identification(ctx: Context, answer_class: str) -> Draft:
         onset = int(rng.integers(ctx.steps // 10, ctx.steps - ctx.steps // 6))
         anomaly, shape = ctx.anomalous(ctx.kind(), onset, chosen)
     scene = ctx.scene(0, channels, anomaly, shape)
-    names = scene.series.channels
-    options = [_listed(names, [c]) for c in singles] + [_listed(names, pair), _listed(names, listed)]
-    answer = opt.NO_ANOMALY_LISTED if answer_class == "no_anomaly" else _listed(names, chosen)
-    extra = {"listed_channels": [names[c] for c in listed]}
-    return Draft(options + [opt.NO_ANOMALY_LISTED], answer, [scene], extra=extra)
+    return identification_draft(scene, listed, singles, pair, [] if answer_class == "no_anomaly" else chosen)

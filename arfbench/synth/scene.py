@@ -16,10 +16,13 @@ GAP_MARGIN = 3  # steps around the anomaly's onset and end that stay observed, s
 
 @dataclass
 class Drafted:
+    """A series with its ground truth: drafted here, or a labelled real series (`synth.labelled`), which has no
+    baseline, family or metric."""
+
     series: Series
-    baseline: np.ndarray  # (time, channels) the same series without the anomaly; NaN where the series has gaps
-    family: MetricFamily
-    metric: str
+    baseline: np.ndarray | None  # (time, channels) the same series without the anomaly; NaN where the series has gaps
+    family: MetricFamily | None
+    metric: str | None
     caption: str
     levels: np.ndarray  # (channels,)
     noise: np.ndarray  # (channels,) relative noise standard deviation
@@ -114,8 +117,8 @@ def series_meta(drafted: Drafted) -> dict:
     return {
         "name": drafted.series.name,
         "metric": drafted.metric,
-        "family": drafted.family.name,
-        "unit": drafted.family.unit,
+        "family": drafted.family.name if drafted.family else None,
+        "unit": drafted.family.unit if drafted.family else None,
         "caption": drafted.caption,
         "anomaly": anomaly_meta(drafted),
     }
@@ -133,7 +136,7 @@ def describe(drafted: Drafted) -> str:
         "Change in Variance": "becomes noisier, by up to {m}%",
         "Change in Trend": "trends {d} to {m}%",
     }
-    what = verbs[meta["kind"]].format(d=meta["direction"], m=f"{meta['magnitude_pct']:g}")
+    what = verbs.get(meta["kind"], "behaves anomalously, by up to {m}%").format(d=meta["direction"], m=f"{meta['magnitude_pct']:g}")
     start = f"from before {format_timestamp(int(drafted.series.timestamps[0]))}" if meta["before_window"] else (
         f"at {meta['onset']}"
     )

@@ -26,8 +26,31 @@ def format_timestamp(epoch: int) -> str:
     return time.strftime(TIMESTAMP_FORMAT, time.gmtime(int(epoch)))
 
 
-def spaced_steps(rng: np.random.Generator, low: int, high: int, count: int, gap: int) -> np.ndarray:
-    """`count` sorted steps in [low, high], any two at least `gap` apart, uniformly over such sets' gaps."""
+def can_space(low: int, high: int, count: int, gap: int, pin: tuple[int, int] | None = None) -> bool:
+    """Whether `spaced_steps` can place `count` steps (with the same `pin`)."""
+    if pin is not None:
+        rank, step = pin
+        return can_space(low, step - gap, rank, gap) and can_space(step + gap, high, count - rank - 1, gap)
+    return count == 0 or high - low - (count - 1) * gap >= 0
+
+
+def spaced_steps(
+    rng: np.random.Generator, low: int, high: int, count: int, gap: int, pin: tuple[int, int] | None = None
+) -> np.ndarray:
+    """`count` sorted steps in [low, high], any two at least `gap` apart, uniformly over such sets' gaps.
+
+    pin=(rank, step): the rank-th step is `step` (a known anomaly's onset or end, which may lie outside [low, high]);
+    the others are drawn before and after it with the same spacing.
+    """
+    if pin is not None:
+        if not can_space(low, high, count, gap, pin):
+            rank, step = pin
+            raise ValueError(f"cannot space {count} steps {gap} apart in [{low}, {high}] with number {rank} at {step}")
+        rank, step = pin
+        before = spaced_steps(rng, low, step - gap, rank, gap) if rank else np.zeros(0, dtype=np.int64)
+        later = count - rank - 1
+        after = spaced_steps(rng, step + gap, high, later, gap) if later else np.zeros(0, dtype=np.int64)
+        return np.concatenate([before, [step], after]).astype(np.int64)
     room = high - low - (count - 1) * gap
     if room < 0:
         raise ValueError(f"cannot space {count} steps {gap} apart in [{low}, {high}]")

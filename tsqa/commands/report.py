@@ -7,7 +7,9 @@ HELP = "Score results CSVs (accuracy, F1 per category and tier) against baseline
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", nargs="+", help="results CSVs (one or more models each)")
-    parser.add_argument("--human", help="human answers in the results format: scored, and combined into oracles")
+    parser.add_argument("--human", action="append",
+                        help="human answers in the results format (one file per expert, or one with several; repeat "
+                        "--human for more files): scored, combined into oracles, and compared with each other")
     parser.add_argument("--json", help="write all figures (percent) to this JSON file")
     parser.add_argument("--plot", help="write a PNG chart of accuracy and F1 per category")
     parser.add_argument("--seed", type=int, default=0, help="seed for invalid answers in F1 (published: 0)")
