@@ -17,8 +17,7 @@ from pathlib import Path
 
 from tsqa.arfbench.layout import image_paths, split_query_group
 from tsqa.arfbench.plot import png_bytes
-from tsqa.arfbench.schema import Sample
-from tsqa.eval.answerer import Answer
+from tsqa.arfbench.schema import Answer, Sample
 from tsqa.eval.results_writer import ResultsWriter
 from tsqa.eval.runner import result_row
 from tsqa.eval.shuffle import shuffled_options
