@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from tsqa.encoders import EncoderOutput
+from tsqa.encoders.robust import robust_z
 
 SURPRISE_FEATURES = 2  # log1p of mean and max surprise over the span
 LEVEL_FEATURES = 6  # see `_level_features`
@@ -166,20 +167,12 @@ def _level_features(output: EncoderOutput, index: torch.Tensor, membership: torc
 
 
 def _value_features(values: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
-    """(channels, tokens, 4) robust z-scores of the raw values in each span against the whole channel, signed-log
-    compressed: max, min and mean z, and the span's spread over the channel's. Zeros for a span without values.
-
-    The channel's centre is its median and its scale 1.4826 x MAD (the std of normal noise); a channel that is
-    constant almost everywhere falls back to its std, then to 1, so a lone step is still an outlier.
-    """
-    values = values.astype(np.float64, copy=False)  # (steps, channels)
+    """(channels, tokens, 4) robust z-scores (`encoders.robust`) of the raw values in each span against the whole
+    channel, signed-log compressed: max, min and mean z, and the span's spread over the channel's. Zeros for a span
+    without values."""
+    z = robust_z(values, axis=0)  # (steps, channels)
     with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels and spans: handled below
-        centre = np.nanmedian(values, axis=0)  # (channels,)
-        scale = 1.4826 * np.nanmedian(np.abs(values - centre), axis=0)
-        scale = np.where(scale > 0, scale, np.nanstd(values, axis=0))
-        scale = np.where(scale > 0, scale, 1.0)
-        z = (values - centre) / scale  # (steps, channels)
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN spans: handled below
         stats = []
         for start, end in span_steps:
             span = z[start:end]  # (span steps, channels)
