@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tsqa.eval.baselines import baseline_tables
+from tsqa.eval.model_spec import DETECTOR, EVIDENCE_SUFFIX
 from tsqa.eval.oracle import oracle_rows
 from tsqa.eval.results import ResultRow, read_results
 from tsqa.eval.scores import ModelScores, score_model, split_by_model
@@ -13,8 +14,8 @@ from tsqa.eval.scores import ModelScores, score_model, split_by_model
 
 @dataclass
 class Report:
-    models: dict[str, ModelScores] = field(default_factory=dict)  # models, then human answer files
-    baselines: dict[str, ModelScores] = field(default_factory=dict)
+    models: dict[str, ModelScores] = field(default_factory=dict)  # models (NAME+evidence after NAME), then humans
+    baselines: dict[str, ModelScores] = field(default_factory=dict)  # random, most-frequent, then detector results
     oracles: dict[str, ModelScores] = field(default_factory=dict)  # "MODEL+HUMAN"
     humans: list[str] = field(default_factory=list)  # which of `models` are human answers
 
@@ -38,6 +39,20 @@ def _tables(paths: Sequence[str | Path]) -> dict[str, list[ResultRow]]:
     return tables
 
 
+def is_detector(name: str) -> bool:
+    """Results of the detector baseline (`tsqa eval --model detector`) are shown with the baselines."""
+    return name == DETECTOR or name.startswith(f"{DETECTOR}-") or name.startswith(f"{DETECTOR}:")
+
+
+def side_by_side(names: list[str]) -> list[str]:
+    """Model names in file order, each `NAME+evidence` right after `NAME` (when both are there)."""
+    plain = [n for n in names if not (n.endswith(EVIDENCE_SUFFIX) and n.removesuffix(EVIDENCE_SUFFIX) in names)]
+    ordered = []
+    for name in plain:
+        ordered += [name] + ([name + EVIDENCE_SUFFIX] if name + EVIDENCE_SUFFIX in names else [])
+    return ordered
+
+
 def build_report(results: Sequence[str | Path], human: str | Path | None = None, seed: int = 0) -> Report:
     """Scores of every model in `results`; baselines on the first model's questions; oracles for every model with
     every human table in `human`. `seed` drives the F1 replacement of invalid answers and the random baseline."""
@@ -51,11 +66,14 @@ def build_report(results: Sequence[str | Path], human: str | Path | None = None,
     if clash:
         raise ValueError(f"{human}: human answers are named like a model ({sorted(clash)}): rename one")
     report = Report(humans=list(humans))
-    for name, rows in {**models, **humans}.items():
-        report.models[name] = score_model(rows, seed)
     first = next(iter(models.values()))
     for name, rows in baseline_tables(first, seed).items():
         report.baselines[name] = score_model(rows, seed)
+    for name in side_by_side(list(models)):
+        group = report.baselines if is_detector(name) else report.models
+        group[name] = score_model(models[name], seed)
+    for name, rows in humans.items():
+        report.models[name] = score_model(rows, seed)
     for model, rows in models.items():
         for expert, expert_rows in humans.items():
             name = f"{model}+{expert}"
