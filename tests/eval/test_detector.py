@@ -122,3 +122,20 @@ def test_the_bundled_detector_loads_and_names_its_training_data():
     detector = Detector.load(DEMO_DETECTOR)
     assert detector.source == "z" and detector.fit["questions"] >= 2000
     assert {"profile": "default", "seed": 11} in detector.fit["generator"]
+
+
+def test_a_band_detector_reads_its_forecaster(tmp_path):
+    from tsqa.encoders.tiny import save_tiny_toto
+    from tsqa.encoders.toto import TotoEncoder
+    from tsqa.eval.detector_rules import THRESHOLDS
+
+    toto = save_tiny_toto(tmp_path / "toto")
+    encoder = TotoEncoder.from_pretrained(toto)
+    fitted = fit_detector(questions(generate(8, seed=46), "band", encoder), "band", encoder=str(toto))
+    assert all(p["threshold"] in THRESHOLDS["band"] for p in fitted.parameters.values())
+    loaded = Detector.load(fitted.save(tmp_path / "band.json"))
+    assert (loaded.source, loaded.encoder) == ("band", str(toto))
+    with pytest.raises(ValueError, match="band source"):
+        DetectorAnswerer(loaded)
+    samples = generate(4, seed=47)
+    assert all(a.choice in s.options for a, s in zip(DetectorAnswerer(loaded, encoder).answer(samples), samples))
