@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from tsqa.encoders import EncoderOutput
+from tsqa.encoders.robust import robust_z
 
 SURPRISE_FEATURES = 2  # log1p of mean and max surprise over the span
 LEVEL_FEATURES = 6  # see `_level_features`
@@ -179,24 +180,11 @@ def _level_features(output: EncoderOutput, index: torch.Tensor, membership: torc
     return torch.where(valid[..., None], features, 0)
 
 
-def robust_z(values: np.ndarray) -> np.ndarray:
-    """(steps, channels) -> z-scores against each channel's median and 1.4826 x MAD (the std of normal noise); a
-    channel that is constant almost everywhere falls back to its std, then to 1, so a lone step is still an outlier.
-    NaN stays NaN."""
-    values = values.astype(np.float64, copy=False)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels: their z is NaN
-        centre = np.nanmedian(values, axis=0)  # (channels,)
-        scale = 1.4826 * np.nanmedian(np.abs(values - centre), axis=0)
-        scale = np.where(scale > 0, scale, np.nanstd(values, axis=0))
-        scale = np.where(scale > 0, scale, 1.0)
-        return (values - centre) / scale
-
-
 def _value_features(values: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
-    """(channels, tokens, 4) robust z-scores (`robust_z`) of the raw values in each span, signed-log compressed:
-    max, min and mean z, and the span's spread over the channel's. Zeros for a span without values."""
-    z = robust_z(values)  # (steps, channels)
+    """(channels, tokens, 4) robust z-scores (`encoders.robust`) of the raw values in each span against the whole
+    channel, signed-log compressed: max, min and mean z, and the span's spread over the channel's. Zeros for a span
+    without values."""
+    z = robust_z(values, axis=0)  # (steps, channels)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN spans: handled below
         stats = []

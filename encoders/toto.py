@@ -1,6 +1,7 @@
 """Toto 2.0 as a frozen time-series encoder: per-patch embeddings from the official `toto2` model's own modules."""
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ from toto2 import Toto2Model
 from tsqa.encoders.base import Encoder, EncoderOutput
 from tsqa.encoders.grid import Grid, to_grid
 from tsqa.encoders.inputs import as_series_batch
-from tsqa.encoders.surprise import band_surprise
+from tsqa.encoders.surprise import ForecastBand, band_surprise
 
 BAND_KNOTS = (0.1, 0.9)  # quantile knots of the band that `surprise` measures against
 
@@ -80,7 +81,34 @@ class TotoEncoder(Encoder):
         with torch.no_grad():
             return self._encode_grid(grid, time_length=series.shape[-1])
 
-    def _encode_grid(self, grid: Grid, time_length: int) -> EncoderOutput:
+    def forecast_band(self, values: "np.ndarray | torch.Tensor") -> ForecastBand:
+        """values: (channels, time) of one series -> the 10-90% band and median the quantile head predicted for each
+        input step one patch ahead (the band `surprise` judges against). On a bucketed series every input step gets
+        the band of its bucket's mean."""
+        series = as_series_batch(values)
+        if series.shape[0] != 1:
+            raise ValueError(f"forecast_band takes one series (channels, time), got a batch of {series.shape[0]}")
+        grid = to_grid(series, self.max_context, self.patch_size)
+        with torch.no_grad():
+            state = self._forward(grid)
+            quantiles = self._next_patch_quantiles(state)  # (knots, 1, channels, patches-1, patch)
+        predicted = (state.patch_mask[..., :-1, None] & state.patch_mask[..., 1:, None]).cpu().numpy()
+        low, median, high = (
+            self._on_input_steps(quantiles[self.model.output_head.knots.index(knot)], predicted, grid, series.shape[-1])
+            for knot in (BAND_KNOTS[0], 0.5, BAND_KNOTS[1])
+        )
+        return ForecastBand(low=low, median=median, high=high, knots=BAND_KNOTS)
+
+    def _on_input_steps(self, patches: torch.Tensor, predicted: np.ndarray, grid: Grid, time_length: int) -> np.ndarray:
+        """(1, channels, patches-1, patch) predictions for patches 1.. -> (channels, time) on input steps, NaN where
+        nothing was predicted."""
+        values = np.where(predicted, patches.cpu().numpy(), np.nan)[0]  # (channels, patches-1, patch)
+        on_grid = np.concatenate([np.full((values.shape[0], self.patch_size), np.nan), values.reshape(len(values), -1)],
+                                 axis=1)  # (channels, grid steps)
+        steps = grid.left_pad + (np.arange(time_length) + grid.bucket_offset) // grid.bucket_size
+        return on_grid[:, steps]
+
+    def _forward(self, grid: Grid) -> "_State":
         observed = torch.from_numpy(~np.isnan(grid.values)).to(self.device)  # (batch, channels, steps)
         wide = torch.from_numpy(np.nan_to_num(grid.values, nan=0.0)).to(self.device)  # (batch, channels, steps)
         target = wide.to(self.scaler_dtype)
@@ -92,16 +120,23 @@ class TotoEncoder(Encoder):
         patches = model._embed_patches(scaled.asinh().to(self.dtype), observed, self.patch_size)
         patch_mask = observed.unflatten(-1, (-1, self.patch_size)).any(dim=-1)  # (batch, channels, patches)
         group_ids = torch.where(patch_mask, 0, -1)  # series id 0 for every channel, -1 on unobserved patches
-        embeddings = model.transformer(patches, group_ids=group_ids)  # (batch, channels, patches, d_model)
-        loc_patch = loc[..., self.patch_size - 1 :: self.patch_size]  # (batch, channels, patches)
-        scale_patch = scale[..., self.patch_size - 1 :: self.patch_size]
-        surprise = self._surprise(embeddings, wide, observed, loc_patch, scale_patch, patch_mask)
-        return EncoderOutput(
-            embeddings=embeddings,
+        return _State(
+            embeddings=model.transformer(patches, group_ids=group_ids),  # (batch, channels, patches, d_model)
+            observed=observed,
+            values=wide,
             patch_mask=patch_mask,
-            loc=loc_patch.float(),
-            scale=scale_patch.float(),
-            surprise=surprise.float(),
+            loc=loc[..., self.patch_size - 1 :: self.patch_size],  # (batch, channels, patches)
+            scale=scale[..., self.patch_size - 1 :: self.patch_size],
+        )
+
+    def _encode_grid(self, grid: Grid, time_length: int) -> EncoderOutput:
+        state = self._forward(grid)
+        return EncoderOutput(
+            embeddings=state.embeddings,
+            patch_mask=state.patch_mask,
+            loc=state.loc.float(),
+            scale=state.scale.float(),
+            surprise=self._surprise(state).float(),
             patch_size=self.patch_size,
             bucket_size=grid.bucket_size,
             left_pad=grid.left_pad,
@@ -109,27 +144,36 @@ class TotoEncoder(Encoder):
             bucket_offset=grid.bucket_offset,
         )
 
-    def _surprise(
-        self,
-        embeddings: torch.Tensor,
-        values: torch.Tensor,
-        observed: torch.Tensor,
-        loc: torch.Tensor,
-        scale: torch.Tensor,
-        patch_mask: torch.Tensor,
-    ) -> torch.Tensor:
-        """(batch, channels, patches): patch i judged by the band the head predicted at patch i-1."""
+    def _next_patch_quantiles(self, state: "_State") -> torch.Tensor:
+        """(knots, batch, channels, patches-1, patch) float64: the head at patch i-1 predicting patch i, de-scaled
+        with the loc/scale of patch i-1 (the causal state before patch i) and sorted, as `forecast` does."""
         head = self.model.output_head
-        # (knots, batch, channels, patches-1, patch): only the next patch, however many the head predicts
-        quantiles = head(embeddings[..., :-1, :], q=None)[..., : self.patch_size]
-        real = quantiles.to(torch.float64).sinh() * scale[..., :-1, None] + loc[..., :-1, None]
-        real = real.sort(dim=0).values  # crossing quantiles reordered, as `forecast` does
-        low, high = (real[head.knots.index(knot)] for knot in BAND_KNOTS)
-        steps = values.unflatten(-1, (-1, self.patch_size))[..., 1:, :]  # (batch, channels, patches-1, patch)
-        step_observed = observed.unflatten(-1, (-1, self.patch_size))[..., 1:, :]
+        # only the next patch, however many the head predicts
+        quantiles = head(state.embeddings[..., :-1, :], q=None)[..., : self.patch_size]
+        real = quantiles.to(torch.float64).sinh() * state.scale[..., :-1, None] + state.loc[..., :-1, None]
+        return real.sort(dim=0).values  # crossing quantiles reordered
+
+    def _surprise(self, state: "_State") -> torch.Tensor:
+        """(batch, channels, patches): patch i judged by the band the head predicted at patch i-1."""
+        real = self._next_patch_quantiles(state)
+        low, high = (real[self.model.output_head.knots.index(knot)] for knot in BAND_KNOTS)
+        steps = state.values.unflatten(-1, (-1, self.patch_size))[..., 1:, :]  # (batch, channels, patches-1, patch)
+        step_observed = state.observed.unflatten(-1, (-1, self.patch_size))[..., 1:, :]
         judged = band_surprise(steps, step_observed, low, high)
-        judged = torch.where(patch_mask[..., 1:] & patch_mask[..., :-1], judged, 0)
+        judged = torch.where(state.patch_mask[..., 1:] & state.patch_mask[..., :-1], judged, 0)
         return torch.cat([torch.zeros_like(judged[..., :1]), judged], dim=-1)
+
+
+@dataclass
+class _State:
+    """One forward pass on the grid: what embeddings, surprise and the band are computed from."""
+
+    embeddings: torch.Tensor  # (batch, channels, patches, d_model)
+    observed: torch.Tensor  # (batch, channels, steps) bool
+    values: torch.Tensor  # (batch, channels, steps) NaN replaced by 0
+    patch_mask: torch.Tensor  # (batch, channels, patches) bool
+    loc: torch.Tensor  # (batch, channels, patches) scaler dtype
+    scale: torch.Tensor  # (batch, channels, patches)
 
 
 def _floating_dtype(dtype: "torch.dtype | str") -> torch.dtype:

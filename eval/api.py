@@ -74,6 +74,7 @@ class ChatCompletionsAnswerer:
         temperature: float | None = None,
         json_mode: bool = True,
         name: str | None = None,
+        system: str = SYSTEM_PROMPT,
     ) -> None:
         self.model = model
         self.name = name or model
@@ -81,6 +82,7 @@ class ChatCompletionsAnswerer:
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.json_mode = json_mode
+        self.system = system
         self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
         self._rng = random.Random()
         self._rng_lock = threading.Lock()
@@ -91,7 +93,7 @@ class ChatCompletionsAnswerer:
         content.append({"type": "text", "text": question_text(sample.question, sample.options)})
         request: dict = {
             "model": self.model,
-            "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}],
+            "messages": [{"role": "system", "content": self.system}, {"role": "user", "content": content}],
         }
         if self.json_mode:
             request["response_format"] = {"type": "json_object"}

@@ -33,7 +33,8 @@ def markdown_report(report: Report) -> str:
     groups = (
         ("Models", {n: s for n, s in report.models.items() if n not in report.humans}),
         ("Human answers", {n: s for n, s in report.models.items() if n in report.humans}),
-        ("Baselines (computed on the first model's questions)", report.baselines),
+        ("Baselines (random and most frequent computed on the first model's questions; the detector from its results)",
+         report.baselines),
         ("Model-expert oracles (right when the model or the expert is right)", report.oracles),
     )
     for title, scores in groups:

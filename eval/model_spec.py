@@ -1,6 +1,7 @@
 """What `tsqa eval --model` accepts, and how an endpoint's address and key are found.
 
     random | frequent              the baselines (seeded random option; per-category most frequent class)
+    detector | detector:FILE.json  the detector baseline (answers from the evidence alone; default: the bundled fit)
     openai:MODEL                   OpenAI (base URL from --base-url, else $OPENAI_BASE_URL, else OpenAI's)
     gemini:MODEL                   Google's OpenAI-compatible endpoint, key from $GEMINI_API_KEY
     anthropic:MODEL                Anthropic's OpenAI-compatible endpoint, key from $ANTHROPIC_API_KEY
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BASELINES = ("random", "frequent")
+DETECTOR = "detector"
+EVIDENCE_SUFFIX = "+evidence"  # results of `tsqa eval --evidence` are named NAME+evidence
 _PROVIDERS = {  # name -> (base URL, None for the client's default; environment variable holding the key)
     "openai": (None, "OPENAI_API_KEY"),
     "gemini": ("https://generativelanguage.googleapis.com/v1beta/openai/", "GEMINI_API_KEY"),
@@ -33,8 +36,8 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    kind: str  # "baseline", "endpoint" or "checkpoint"
-    name: str  # baseline name, model name at the endpoint, or checkpoint directory
+    kind: str  # "baseline", "detector", "endpoint" or "checkpoint"
+    name: str  # baseline name, detector file ("" for the bundled one), model name at the endpoint, or checkpoint
     base_url: str | None = None
     key_env: str | None = None
     key_required: bool = False
@@ -52,6 +55,11 @@ def parse_model_spec(spec: str) -> ModelSpec:
     """Parse `--model` (see the module docstring for the forms)."""
     if spec in BASELINES:
         return ModelSpec("baseline", spec)
+    if spec == DETECTOR or spec.startswith(f"{DETECTOR}:"):
+        path = spec.removeprefix(DETECTOR).removeprefix(":")
+        if spec != DETECTOR and not Path(path).is_file():
+            raise ValueError(f"--model {spec!r}: no detector file {path!r} (write one with `tsqa fit-detector`)")
+        return ModelSpec("detector", path)
     if spec.startswith(("http://", "https://")):
         url, separator, model = spec.rpartition("::")
         if not separator or not url or not model:
@@ -66,6 +74,6 @@ def parse_model_spec(spec: str) -> ModelSpec:
     if Path(spec).is_dir():
         return ModelSpec("checkpoint", spec)
     raise ValueError(
-        f"--model {spec!r} is not a baseline ({', '.join(BASELINES)}), an endpoint "
+        f"--model {spec!r} is not a baseline ({', '.join(BASELINES)}, {DETECTOR}[:FILE]), an endpoint "
         f"({', '.join(p + ':MODEL' for p in _PROVIDERS)}, or URL::MODEL) or an existing checkpoint directory"
     )

@@ -28,6 +28,17 @@ Reply with a JSON object and nothing else: {"reasoning": "<your reasoning>", "an
 exactly, without any letter or number in front>"}"""
 
 
+EVIDENCE_NOTE = (
+    "The question may be followed by evidence computed from the raw series values (robust z-scores, and Toto's "
+    "forecast band when available); it is machine-made and can be wrong, so check it against the plot."
+)
+
+
+def system_prompt(evidence: bool = False) -> str:
+    """The system message; with evidence it also says what the text after the question is (`eval.evidence`)."""
+    return f"{SYSTEM_PROMPT}\n\n{EVIDENCE_NOTE}" if evidence else SYSTEM_PROMPT
+
+
 def question_text(question: str, options: list[str]) -> str:
     """The user message text that follows the images; options in the order they are shown."""
     return f"Question: {question}\nOptions: {json.dumps(options, ensure_ascii=False)}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tsqa.eval.agreement import Agreement, expert_agreement
 from tsqa.eval.baselines import baseline_tables
+from tsqa.eval.model_spec import DETECTOR, EVIDENCE_SUFFIX
 from tsqa.eval.oracle import oracle_rows
 from tsqa.eval.results import ResultRow, read_results
 from tsqa.eval.scores import ModelScores, score_model, split_by_model
@@ -14,8 +15,8 @@ from tsqa.eval.scores import ModelScores, score_model, split_by_model
 
 @dataclass
 class Report:
-    models: dict[str, ModelScores] = field(default_factory=dict)  # models, then human answer files
-    baselines: dict[str, ModelScores] = field(default_factory=dict)
+    models: dict[str, ModelScores] = field(default_factory=dict)  # models (NAME+evidence after NAME), then humans
+    baselines: dict[str, ModelScores] = field(default_factory=dict)  # random, most-frequent, then detector results
     oracles: dict[str, ModelScores] = field(default_factory=dict)  # "MODEL+HUMAN"
     humans: list[str] = field(default_factory=list)  # which of `models` are human answers
     agreement: list[Agreement] = field(default_factory=list)  # every pair of human answer tables
@@ -41,6 +42,20 @@ def _tables(paths: Sequence[str | Path]) -> dict[str, list[ResultRow]]:
     return tables
 
 
+def is_detector(name: str) -> bool:
+    """Results of the detector baseline (`tsqa eval --model detector`) are shown with the baselines."""
+    return name == DETECTOR or name.startswith(f"{DETECTOR}-") or name.startswith(f"{DETECTOR}:")
+
+
+def side_by_side(names: list[str]) -> list[str]:
+    """Model names in file order, each `NAME+evidence` right after `NAME` (when both are there)."""
+    plain = [n for n in names if not (n.endswith(EVIDENCE_SUFFIX) and n.removesuffix(EVIDENCE_SUFFIX) in names)]
+    ordered = []
+    for name in plain:
+        ordered += [name] + ([name + EVIDENCE_SUFFIX] if name + EVIDENCE_SUFFIX in names else [])
+    return ordered
+
+
 def build_report(
     results: Sequence[str | Path], human: str | Path | Sequence[str | Path] | None = None, seed: int = 0
 ) -> Report:
@@ -58,11 +73,14 @@ def build_report(
     if clash:
         raise ValueError(f"{human}: human answers are named like a model ({sorted(clash)}): rename one")
     report = Report(humans=list(humans), agreement=expert_agreement(humans))
-    for name, rows in {**models, **humans}.items():
-        report.models[name] = score_model(rows, seed)
     first = next(iter(models.values()))
     for name, rows in baseline_tables(first, seed).items():
         report.baselines[name] = score_model(rows, seed)
+    for name in side_by_side(list(models)):
+        group = report.baselines if is_detector(name) else report.models
+        group[name] = score_model(models[name], seed)
+    for name, rows in humans.items():
+        report.models[name] = score_model(rows, seed)
     for model, rows in models.items():
         for expert, expert_rows in humans.items():
             name = f"{model}+{expert}"

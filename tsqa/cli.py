@@ -1,6 +1,7 @@
 """The `tsqa` command line.
 
-Each subcommand is a module in `tsqa/commands/` exposing `HELP`, `add_arguments(parser)` and `run(args) -> int`.
+Each subcommand is a module in `tsqa/commands/` exposing `HELP`, `add_arguments(parser)` and `run(args) -> int`, and
+optionally `NAME` when the command is spelled otherwise than the module (`fit-detector`).
 Command modules import torch, transformers and toto2 inside `run` only, so `tsqa --help` and argument errors stay fast.
 """
 
@@ -15,7 +16,8 @@ from tsqa import commands
 
 def _command_modules() -> dict:
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
-    return {name: importlib.import_module(f"tsqa.commands.{name}") for name in names}
+    modules = [importlib.import_module(f"tsqa.commands.{name}") for name in names]
+    return {getattr(module, "NAME", name): module for name, module in zip(names, modules)}
 
 
 def build_parser() -> argparse.ArgumentParser:

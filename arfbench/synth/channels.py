@@ -2,13 +2,9 @@
 
 import numpy as np
 
-SERVICES = (
-    "checkout", "cart", "payments", "search", "auth", "frontend", "inventory", "shipping", "catalog", "billing",
-    "notifications", "recommendations", "gateway", "ledger", "profile",
-)  # fmt: skip
-DATACENTERS = ("us1", "us3", "us5", "eu1", "ap1")
+from tsqa.arfbench.synth.profile import DEFAULT, Profile
+
 ENVS = ("prod", "staging")
-TOPICS = ("orders", "payments-events", "clicks", "audit-log", "email-outbox", "inventory-updates")
 
 
 def _pod(rng: np.random.Generator, service: str) -> str:
@@ -17,13 +13,10 @@ def _pod(rng: np.random.Generator, service: str) -> str:
     return f"{service}-{int(rng.integers(0x10000, 0xFFFFF)):x}-{suffix}"
 
 
-def _values(rng: np.random.Generator, key: str, count: int, service: str) -> list[str]:
-    if key == "service":
-        return list(rng.choice(SERVICES, size=min(count, len(SERVICES)), replace=False))
-    if key == "dc":
-        return list(rng.choice(DATACENTERS, size=min(count, len(DATACENTERS)), replace=False))
-    if key == "topic":
-        return list(rng.choice(TOPICS, size=min(count, len(TOPICS)), replace=False))
+def _values(rng: np.random.Generator, key: str, count: int, service: str, profile: Profile) -> list[str]:
+    vocabulary = {"service": profile.services, "dc": profile.datacenters, "topic": profile.topics}.get(key)
+    if vocabulary is not None:
+        return list(rng.choice(vocabulary, size=min(count, len(vocabulary)), replace=False))
     if key == "pod_name":
         return [_pod(rng, service) for _ in range(count)]
     if key == "host":
@@ -31,18 +24,22 @@ def _values(rng: np.random.Generator, key: str, count: int, service: str) -> lis
     return [str(int(v)) for v in rng.choice(np.arange(1, 400), size=count, replace=False)]
 
 
-def channel_names(rng: np.random.Generator, tag_keys: tuple[str, ...], count: int) -> tuple[list[str], list[str]]:
-    """(sorted distinct channel names, the tag keys used). One key, or two when one key has too few values."""
-    service = str(rng.choice(SERVICES))
+def channel_names(
+    rng: np.random.Generator, tag_keys: tuple[str, ...], count: int, profile: Profile = DEFAULT
+) -> tuple[list[str], list[str]]:
+    """(sorted distinct channel names, the tag keys used, as written). One key, or two when one key has too few
+    values. Values and key spellings come from the profile."""
+    service = str(rng.choice(profile.services))
     keys = [str(rng.choice(tag_keys))]
-    first = _values(rng, keys[0], count, service)
+    first = _values(rng, keys[0], count, service, profile)
+    name = profile.key(keys[0])
     if len(first) >= count:
-        return sorted(f"{keys[0]}:{v}" for v in first), keys
+        return sorted(f"{name}:{v}" for v in first), [name]
     second_key = next(k for k in ("dc", "service", "pod_name") if k != keys[0])
-    keys.append(second_key)
-    pairs = [(a, b) for a in first for b in _values(rng, second_key, count, service)]
+    second = profile.key(second_key)
+    pairs = [(a, b) for a in first for b in _values(rng, second_key, count, service, profile)]
     picked = rng.choice(len(pairs), size=count, replace=False)
-    return sorted(f"{keys[0]}:{pairs[i][0]},{second_key}:{pairs[i][1]}" for i in picked), keys
+    return sorted(f"{name}:{pairs[i][0]},{second}:{pairs[i][1]}" for i in picked), [name, second]
 
 
 def caption(aggregation: str, metric: str, env: str, keys: list[str]) -> str:

@@ -13,6 +13,7 @@ from tsqa.arfbench.layout import join_query_group
 from tsqa.arfbench.schema import Sample
 from tsqa.arfbench.synth import pairs, questions
 from tsqa.arfbench.synth.phrasing import question_text
+from tsqa.arfbench.synth.profile import DEFAULT, Profile
 from tsqa.arfbench.synth.questions import CLASSES, Context, Draft
 from tsqa.arfbench.synth.scene import describe, series_meta
 
@@ -81,11 +82,14 @@ def _place_answer(rng: np.random.Generator, draft: Draft, position: int) -> list
     return others[:position] + [draft.answer] + others[position:]
 
 
-def make_question(seed: int, index: int, category: str, answer_class: str, position: int) -> Generated:
+def make_question(
+    seed: int, index: int, category: str, answer_class: str, position: int, profile: Profile = DEFAULT
+) -> Generated:
     """Question `index` of the dataset for `seed`, of the given category, answer class and correct position."""
     rng = np.random.default_rng([seed, index])
-    draft = BUILDERS[category](Context(rng, f"s{seed}-{index:06d}"), answer_class)
-    sample = finish_question(rng, draft, category, answer_class, position, index, {"seed": seed, "index": index})
+    draft = BUILDERS[category](Context(rng, f"s{seed}-{index:06d}", profile), answer_class)
+    generator = {"seed": seed, "index": index} | ({} if profile is DEFAULT else {"profile": profile.name})
+    sample = finish_question(rng, draft, category, answer_class, position, index, generator)
     return Generated(sample, [s.baseline for s in draft.scenes])
 
 
@@ -119,9 +123,10 @@ def finish_question(
 
 
 def generate_questions(
-    n: int, seed: int, *, categories: Sequence[str] | None = None, progress: bool = False
+    n: int, seed: int, *, categories: Sequence[str] | None = None, progress: bool = False, profile: Profile = DEFAULT
 ) -> Iterator[Generated]:
-    """Yield `n` questions (with their no-anomaly baselines) one at a time, so large sets stream to disk."""
+    """Yield `n` questions (with their no-anomaly baselines) one at a time, so large sets stream to disk.
+    `profile` sets intervals, lengths, channel counts and names (`arfbench.synth.profile`)."""
     if n < 0 or seed < 0:
         raise ValueError(f"n and seed must be >= 0, got n={n}, seed={seed}")
     chosen = list(categories or cat.CATEGORIES)
@@ -134,9 +139,12 @@ def generate_questions(
     position_draws = {c: BalancedDraw(master, range(cat.OPTION_COUNT[c])) for c in chosen}
     for index in tqdm(range(n), desc="generating", unit="question", disable=not progress):
         category = category_draw.next()
-        yield make_question(seed, index, category, class_draws[category].next(), position_draws[category].next())
+        answer_class, position = class_draws[category].next(), position_draws[category].next()
+        yield make_question(seed, index, category, answer_class, position, profile)
 
 
-def generate(n: int, seed: int, *, categories: Sequence[str] | None = None, progress: bool = False) -> list[Sample]:
+def generate(
+    n: int, seed: int, *, categories: Sequence[str] | None = None, progress: bool = False, profile: Profile = DEFAULT
+) -> list[Sample]:
     """`n` synthetic questions in memory, balanced over `categories` (default: all eight)."""
-    return [g.sample for g in generate_questions(n, seed, categories=categories, progress=progress)]
+    return [g.sample for g in generate_questions(n, seed, categories=categories, progress=progress, profile=profile)]

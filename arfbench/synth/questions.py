@@ -14,6 +14,7 @@ from tsqa.arfbench import categories as cat
 from tsqa.arfbench import options as opt
 from tsqa.arfbench.answer_classes import END_CLASSES, MAGNITUDE_CLASSES, START_CLASSES
 from tsqa.arfbench.synth.anomalies import SPIKE, Anomaly, effect_shape, window_length
+from tsqa.arfbench.synth.profile import DEFAULT, Profile
 from tsqa.arfbench.synth.scene import Drafted, draft_series
 from tsqa.arfbench.synth.timeline import format_timestamp, option_gap, random_grid, spaced_steps
 
@@ -23,8 +24,6 @@ MAX_DROP = 50  # percent: metrics that cannot go below zero do not drop by more
 TWO_SIDED = (opt.SEASONALITY, opt.VARIANCE)  # swing both ways, so they stay within MAX_DROP to keep clear of zero
 PERSISTENT = (opt.LEVEL_SHIFT, opt.VARIANCE, opt.TREND)  # kinds that may stay unresolved
 SEASONALITY_OR_VARIANCE = "Change in Seasonality/Variance"
-CHANNEL_COUNTS = (1, 2, 3, 4, 5, 6, 8)
-CHANNEL_WEIGHTS = (0.15, 0.15, 0.2, 0.2, 0.12, 0.1, 0.08)
 
 CLASSES: dict[str, tuple[str, ...]] = {
     cat.PRESENCE: (opt.PRESENCE_YES, opt.PRESENCE_NO),
@@ -56,10 +55,16 @@ def direction_for(rng: np.random.Generator, kind: str, magnitude: float) -> tupl
 class Context:
     """The random source and names of one question; every builder draws from `rng` only."""
 
-    def __init__(self, rng: np.random.Generator, stem: str, grid: tuple[np.ndarray, int] | None = None) -> None:
-        """grid: (timestamps, interval) of a given series; by default a random one drawn from `rng`."""
-        self.rng, self.stem = rng, stem
-        self.timestamps, self.interval = grid if grid is not None else random_grid(rng)
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        stem: str,
+        profile: Profile = DEFAULT,
+        grid: tuple[np.ndarray, int] | None = None,
+    ) -> None:
+        """grid: (timestamps, interval) of a given series; by default a random one drawn from `rng` and `profile`."""
+        self.rng, self.stem, self.profile = rng, stem, profile
+        self.timestamps, self.interval = grid if grid is not None else random_grid(rng, profile)
         self.steps = len(self.timestamps)
 
     def name(self, k: int) -> str:
@@ -78,8 +83,9 @@ class Context:
         return direction_for(self.rng, kind, float(self.rng.choice(sizes)))
 
     def channel_count(self, minimum: int = 1) -> int:
-        counts = [c for c in CHANNEL_COUNTS if c >= minimum]
-        weights = np.array([w for c, w in zip(CHANNEL_COUNTS, CHANNEL_WEIGHTS) if c >= minimum])
+        profile = self.profile
+        counts = [c for c in profile.channel_counts if c >= minimum]
+        weights = np.array([w for c, w in zip(profile.channel_counts, profile.channel_weights) if c >= minimum])
         return int(self.rng.choice(counts, p=weights / weights.sum()))
 
     def affected(self, channels: int) -> list[int]:
@@ -96,7 +102,9 @@ class Context:
     def scene(
         self, k: int, channels: int, anomaly: Anomaly | None, shape: np.ndarray | None = None, family=None
     ) -> Drafted:
-        return draft_series(self.rng, self.name(k), self.timestamps, self.interval, channels, anomaly, shape, family)
+        return draft_series(
+            self.rng, self.name(k), self.timestamps, self.interval, channels, anomaly, shape, family, self.profile
+        )
 
     def anomalous(
         self, kind: str, onset: int, channels: list[int], size: tuple[float, int] | None = None, room: int | None = None

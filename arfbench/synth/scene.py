@@ -8,6 +8,7 @@ from tsqa.arfbench.schema import Series
 from tsqa.arfbench.synth.anomalies import Anomaly, inject, stays_in_bounds
 from tsqa.arfbench.synth.channels import ENVS, caption, channel_names
 from tsqa.arfbench.synth.metrics import FAMILIES, MetricFamily, make_baseline
+from tsqa.arfbench.synth.profile import DEFAULT, Profile
 from tsqa.arfbench.synth.timeline import format_timestamp
 
 GAP_PROBABILITY = 0.3
@@ -63,9 +64,10 @@ def draft_series(
     anomaly: Anomaly | None = None,
     shape: np.ndarray | None = None,
     family: MetricFamily | None = None,
+    profile: Profile = DEFAULT,
 ) -> Drafted:
     family = family or pick_family(rng)
-    names, keys = channel_names(rng, family.tag_keys, channels)
+    names, keys = channel_names(rng, family.tag_keys, channels, profile)
     rise = anomaly.magnitude_pct / 100 if anomaly is not None and anomaly.direction > 0 else 0.0
     baseline = make_baseline(rng, family, timestamps, len(names), max_rise=rise)
     if anomaly is not None and anomaly.direction < 0 and not stays_in_bounds(baseline, anomaly, shape):

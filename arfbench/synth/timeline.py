@@ -5,18 +5,18 @@ import time
 import numpy as np
 
 from tsqa.arfbench.options import TIMESTAMP_FORMAT
+from tsqa.arfbench.synth.profile import DEFAULT, Profile
 
-INTERVAL_WEIGHTS = {10: 0.10, 60: 0.35, 300: 0.30, 1800: 0.10, 3600: 0.15}
 FIRST_START = 1704067200  # 2024-01-01 00:00:00 UTC
 LAST_START = 1767139200  # 2025-12-31 00:00:00 UTC
-MIN_STEPS, MAX_STEPS = 240, 2000
 
 
-def random_grid(rng: np.random.Generator) -> tuple[np.ndarray, int]:
-    """(timestamps, interval): a few hundred to a couple of thousand steps, starting on a multiple of the interval."""
-    intervals = list(INTERVAL_WEIGHTS)
-    interval = int(rng.choice(intervals, p=list(INTERVAL_WEIGHTS.values())))
-    steps = int(np.exp(rng.uniform(np.log(MIN_STEPS), np.log(MAX_STEPS))))
+def random_grid(rng: np.random.Generator, profile: Profile = DEFAULT) -> tuple[np.ndarray, int]:
+    """(timestamps, interval): the profile's lengths (default: a few hundred to a couple of thousand steps),
+    starting on a multiple of the interval."""
+    intervals = [interval for interval, _ in profile.intervals]
+    interval = int(rng.choice(intervals, p=[weight for _, weight in profile.intervals]))
+    steps = int(np.exp(rng.uniform(np.log(profile.min_steps), np.log(profile.max_steps))))
     start = int(rng.integers(FIRST_START, LAST_START)) // interval * interval
     return start + np.arange(steps, dtype=np.int64) * interval, interval
 

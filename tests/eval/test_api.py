@@ -4,9 +4,6 @@ and the request it sends (model, system prompt, base64 PNG images <= 1500 px, sh
 import base64
 import io
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
@@ -15,68 +12,6 @@ from tsqa.eval.api import ChatCompletionsAnswerer
 from tsqa.eval.results import read_results
 from tsqa.eval.retry import RetryPolicy
 from tsqa.eval.runner import run_answerer
-
-
-def _completion(content: str) -> bytes:
-    return json.dumps(
-        {
-            "id": "c1",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "test-model",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        }
-    ).encode()
-
-
-class _Server:
-    """Answers request k with script[k] (the last entry repeats): (status, body bytes, content type, delay)."""
-
-    def __init__(self, script):
-        self.script = script
-        self.requests = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-                status, payload, kind, delay = outer.script[min(len(outer.requests), len(outer.script)) - 1]
-                time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def serve():
-    servers = []
-
-    def start(script):
-        servers.append(_Server(script))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
 
 JSON = "application/json"
 FAST_RETRY = RetryPolicy(retries=6, base_delay=0.01, max_delay=0.05)
@@ -94,17 +29,17 @@ def _wide_png(tmp_path):
     return path
 
 
-def test_survives_429_500_timeout_and_malformed_bodies(tmp_path, serve, make_sample):
+def test_survives_429_500_timeout_and_malformed_bodies(tmp_path, serve, make_sample, completion):
     options = ["Level Shift", "Transient Spike", "Change in Trend", "Change in Variance", "No Anomaly"]
     sample = make_sample(1, "Anomaly Categorization", options, answer="Change in Trend", images=[_wide_png(tmp_path)])
     server = serve(
         [
             (429, b'{"error": {"message": "slow down"}}', JSON, 0),
             (500, b'{"error": {"message": "oops"}}', JSON, 0),
-            (200, _completion("late"), JSON, 2.0),  # answered after the client's 0.5 s timeout
+            (200, completion("late"), JSON, 2.0),  # answered after the client's 0.5 s timeout
             (200, b"{not json", JSON, 0),
             (200, b'{"object": "nothing useful"}', JSON, 0),
-            (200, _completion('{"reasoning": "slope changes", "answer": "Change in Trend"}'), JSON, 0),
+            (200, completion('{"reasoning": "slope changes", "answer": "Change in Trend"}'), JSON, 0),
         ]
     )
     summary = run_answerer(_answerer(server), [sample], tmp_path / "r.csv", seed=5, progress=False)
@@ -162,8 +97,8 @@ def test_client_errors_are_not_retried_and_auth_errors_stop_the_run(tmp_path, se
     assert read_results(tmp_path / "b.csv") == []
 
 
-def test_request_options(tmp_path, serve, make_sample):
-    server = serve([(200, _completion("Answer: Yes, there is an anomaly"), JSON, 0)])
+def test_request_options(tmp_path, serve, make_sample, completion):
+    server = serve([(200, completion("Answer: Yes, there is an anomaly"), JSON, 0)])
     answerer = _answerer(server, temperature=0.05, max_tokens=123, json_mode=False)
     run_answerer(answerer, [make_sample(0)], tmp_path / "r.csv", progress=False)
     body = server.requests[0]["body"]
@@ -186,7 +121,7 @@ def test_retry_policy_backs_off_exponentially_with_capped_jitter():
     assert policy.delay(0, rng, server_hint=30.0) == 5.0
 
 
-def test_tsqa_eval_against_a_url_endpoint(tmp_path, serve, make_sample, monkeypatch, capsys):
+def test_tsqa_eval_against_a_url_endpoint(tmp_path, serve, make_sample, completion, monkeypatch, capsys):
     from tsqa import arfbench
     from tsqa.cli import main
 
@@ -194,7 +129,7 @@ def test_tsqa_eval_against_a_url_endpoint(tmp_path, serve, make_sample, monkeypa
     monkeypatch.setattr(arfbench, "load_dataset", lambda directory: samples, raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     answer = '{"answer": "Yes, there is an anomaly", "reasoning": "spike"}'
-    server = serve([(429, b"{}", JSON, 0), (200, _completion(answer), JSON, 0)])
+    server = serve([(429, b"{}", JSON, 0), (200, completion(answer), JSON, 0)])
     out = tmp_path / "r.csv"
     argv = ["eval", "--model", f"{server.url}::served-tsqa", "--data", str(tmp_path), "--out", str(out)]
     assert main([*argv, "--concurrency", "2", "--timeout", "2", "--no-progress"]) == 0

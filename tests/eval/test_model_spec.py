@@ -13,6 +13,11 @@ def test_forms(tmp_path):
     gemini = parse_model_spec("gemini:gemini-3-pro")
     assert gemini.name == "gemini-3-pro" and gemini.base_url.startswith("https://generativelanguage.googleapis.com/")
     assert parse_model_spec(str(tmp_path)).kind == "checkpoint"
+    assert (parse_model_spec("detector").kind, parse_model_spec("detector").name) == ("detector", "")
+    (tmp_path / "d.json").write_text("{}")
+    assert parse_model_spec(f"detector:{tmp_path / 'd.json'}").name == str(tmp_path / "d.json")
+    with pytest.raises(ValueError, match="no detector file"):
+        parse_model_spec(f"detector:{tmp_path / 'missing.json'}")
     for bad in ("nonsense", "openai:", "http://localhost:8000/v1", str(tmp_path / "missing")):
         with pytest.raises(ValueError):
             parse_model_spec(bad)

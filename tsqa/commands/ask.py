@@ -23,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what the model sees: plot and time-series tokens, plot only, or series only (default: what the model was trained to see)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--evidence", action="store_true",
+                        help="append the series' evidence (robust z-scores and the model's Toto forecast band) to the "
+                             "question, and print it")
+    parser.add_argument("--evidence-budget", type=int, metavar="TOKENS",
+                        help="evidence length in the model's tokens (default 512)")
 
 
 def probability_bars(probabilities: dict[str, float], chosen: str) -> list[str]:
@@ -37,15 +42,21 @@ def probability_bars(probabilities: dict[str, float], chosen: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.evidence_budget is not None and not args.evidence:
+        raise ValueError("--evidence-budget needs --evidence")
     if len(args.series) > 2:
         raise ValueError(f"--series: at most two files (a pair), got {len(args.series)}")
     from tsqa.api import TSQA
 
     model = TSQA.from_pretrained(args.model, device=args.device)
-    result = model.ask(args.series, args.question, args.options, plot=args.plot, modality=args.modality)
+    result = model.ask(args.series, args.question, args.options, plot=args.plot, modality=args.modality,
+                       evidence=args.evidence, evidence_budget=args.evidence_budget)
+    evidence = model.evidence_text(args.series, args.evidence_budget) if args.evidence else None
     if args.json:
-        print(json.dumps(result.to_json()))
+        print(json.dumps(result.to_json() | ({"evidence": evidence} if evidence is not None else {})))
         return 0
+    if evidence is not None:
+        print(f"Evidence (appended to the question):\n{evidence}\n")
     print(f"Answer: {result.answer}")
     if result.probabilities:
         print("\n".join(probability_bars(result.probabilities, result.answer)))

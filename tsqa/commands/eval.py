@@ -8,7 +8,7 @@ from tsqa.bridges.choices import Modality
 HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
 
 _MODEL_FORMS = (
-    "random | frequent | openai:MODEL | gemini:MODEL | anthropic:MODEL | http://HOST:PORT/v1::MODEL | CHECKPOINT_DIR"
+    "random | frequent | detector[:FILE.json] | openai:MODEL | gemini:MODEL | anthropic:MODEL | http://HOST:PORT/v1::MODEL | CHECKPOINT_DIR"
 )
 
 
@@ -34,12 +34,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--modality", choices=[m.value for m in Modality],
                         help="checkpoints: plot and time-series tokens, plot only, or series only (default: what the model was trained to see)")
     parser.add_argument("--device", default="cpu", help="checkpoints: torch device (default cpu)")
+    parser.add_argument("--evidence", action="store_true",
+                        help="append each question's evidence (robust z-scores; Toto's forecast band when an encoder "
+                             "is at hand) to its text; results are named NAME+evidence")
+    parser.add_argument("--evidence-budget", type=int,
+                        help="evidence length: tokens of a checkpoint's tokenizer (default 512), else characters "
+                             "(default 2000)")
+    parser.add_argument("--evidence-encoder", metavar="TOTO",
+                        help="Toto 2.0 directory or Hub id for the band figures of endpoints (checkpoints use their "
+                             "own encoder; default for endpoints: z-scores only) and for a band detector")
 
 
 def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
     """The answerer for a parsed --model: a baseline (needs the samples) or an endpoint (already resolved)."""
     from tsqa.eval.api import ChatCompletionsAnswerer
     from tsqa.eval.baselines import MostFrequentAnswerer, RandomAnswerer
+    from tsqa.eval.prompt import system_prompt
     from tsqa.eval.retry import RetryPolicy
 
     if spec.kind == "checkpoint":
@@ -47,6 +57,14 @@ def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
 
         return CheckpointAnswerer.from_pretrained(spec.name, name=args.name, device=args.device, mode=args.mode,
                                                   modality=args.modality)
+    if spec.kind == "detector":
+        from tsqa.api import DEMO_DETECTOR
+        from tsqa.eval.detector import Detector, DetectorAnswerer
+
+        detector = Detector.load(spec.name or DEMO_DETECTOR)
+        encoder = args.evidence_encoder or detector.encoder
+        forecaster = _forecaster(encoder, args.device) if detector.source == "band" else None
+        return DetectorAnswerer(detector, forecaster, name=args.name or "detector")
     if spec.kind == "baseline" and spec.name == "random":
         return RandomAnswerer(args.seed, name=args.name or "random")
     if spec.kind == "baseline":
@@ -60,7 +78,27 @@ def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
         max_tokens=args.max_tokens,
         temperature=args.temperature,
         name=args.name,
+        system=system_prompt(evidence=args.evidence),
     )
+
+
+def _forecaster(encoder: str | None, device: str):
+    """The Toto encoder that gives the band figures, or None without one."""
+    if encoder is None:
+        return None
+    from tsqa.encoders.toto import TotoEncoder
+
+    return TotoEncoder.from_pretrained(encoder, device=device)
+
+
+def _with_evidence(args: argparse.Namespace, spec, answerer):
+    """The answerer asked with evidence appended: a checkpoint's own encoder and tokenizer, else characters."""
+    from tsqa.eval.evidence import EvidenceAnswerer, token_counter
+
+    if spec.kind == "checkpoint":
+        model = answerer.model
+        return EvidenceAnswerer(answerer, model.encoder, args.evidence_budget, token_counter(model.processor.tokenizer))
+    return EvidenceAnswerer(answerer, _forecaster(args.evidence_encoder, args.device), args.evidence_budget)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,21 +111,34 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"--limit must be >= 1, got {args.limit}")
+    if args.evidence_budget is not None and args.evidence_budget < 1:
+        raise ValueError(f"--evidence-budget must be >= 1, got {args.evidence_budget}")
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be > 0 seconds, got {args.timeout}")
     spec = parse_model_spec(args.model or str(DEMO_MODEL))
+    if args.evidence_budget is not None and not args.evidence:
+        raise ValueError("--evidence-budget needs --evidence")
+    if args.evidence_encoder and not (args.evidence or spec.kind == "detector"):
+        raise ValueError("--evidence-encoder needs --evidence (or a detector reading the band)")
+    if args.evidence and spec.kind in ("baseline", "detector"):
+        raise ValueError(f"--evidence: {spec.kind} answers do not read the question text (the detector computes "
+                         "the evidence itself)")
+    if args.evidence and args.evidence_encoder and spec.kind == "checkpoint":
+        raise ValueError("--evidence-encoder: a checkpoint's evidence uses its own encoder")
     # resolved before loading the dataset, so a missing key fails at once
     endpoint = spec.endpoint(args.base_url, args.api_key_env) if spec.kind == "endpoint" else None
     samples = list(load_dataset(args.data))[: args.limit]
     if not samples:
         raise ValueError(f"{args.data}: no questions")
     answerer = _answerer(args, spec, endpoint, samples)
+    if args.evidence:
+        answerer = _with_evidence(args, spec, answerer)
     summary = run_answerer(
         answerer,
         samples,
         args.out,
-        batch_size=args.batch_size or (8 if spec.kind == "checkpoint" else 1),
-        concurrency=1 if spec.kind == "checkpoint" else args.concurrency,  # one model, batched, not threaded
+        batch_size=args.batch_size or {"checkpoint": 8, "detector": 32}.get(spec.kind, 1),
+        concurrency=args.concurrency if spec.kind == "endpoint" else 1,  # local answerers: batched, not threaded
         seed=args.seed,
         progress=not args.no_progress,
     )

@@ -2,6 +2,8 @@
 
 import argparse
 
+from tsqa.arfbench.synth.profile import PROFILES
+
 HELP = "Generate synthetic incident questions in the ARFBench layout."
 
 
@@ -13,6 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--categories", default=None, help="comma-separated categories (default: all eight)")
     parser.add_argument("--coarser", type=int, default=1, help="also write each series at this many coarser intervals")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="default",
+                        help="generator settings: default, or shifted (other intervals, lengths, channel counts and "
+                             "channel names, for measuring how methods hold up off the default data)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     light = []  # the questions without their series, for the summary
 
     def stream():
-        for generated in generate_questions(args.n, args.seed, categories=categories, progress=True):
+        for generated in generate_questions(
+            args.n, args.seed, categories=categories, progress=True, profile=PROFILES[args.profile]
+        ):
             light.append(replace(generated.sample, series=[]))
             yield generated.sample
 
