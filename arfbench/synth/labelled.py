@@ -298,7 +298,7 @@ def labelled_questions(
                 index = len(found.samples)
                 rng = np.random.default_rng([seed, index])
                 grid = (unit.scenes[0].series.timestamps, unit.scenes[0].series.interval)
-                draft = unit.draft(category, Context(rng, f"labelled-{index:06d}", grid), answer_class_)
+                draft = unit.draft(category, Context(rng, f"labelled-{index:06d}", grid=grid), answer_class_)
                 generator = {"labels": LABELS_FILE, "seed": seed, "index": index}
                 position = position_draws[category].next()
                 sample = finish_question(rng, draft, category, answer_class_, position, index, generator)
