@@ -1,6 +1,7 @@
 """Answering with a tsqa checkpoint (the hybrid model), in the shape the runner expects."""
 
 import json
+import math
 from pathlib import Path
 
 from tsqa.arfbench import Sample
@@ -33,6 +34,8 @@ class CheckpointAnswerer:
 
     @staticmethod
     def _converted(answer) -> Answer:
+        if not all(math.isfinite(p) for p in answer.probabilities.values()):
+            return Answer(text=answer.raw_text, choice=None, error="the model's option scores are not finite numbers")
         if answer.choice is not None:
             return Answer(text=answer.raw_text, choice=answer.choice, probabilities=answer.probabilities,
                           reasoning=json.dumps({"shown_channels": answer.shown_channels}))

@@ -68,11 +68,16 @@ class ResultRow:
             "num_images": self.num_images,
             "reasoning": self.reasoning,
             "raw_response": self.raw_response,
-            "probabilities": None if self.probabilities is None else json.dumps(self.probabilities, ensure_ascii=False),
+            "probabilities": None if self.probabilities is None else _standard_json(self.probabilities),
             "latency_s": None if self.latency_s is None else round(self.latency_s, 4),
             "sample_id": self.sample_id,
         }
         return ["" if values[name] is None else str(values[name]) for name in COLUMNS]
+
+
+def _standard_json(value: object) -> str:
+    """JSON without NaN/Infinity, which standard parsers refuse: a non-finite number is a bug, raised here."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def _missing(value: object) -> bool:

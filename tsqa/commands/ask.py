@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 
 from tsqa.bridges.prompt import MODALITIES
 
@@ -43,8 +44,11 @@ def run(args: argparse.Namespace) -> int:
 
     model = TSQA.from_pretrained(args.model, device=args.device)
     result = model.ask(args.series, args.question, args.options, plot=args.plot, modality=args.modality)
+    if not all(math.isfinite(p) for p in result.probabilities.values()):
+        raise ValueError(f"the model's option scores for {', '.join(args.series)} are not finite numbers; "
+                         "no answer is given")
     if args.json:
-        print(json.dumps(result.to_json()))
+        print(json.dumps(result.to_json(), allow_nan=False))
         return 0
     print(f"Answer: {result.answer}")
     if result.probabilities:

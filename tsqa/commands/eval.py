@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     spec = parse_model_spec(args.model or str(DEMO_MODEL))
     # resolved before loading the dataset, so a missing key fails at once
     endpoint = spec.endpoint(args.base_url, args.api_key_env) if spec.kind == "endpoint" else None
-    samples = list(load_dataset(args.data))[: args.limit]
+    dataset = load_dataset(args.data)
+    samples = dataset[: args.limit]
     if not samples:
         raise ValueError(f"{args.data}: no questions")
     answerer = _answerer(args, spec, endpoint, samples)
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         concurrency=1 if spec.kind == "checkpoint" else args.concurrency,  # one model, batched, not threaded
         seed=args.seed,
         progress=not args.no_progress,
+        dataset=dataset,
     )
     print(summary.describe())
     scores = score_model([r for r in read_results(args.out) if r.model == answerer.name], args.seed)
