@@ -5,6 +5,7 @@ refused there with its row named, instead of failing later inside the encoder's 
 axis ("arange: cannot compute length", "date ordinal ... converts to a date before year 1").
 """
 
+import math
 from datetime import datetime, timezone
 
 import numpy as np
@@ -30,7 +31,10 @@ def first_bad_value(values: np.ndarray) -> tuple[int, str] | None:
 
 def first_bad_epoch(epochs: np.ndarray) -> tuple[int, str] | None:
     """(index, why) of the first timestamp outside 1900-2200 in unix seconds, naming the unit it seems to be in."""
-    raw = np.asarray(epochs, dtype=np.float64)
+    try:
+        raw = np.asarray(epochs, dtype=np.float64)
+    except OverflowError:  # Python integers beyond float64
+        raw = np.array([v if abs(v) < 10**300 else math.inf for v in epochs], dtype=np.float64)
     bad = ~((raw >= MIN_EPOCH) & (raw < MAX_EPOCH))
     if not bad.any():
         return None

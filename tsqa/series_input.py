@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tsqa.arfbench.schema import Series
+from tsqa.arfbench.series_io import MAX_CELLS
 from tsqa.arfbench.value_range import first_bad_epoch, first_bad_value
 
 TIME_COLUMNS = ("timestamp", "time", "date", "datetime", "epoch")
@@ -27,6 +28,7 @@ class SizeLimits:
 
     max_steps: int = 1_000_000
     max_channels: int = 10_000
+    max_cells: int = MAX_CELLS  # steps x channels: what the grid's memory grows with
 
 
 class SeriesTooLarge(ValueError):
@@ -53,6 +55,9 @@ def _check_size(steps: int, channels: int, source: str, limits: SizeLimits) -> N
                              f"{limits.max_steps}")
     if channels > limits.max_channels:
         raise SeriesTooLarge(f"{source}: {channels} channels is more than the limit of {limits.max_channels}")
+    if steps * channels > limits.max_cells:
+        raise SeriesTooLarge(f"{source}: {steps} steps x {channels} channels on its regular grid is more than the "
+                             f"limit of {limits.max_cells} cells")
 
 
 def _read_file(path: Path) -> pd.DataFrame:
@@ -200,7 +205,7 @@ def _from_array(array: np.ndarray, name: str, interval: int, start: int, limits:
     if not _is_whole(interval) or interval < 1 or not _is_whole(start):
         raise ValueError(f"array: interval must be a positive whole number of seconds and start a whole unix time, "
                          f"got interval {interval!r}, start {start!r}")
-    ends = first_bad_epoch(np.array([start, start + (len(values) - 1) * interval], dtype=np.float64))
+    ends = first_bad_epoch([start, start + (len(values) - 1) * interval])
     if ends is not None:
         raise ValueError(f"array: the grid from start {start} every {interval}s: {ends[1]}")
     timestamps = start + np.arange(len(values), dtype=np.int64) * interval

@@ -2,22 +2,29 @@
 
 Routes: `GET /health` (never needs the key), `GET /v1/health`, `GET /v1/models`, `GET /v1/models/{id}` and
 `POST /v1/chat/completions`. With an API key set, every /v1 route needs `Authorization: Bearer <key>`.
-A body is read only by its Content-Length, and only when within the size limit.
+A body is read only by its Content-Length, and only when within the size limit; it must be standard JSON (no NaN
+or Infinity). Connection threads parse and check their question, then hand it to one model worker that answers
+queued questions in batches (`batcher`); a full queue is a 503 with Retry-After, never a reset connection.
+Every response, errors of the HTTP protocol itself included, is a JSON body.
 """
 
 import hmac
 import ipaddress
 import json
 import logging
+import math
 import socket
 import threading
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 from tsqa import __version__
 from tsqa.serve.backend import Backend
-from tsqa.serve.errors import APIError, bad_request, too_large
+from tsqa.serve.batcher import Batcher, BatchSettings, QueueFull
+from tsqa.serve.errors import APIError, bad_request, busy, shown, too_large
 from tsqa.serve.limits import Limits
 from tsqa.serve.request import parse_chat_request
 from tsqa.serve.responses import chat_completion, model_card, model_list
@@ -25,6 +32,8 @@ from tsqa.serve.responses import chat_completion, model_card, model_list
 logger = logging.getLogger("tsqa.serve")
 
 SOCKET_TIMEOUT_S = 60  # a client silent this long mid-request loses its connection
+LISTEN_BACKLOG = 1024  # connections the kernel holds before accept (the standard library's default is 5)
+RETRY_AFTER_S = 1
 MODELS_PREFIX = "/v1/models/"
 ROUTES = {  # path -> allowed methods
     "/health": ("GET",),
@@ -38,9 +47,10 @@ class ChatServer(ThreadingHTTPServer):
     """Serves `backend` under the name `model_name`; `port=0` picks a free port (see `url`)."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, backend: Backend, model_name: str, host: str = "127.0.0.1", port: int = 0,
-                 api_key: str | None = None, limits: Limits = Limits()):
+                 api_key: str | None = None, limits: Limits = Limits(), batching: BatchSettings = BatchSettings()):
         self.backend = backend
         self.model_name = model_name
         self.api_key = api_key or None
@@ -51,6 +61,7 @@ class ChatServer(ThreadingHTTPServer):
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
+        self.batcher = Batcher(backend.answer_batch, batching)
 
     def process_request(self, request: socket.socket, client_address) -> None:
         with self._connections_lock:
@@ -63,8 +74,10 @@ class ChatServer(ThreadingHTTPServer):
         super().shutdown_request(request)
 
     def server_close(self) -> None:
-        """Stop listening and end kept-alive connections, so no handler thread outlives the server."""
+        """Stop listening, stop the model worker and end kept-alive connections, so no thread outlives the server."""
         super().server_close()
+        if hasattr(self, "batcher"):
+            self.batcher.close()
         with self._connections_lock:
             for connection in self._connections:
                 try:
@@ -154,12 +167,24 @@ class _Handler(BaseHTTPRequestHandler):
         return self._chat_completion()
 
     def _chat_completion(self) -> dict:
-        question = parse_chat_request(self._read_json(), self.server.model_name, self.server.limits)
+        server = self.server
+        with server.batcher.arriving() as arrival:
+            question = parse_chat_request(self._read_json(), server.model_name, server.limits)
+            server.backend.check(question, server.limits)
+            try:
+                future = arrival.submit(question)
+            except QueueFull:
+                raise busy(f"the server is busy: {server.batcher.settings.max_queue} requests are waiting for the "
+                           "model; retry later", RETRY_AFTER_S) from None
+        timeout = server.batcher.settings.timeout_s
         try:
-            reply = self.server.backend.answer(question)
-        except ValueError as err:  # the model's own input checks
-            raise bad_request(f"the model cannot answer this request: {err}", "unanswerable") from None
-        return chat_completion(reply, self.server.model_name)
+            reply = future.result(timeout=timeout)
+        except FutureTimeout:
+            future.cancel()  # still queued: the model never sees it; already running: its answer is dropped
+            raise busy(f"no answer within {timeout:g} s; the server is busy, retry later", RETRY_AFTER_S) from None
+        except QueueFull:  # queued when the server began to shut down
+            raise busy("the server is shutting down", RETRY_AFTER_S) from None
+        return chat_completion(reply, server.model_name)
 
     def _allow(self, path: str, methods: tuple[str, ...]) -> None:
         if self.command not in methods:
@@ -200,9 +225,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._unread = None  # the client stopped early: the connection cannot be reused
             raise bad_request("the body is shorter than its Content-Length", "incomplete_body")
         try:
-            return json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise bad_request(f"the body is not valid JSON ({err})", "invalid_json") from None
+            return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        except RecursionError:
+            raise bad_request("the body is nested too deeply to be a chat request", "invalid_json") from None
+        except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity, integers of 4300+ digits
+            raise bad_request(f"the body is not valid JSON ({shown(str(err))[1:-1]})", "invalid_json") from None
 
     def _refuse(self, error: APIError) -> None:
         """Send the error; first read away an unread body of a bearable size, so the client sees the answer
@@ -222,8 +249,21 @@ class _Handler(BaseHTTPRequestHandler):
             length -= len(chunk)
         self._unread = 0
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors http.server finds itself (a bad request line, headers too large, an unknown method) as JSON too.
+        The request was not understood, so its connection is not reused."""
+        self.close_connection = True
+        try:
+            status = HTTPStatus(code)
+            phrase, kind = status.phrase, "server_error" if code >= 500 else "invalid_request_error"
+        except ValueError:
+            phrase, kind = "error", "server_error"
+        text = shown(message)[1:-1] if message else phrase
+        error = APIError(code, f"{text} (HTTP {code})", phrase.lower().replace(" ", "_"), kind)
+        self._send(code, error.body(), error.headers)
+
     def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        data = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -232,4 +272,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not standard JSON; send null for a missing value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is beyond the range of a float")
+    return value
