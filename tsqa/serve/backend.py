@@ -25,6 +25,8 @@ from tsqa.serve.request import ChatQuestion
 if TYPE_CHECKING:
     from tsqa.api import TSQA
 
+ENCODE_CELLS = 1_000_000  # channels x steps of the series one encoder call of a batch takes, at most
+
 
 @dataclass
 class Reply:
@@ -51,7 +53,13 @@ class TSQABackend:
         self.tsqa = tsqa
 
     def check(self, question: ChatQuestion, limits: Limits) -> None:
-        """Token limits, counted with the model's tokenizer: a refused question costs no model work."""
+        """Token limits, counted with the model's tokenizer, and no control tokens in the text: a refused question
+        costs no model work."""
+        names = [name for series in question.series for name in (series.name, *series.channels)]
+        token = self.tsqa.model.builder.control_token_in([question.text, *question.options, *names])
+        if token is not None:
+            raise bad_request(f"the question, an option or a name holds {token!r}, a control token of the model; "
+                              "remove it", "control_token")
         tokenizer = self.tsqa.model.processor.tokenizer
         tokens = len(tokenizer(question.text, add_special_tokens=False)["input_ids"])
         if tokens > limits.max_question_tokens:
@@ -110,8 +118,10 @@ def _series_encoded_together(model, samples: list, modality: str) -> Iterator[No
     for values in series:
         by_shape[values.shape].append(values)
     try:
-        for same_shape in by_shape.values():
-            cache.encode(np.stack(same_shape))  # (series, channels, time)
+        for (channels, steps), same_shape in by_shape.items():
+            per_call = max(1, ENCODE_CELLS // (channels * steps))  # bounded memory, whatever the batch size
+            for start in range(0, len(same_shape), per_call):
+                cache.encode(np.stack(same_shape[start : start + per_call]))  # (series, channels, time)
     except ValueError:  # a series the encoder refuses: the model's own call names it
         pass
     model.builder.encoder = cache

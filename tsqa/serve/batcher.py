@@ -27,8 +27,8 @@ Result = TypeVar("Result")
 class BatchSettings:
     max_batch: int = 8  # questions per model call
     max_wait_s: float = 0.01  # how long a batch may wait for requests on their way
-    max_queue: int = 256  # requests waiting for the model; more are refused with 503
-    timeout_s: float = 300.0  # a request waits at most this long for its answer, queue included
+    max_queue: int = 64  # requests waiting for the model (each holds its parsed series and images); more get 503
+    timeout_s: float = 120.0  # a request waits at most this long for its answer, queue included
 
     def __post_init__(self) -> None:
         if self.max_batch < 1 or self.max_queue < 1:

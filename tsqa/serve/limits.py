@@ -11,7 +11,7 @@ class Limits:
     max_request_bytes: int = 20_000_000  # the whole JSON body
     max_series_steps: int = 100_000  # per series, after placing it on its regular grid
     max_channels: int = 512  # per series
-    max_series_cells: int = 4_000_000  # steps x channels of a series' grid (what memory and time grow with)
+    max_series_cells: int = 500_000  # steps x channels of a series' grid: encoder time and memory grow with it
     max_image_pixels: int = 1500 * 1500  # width x height of each image
     max_images: int = 4  # a pair question shows three (the combined plot, then each series)
     max_question_tokens: int = 2048  # the question text, counted with the model's tokenizer

@@ -13,6 +13,7 @@ import ipaddress
 import json
 import logging
 import math
+import re
 import socket
 import threading
 import time
@@ -34,6 +35,8 @@ logger = logging.getLogger("tsqa.serve")
 SOCKET_TIMEOUT_S = 60  # a client silent this long mid-request loses its connection
 LISTEN_BACKLOG = 1024  # connections the kernel holds before accept (the standard library's default is 5)
 RETRY_AFTER_S = 1
+MAX_CONNECTIONS = 512  # open connections, each with its own thread
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 MODELS_PREFIX = "/v1/models/"
 ROUTES = {  # path -> allowed methods
     "/health": ("GET",),
@@ -64,8 +67,16 @@ class ChatServer(ThreadingHTTPServer):
         self.batcher = Batcher(backend.answer_batch, batching)
 
     def process_request(self, request: socket.socket, client_address) -> None:
+        """A thread per connection, up to MAX_CONNECTIONS (each may hold a body of max_request_bytes); beyond, a
+        503 right away."""
         with self._connections_lock:
-            self._connections.add(request)
+            full = len(self._connections) >= MAX_CONNECTIONS
+            if not full:
+                self._connections.add(request)
+        if full:
+            _answer_busy(request)
+            self.shutdown_request(request)
+            return
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: socket.socket) -> None:
@@ -92,6 +103,19 @@ class ChatServer(ThreadingHTTPServer):
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/v1"
 
 
+def _answer_busy(connection: socket.socket) -> None:
+    """A whole 503 response written to a connection no handler will read."""
+    error = busy(f"the server is busy: {MAX_CONNECTIONS} connections are open; retry later", RETRY_AFTER_S)
+    data = json.dumps(error.body()).encode()
+    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            f"Retry-After: {RETRY_AFTER_S}\r\nConnection: close\r\n\r\n")
+    try:
+        connection.settimeout(5)
+        connection.sendall(head.encode() + data)
+    except OSError:  # the client is gone already
+        pass
+
+
 def exposure_warning(host: str, api_key: str | None) -> str | None:
     """A warning when `host` is reachable from other machines; louder when no key protects it."""
     try:
@@ -110,6 +134,7 @@ def exposure_warning(host: str, api_key: str | None) -> str | None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as OpenAI's client expects; every response has a Content-Length
+    default_request_version = "HTTP/1.0"  # a request line without a version still gets a status line and headers
     server_version = f"tsqa-serve/{__version__}"
     timeout = SOCKET_TIMEOUT_S
     server: ChatServer
@@ -127,6 +152,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
         self._dispatch()
 
     def log_message(self, format: str, *args) -> None:
@@ -225,7 +256,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._unread = None  # the client stopped early: the connection cannot be reused
             raise bad_request("the body is shorter than its Content-Length", "incomplete_body")
         try:
-            return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+            text = body.decode("utf-8")  # strictly: JSON between machines is UTF-8, without encoded surrogates
+            decoded = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+            if _SURROGATE_ESCAPE.search(text):  # "\ud800" escapes decode, and only a pair makes a character
+                json.dumps(decoded, ensure_ascii=False).encode("utf-8")
+            return decoded
+        except UnicodeError:
+            raise bad_request("the body is not valid JSON (it must be UTF-8 text, without lone surrogates such as "
+                              "\\ud800)", "invalid_json") from None
         except RecursionError:
             raise bad_request("the body is nested too deeply to be a chat request", "invalid_json") from None
         except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity, integers of 4300+ digits
@@ -254,12 +292,11 @@ class _Handler(BaseHTTPRequestHandler):
         The request was not understood, so its connection is not reused."""
         self.close_connection = True
         try:
-            status = HTTPStatus(code)
-            phrase, kind = status.phrase, "server_error" if code >= 500 else "invalid_request_error"
+            phrase = HTTPStatus(code).phrase
         except ValueError:
-            phrase, kind = "error", "server_error"
+            phrase = "error"
         text = shown(message)[1:-1] if message else phrase
-        error = APIError(code, f"{text} (HTTP {code})", phrase.lower().replace(" ", "_"), kind)
+        error = APIError(code, f"{text} (HTTP {code})", phrase.lower().replace(" ", "_"))  # the request's fault
         self._send(code, error.body(), error.headers)
 
     def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
