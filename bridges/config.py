@@ -70,8 +70,8 @@ class TSQAConfig:
             raise FileNotFoundError(f"{directory}: not a tsqa checkpoint (missing {CONFIG_NAME})")
         try:
             data = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}: not valid JSON ({err})") from err
+        except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as err:
+            raise ValueError(f"{path}: not valid JSON ({err})") from None
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a JSON object")
         try:

@@ -79,7 +79,12 @@ class ResultsWriter:
     def _recover(self) -> None:
         data = self.path.read_bytes() if self.path.exists() else b""
         keep = _complete_length(data)
-        records = list(csv.reader(io.StringIO(data[:keep].decode("utf-8"), newline="")))
+        # a cell may be as long as the file (a verbose model's raw response): the csv module's default stops at 128 KiB
+        csv.field_size_limit(max(csv.field_size_limit(), keep))
+        try:
+            records = list(csv.reader(io.StringIO(data[:keep].decode("utf-8"), newline="")))
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise ValueError(f"{self.path}: not a results CSV written by tsqa ({err})") from None
         if records and tuple(records[0]) != COLUMNS:
             raise ValueError(f"{self.path}: header {records[0]} is not the results header {list(COLUMNS)}")
         for number, record in enumerate(records[1:], start=1):

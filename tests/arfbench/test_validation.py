@@ -228,3 +228,10 @@ def test_millisecond_epochs_and_huge_values_are_named(published, epochs, values,
     [(file, row, got_field, got)] = _problems(published)
     assert (file, row, got_field) == ("arfbench-ts-data/200_3_60.parquet", 2, field)
     assert message in got
+
+
+def test_options_nested_too_deeply_are_a_problem_not_a_crash(tmp_path, kit):
+    root = _with_row(kit, tmp_path, options_str="[" * 100_000 + "]" * 100_000, options="")
+    problems = _problems(root)
+    assert [(row, field) for _, row, field, _ in problems] == [(0, "options_str")]
+    assert "nested too deeply" in problems[0][3]
