@@ -29,7 +29,7 @@ def resolve_root(path_or_id: str | Path, revision: str | None = None) -> Path:
     return Path(snapshot_download(repo_id=str(path_or_id), repo_type="dataset", revision=revision))
 
 
-_SERIES_FILE = re.compile(r"(.+)_(\d+)\.parquet")
+_SERIES_FILE = re.compile(r"(.+)_(\d{1,9})\.parquet")  # an interval of up to 31 years
 
 
 def index_series_files(root: Path) -> dict[str, list[tuple[int, Path]]]:
@@ -41,11 +41,19 @@ def index_series_files(root: Path) -> dict[str, list[tuple[int, Path]]]:
     with os.scandir(directory) as entries:
         for entry in entries:
             match = _SERIES_FILE.fullmatch(entry.name)
-            if match and int(match.group(2)) > 0 and entry.is_file():
+            if match and int(match.group(2)) > 0 and _is_file(entry):
                 index.setdefault(match.group(1), []).append((int(match.group(2)), directory / entry.name))
     for files in index.values():
         files.sort()
     return index
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """A file, or a link to one; a link that cannot be followed (a loop) counts, so reading it reports why."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return entry.is_symlink()
 
 
 class _Reader:
@@ -73,7 +81,11 @@ class _Reader:
 
     def _escape(self, path: Path, field: str) -> Problem | None:
         """A problem when `path` is a link (or sits under one) that leads outside the dataset."""
-        target = path.resolve()
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as err:  # a link loop, or a link to nothing
+            reason = getattr(err, "strerror", None) or err
+            return Problem(self._relative(path), None, field, f"cannot be opened ({reason})")
         if target.is_relative_to(self.boundary):
             return None
         return Problem(self._relative(path), None, field,

@@ -98,6 +98,10 @@ def _pivot_long(frame: pd.DataFrame, source: str, limits: SizeLimits) -> pd.Data
     groups = frame["group"]
     if groups.isna().any():
         raise ValueError(f"{source}: column 'group', row {int(np.flatnonzero(groups.isna())[0])}: missing channel name")
+    odd = next((row for row, name in enumerate(groups) if not isinstance(name, (str, int, float, np.number))), None)
+    if odd is not None:
+        raise ValueError(f"{source}: column 'group', row {odd}: a channel name must be text, got "
+                         f"{type(groups.iloc[odd]).__name__}")
     _check_size(len(np.unique(epochs)), groups.nunique(), source, limits)  # the pivot's own size, before it exists
     values = _numeric(frame["value"], source, "value")
     long = pd.DataFrame({"epoch": epochs, "group": groups.astype(str), "value": values})
@@ -126,7 +130,10 @@ def _epochs(column: pd.Series, source: str, label: str) -> np.ndarray:
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
         raise ValueError(f"{source}: column {label!r}, row {row}: {column.iloc[row]!r} is not a timestamp")
-    epochs = (parsed.astype("int64") // 10**9).to_numpy()
+    try:
+        epochs = ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy()  # any datetime unit
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise ValueError(f"{source}: column {label!r}: timestamps before 1900 or after 2200") from None
     bad = first_bad_epoch(epochs)
     if bad is not None:
         raise ValueError(f"{source}: column {label!r}, row {bad[0]}: {column.iloc[bad[0]]!r} is before 1900 or "

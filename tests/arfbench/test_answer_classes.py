@@ -160,7 +160,5 @@ def test_binning_of_value_objects_and_unparsable_options_through_the_options_col
 
 
 def test_options_nested_too_deeply_are_unparsable_like_any_bad_json():
-    from tsqa.arfbench.answer_classes import options_from_json
-
     assert options_from_json("[" * 100_000 + "]" * 100_000) == []
     assert options_from_json('[{"value": "a"}, {"value": "b"}]') == ["a", "b"]

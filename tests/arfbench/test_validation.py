@@ -235,3 +235,13 @@ def test_options_nested_too_deeply_are_a_problem_not_a_crash(tmp_path, kit):
     problems = _problems(root)
     assert [(row, field) for _, row, field, _ in problems] == [(0, "options_str")]
     assert "nested too deeply" in problems[0][3]
+
+
+def test_a_link_loop_is_a_problem_and_odd_file_names_are_not_series(published):
+    directory = published / "arfbench-ts-data"
+    (directory / "200_3_60.parquet").unlink()
+    (directory / "200_3_60.parquet").symlink_to(directory / "200_3_60.parquet")
+    (directory / ("100_0_" + "9" * 30 + ".parquet")).write_bytes(b"not read: no such interval")
+    [(file, row, field, message)] = _problems(published)
+    assert (file, row, field) == ("arfbench-ts-data/200_3_60.parquet", 2, "parquet")
+    assert message.startswith("cannot be opened (")

@@ -131,3 +131,25 @@ def test_the_grid_is_bounded_by_cells_as_well_as_steps_and_channels():
     with pytest.raises(SeriesTooLarge, match="10000 steps x 100 channels on its regular grid is more than the limit of "
                                              "500000 cells"):
         read_series(sparse, limits=SizeLimits(max_cells=500_000))
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_datetime_columns_of_any_unit_give_unix_seconds(tmp_path, unit):
+    stamps = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 00:01"], utc=True).as_unit(unit)
+    frame = pd.DataFrame({"timestamp": stamps, "cpu": [1.0, 2.0]})
+    assert read_series(frame).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    frame.to_parquet(tmp_path / "s.parquet")
+    assert read_series(tmp_path / "s.parquet").timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    indexed = frame.set_index("timestamp")
+    assert read_series(indexed).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+
+
+def test_channel_names_that_are_not_text_are_named(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"epoch": [EPOCHS[0], EPOCHS[1]], "group": pa.array([b"\xff", b"\xfe"], pa.binary()),
+                      "value": [1.0, 2.0]})
+    pq.write_table(table, tmp_path / "binary.parquet")
+    with pytest.raises(ValueError, match=r"binary.parquet: column 'group', row 0: a channel name must be text"):
+        read_series(tmp_path / "binary.parquet")

@@ -116,7 +116,8 @@ def _inline_options(text: str) -> tuple[str, object]:
     try:
         listed, end = json.JSONDecoder().raw_decode(text, line.end())
     except (json.JSONDecodeError, RecursionError):
-        raise bad_request(f"the text after '{line.group(1)}:' is not a JSON list of strings", "invalid_options") from None
+        raise bad_request(f"the text after '{line.group(1)}:' is not a JSON list of strings",
+                          "invalid_options") from None
     question = "\n".join(part.strip() for part in (text[: line.start()], text[end:]) if part.strip())
     return QUESTION_PREFIX.sub("", question, count=1).strip(), listed
 
