@@ -6,8 +6,9 @@ requests and answers them with one call. The queue is bounded: beyond `max_queue
 
 How long a batch waits to fill: a request that arrives while the worker is idle and no other is on its way is
 answered at once, so a lone client pays no waiting. When requests are known to be on their way (their bodies are
-being read and parsed), or the previous batch held several (concurrent clients, which send their next request as
-soon as they get an answer), the worker waits up to `max_wait_s` for them.
+being read and parsed), or recent batches held more (concurrent clients, which send their next request as soon as
+they get an answer, and whose parsing takes turns with the model for the interpreter), the worker waits up to
+`max_wait_s` for them: until the batch is as large as the largest of the last `RECENT_BATCHES`, or full.
 """
 
 import threading
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, Iterator, TypeVar
 
+RECENT_BATCHES = 8  # how many recent batch sizes tell how many clients to expect
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -26,7 +28,7 @@ Result = TypeVar("Result")
 @dataclass(frozen=True)
 class BatchSettings:
     max_batch: int = 8  # questions per model call
-    max_wait_s: float = 0.01  # how long a batch may wait for requests on their way
+    max_wait_s: float = 0.05  # how long a batch may wait for requests on their way
     max_queue: int = 64  # requests waiting for the model (each holds its parsed series and images); more get 503
     timeout_s: float = 120.0  # a request waits at most this long for its answer, queue included
 
@@ -51,7 +53,7 @@ class Batcher(Generic[Item, Result]):
         self.batch_sizes: list[int] = []  # every batch answered, for tests and logs
         self._queue: deque[tuple[Item, Future]] = deque()
         self._arriving = 0  # requests being read and parsed, expected in the queue soon
-        self._last_size = 1
+        self._recent: deque[int] = deque([1], maxlen=RECENT_BATCHES)  # sizes of the last batches
         self._closed = False
         self._condition = threading.Condition()
         self._worker = threading.Thread(target=self._run, name="tsqa-model-worker", daemon=True)
@@ -106,16 +108,17 @@ class Batcher(Generic[Item, Result]):
                 return []
             batch = [self._queue.popleft()]
             deadline = time.monotonic() + self.settings.max_wait_s
+            usual = max(self._recent)
             while len(batch) < self.settings.max_batch:
                 if self._queue:
                     batch.append(self._queue.popleft())
                     continue
                 left = deadline - time.monotonic()
-                expecting = self._arriving > 0 or len(batch) < self._last_size
+                expecting = self._arriving > 0 or len(batch) < usual
                 if left <= 0 or not expecting or self._closed:
                     break
                 self._condition.wait(left)
-            self._last_size = len(batch)
+            self._recent.append(len(batch))
             return batch
 
     def _run(self) -> None:

@@ -135,6 +135,7 @@ def exposure_warning(host: str, api_key: str | None) -> str | None:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as OpenAI's client expects; every response has a Content-Length
     default_request_version = "HTTP/1.0"  # a request line without a version still gets a status line and headers
+    disable_nagle_algorithm = True  # headers and body are two writes: Nagle + delayed ACK held each reply 40 ms
     server_version = f"tsqa-serve/{__version__}"
     timeout = SOCKET_TIMEOUT_S
     server: ChatServer
