@@ -301,7 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, error.body(), error.headers)
 
     def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
-        data = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        data = json.dumps(payload, allow_nan=False).encode("ascii")  # \u escapes: no text can fail to encode
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
