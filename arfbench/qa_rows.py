@@ -41,8 +41,8 @@ def parse_option_list(text: str) -> list[str]:
     """A JSON list of strings or of {"value": ...} objects -> the option texts."""
     try:
         parsed = json.loads(text)
-    except (json.JSONDecodeError, TypeError):
-        raise ValueError(f"not valid JSON: {text[:80]!r}") from None
+    except (json.JSONDecodeError, RecursionError, TypeError):
+        raise ValueError(f"not valid JSON (or nested too deeply): {text[:80]!r}") from None
     if not isinstance(parsed, list):
         raise ValueError(f"expected a JSON list, got {type(parsed).__name__}")
     result = []
@@ -126,7 +126,7 @@ class _RowChecker:
         if text:
             try:
                 meta = json.loads(text)
-            except json.JSONDecodeError as err:
+            except (json.JSONDecodeError, RecursionError) as err:
                 self.problem(META_COLUMN, f"not valid JSON ({err})")
             if not isinstance(meta, dict):
                 self.problem(META_COLUMN, "expected a JSON object")

@@ -81,6 +81,7 @@ class Answer:
     shown_channels: list[list[str]] = field(default_factory=list)  # per series, the channels the prompt showed
     hidden_channels: list[list[str]] = field(default_factory=list)  # per series, those left out by the budget
     plot: Path | None = None  # the plot the question showed, when one was drawn for it
+    modality: str | None = None  # what the answering model was shown: both, plot or series (None: not a tsqa model)
 
     @property
     def answer(self) -> str:
@@ -99,4 +100,5 @@ class Answer:
             "shown_channels": self.shown_channels,
             "hidden_channels": self.hidden_channels,
             "plot": None if self.plot is None else str(self.plot),
+            "modality": self.modality,
         }

@@ -4,6 +4,7 @@ Reading raises FileFormatError (a ValueError) naming the file and the column at 
 it and go on.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pyarrow.parquet as pq
 
 from tsqa.arfbench.problems import FileFormatError
 from tsqa.arfbench.schema import Series
+from tsqa.arfbench.value_range import first_bad_epoch, first_bad_value
 
 COLUMNS = ("epoch", "group", "value")
 MAX_CELLS = 200_000_000  # steps x channels beyond which a file is refused rather than allocated (1.6 GB)
@@ -35,12 +37,18 @@ def _open_table(path: Path, columns: list[str]) -> pa.Table:
 def _epochs(table: pa.Table, path: Path) -> np.ndarray:
     column = table.column("epoch")
     if pa.types.is_timestamp(column.type):
-        column = pc.cast(column, pa.timestamp("s")).cast(pa.int64())
+        try:
+            column = pc.cast(column, pa.timestamp("s")).cast(pa.int64())
+        except pa.ArrowException as err:
+            raise FileFormatError(path, "epoch", f"timestamps cannot be read as seconds ({err})") from None
     if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
         raise FileFormatError(path, "epoch", f"expected unix seconds, got type {column.type}")
     if column.null_count:
         raise FileFormatError(path, "epoch", f"{column.null_count} missing value(s)")
     raw = column.to_numpy()
+    bad = first_bad_epoch(raw)
+    if bad is not None:
+        raise FileFormatError(path, "epoch", f"row {bad[0]}: {bad[1]}")
     epochs = raw.astype(np.int64)
     if raw.dtype.kind == "f" and not np.array_equal(epochs, raw):
         raise FileFormatError(path, "epoch", "values are not whole seconds")
@@ -55,8 +63,21 @@ def steps_in_file(path: Path, interval: int) -> int:
     return int((epochs.max() - epochs.min()) // interval) + 1
 
 
-def read_series(path: Path, name: str, interval: int) -> Series:
-    """Pivot a long-format file to (time, channels); channels sorted, missing cells NaN."""
+@dataclass
+class _Cells:
+    """A long-format file's rows, checked: grid row and channel column of every value."""
+
+    start: int  # first epoch
+    steps: int
+    names: list[str]  # channel names, in the file's order of first appearance
+    rank: np.ndarray  # (channels,) each name's position in sorted order
+    rows: np.ndarray  # (cells,) grid step of each value
+    columns: np.ndarray  # (cells,) sorted channel index of each value
+    values: np.ndarray  # (cells,) float64
+
+
+def _read_cells(path: Path, interval: int) -> _Cells:
+    """Every row of the file decoded and checked (columns, types, grid, duplicates, size) without pivoting."""
     table = _open_table(path, list(COLUMNS))
     if table.num_rows == 0:
         raise FileFormatError(path, "parquet", "the file has no rows")
@@ -65,12 +86,16 @@ def read_series(path: Path, name: str, interval: int) -> Series:
     if not (pa.types.is_integer(value_column.type) or pa.types.is_floating(value_column.type)):
         raise FileFormatError(path, "value", f"non-numeric values (type {value_column.type})")
     values = value_column.to_numpy(zero_copy_only=False).astype(np.float64)
-    if np.isinf(values).any():
-        raise FileFormatError(path, "value", f"{int(np.isinf(values).sum())} infinite value(s)")
+    bad = first_bad_value(values)
+    if bad is not None:
+        raise FileFormatError(path, "value", f"row {bad[0]}: {bad[1]}")
     group_column = table.column("group")
     if group_column.null_count:
         raise FileFormatError(path, "group", f"{group_column.null_count} missing channel name(s)")
-    encoded = pc.dictionary_encode(group_column.cast(pa.string())).combine_chunks()
+    try:
+        encoded = pc.dictionary_encode(group_column.cast(pa.string())).combine_chunks()
+    except pa.ArrowException as err:
+        raise FileFormatError(path, "group", f"channel names are not text ({err})") from None
     names = encoded.dictionary.to_pylist()
     order = np.argsort(names, kind="stable")
     rank = np.empty(len(names), dtype=np.int64)
@@ -88,10 +113,22 @@ def read_series(path: Path, name: str, interval: int) -> Series:
     flat = rows * len(names) + columns
     if len(np.unique(flat)) != len(flat):
         raise FileFormatError(path, "epoch/group", "duplicate (epoch, group) rows")
-    grid = np.full((steps, len(names)), np.nan)
-    grid[rows, columns] = values
-    timestamps = start + np.arange(steps, dtype=np.int64) * interval
-    return Series(name=name, channels=[names[i] for i in order], timestamps=timestamps, values=grid, interval=interval)
+    return _Cells(start, steps, names, rank, rows, columns, values)
+
+
+def check_series_file(path: Path, interval: int) -> None:
+    """Raises FileFormatError for a file `read_series` would refuse; reads it whole but builds no grid."""
+    _read_cells(path, interval)
+
+
+def read_series(path: Path, name: str, interval: int) -> Series:
+    """Pivot a long-format file to (time, channels); channels sorted, missing cells NaN."""
+    cells = _read_cells(path, interval)
+    grid = np.full((cells.steps, len(cells.names)), np.nan)
+    grid[cells.rows, cells.columns] = cells.values
+    timestamps = cells.start + np.arange(cells.steps, dtype=np.int64) * interval
+    channels = [cells.names[i] for i in np.argsort(cells.rank)]
+    return Series(name=name, channels=channels, timestamps=timestamps, values=grid, interval=interval)
 
 
 def write_series(series: Series, path: Path) -> None:

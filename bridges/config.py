@@ -56,8 +56,8 @@ class TSQAConfig:
             raise FileNotFoundError(f"{directory}: not a tsqa checkpoint (missing {CONFIG_NAME})")
         try:
             data = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}: not valid JSON ({err})") from err
+        except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as err:
+            raise ValueError(f"{path}: not valid JSON ({err})") from None
         if isinstance(data, dict) and data.get("format_version") != FORMAT_VERSION:
             raise ValueError(
                 f"{path}: format_version {data.get('format_version')!r}, expected {FORMAT_VERSION}: this code's "

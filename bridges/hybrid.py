@@ -406,12 +406,15 @@ class HybridModel(nn.Module):
             with tqdm(total=len(samples), desc=f"answering ({mode})", unit="q", disable=None) as progress:
                 for start in range(0, len(samples), batch_size):
                     chunk = samples[start : start + batch_size]
-                    batch, questions = self.builder.build(chunk, modality or self.config.modality)
+                    shown = Modality(modality or self.config.modality)
+                    batch, questions = self.builder.build(chunk, shown)
                     if mode == AnswerMode.SCORE:
-                        answers.extend(self._scored(batch, questions))
+                        answers.extend(replace(a, modality=shown.value) for a in self._scored(batch, questions))
                     else:
                         texts = self.generate(batch, max_new_tokens)
-                        answers.extend(_answer(q, text=t, choice=None) for q, t in zip(questions, texts))
+                        answers.extend(
+                            _answer(q, text=t, choice=None, modality=shown.value) for q, t in zip(questions, texts)
+                        )
                     progress.update(len(chunk))
         finally:
             self.train(was_training)
@@ -425,6 +428,10 @@ class HybridModel(nn.Module):
         answers = []
         for question, score in zip(questions, scores.cpu().split([len(o) for o in option_ids])):
             sample = question.sample
+            if not torch.isfinite(score).all():  # values beyond what the model's arithmetic holds
+                answers.append(_answer(question, text="", choice=None,
+                                       error="the model's option scores are not finite numbers"))
+                continue
             probabilities = torch.softmax(score.double(), dim=0).tolist()
             best = int(torch.argmax(score))
             choice = sample.options[best]

@@ -47,5 +47,5 @@ def open_image(path: "str | Path", sample_id: str) -> Image.Image:
     try:
         with Image.open(path) as image:
             return image.convert("RGB")
-    except (UnidentifiedImageError, OSError) as err:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
         raise ValueError(f"sample {sample_id!r}: image {path} is not a readable image ({err})") from err

@@ -10,6 +10,8 @@ text tokens).
 Prompts are left-padded so that batched prompts end together, which cached option scoring relies on.
 """
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +71,9 @@ class InputBuilder:
         self.prompt_format = prompt_format
         self.placeholder_id = self.tokenizer.convert_tokens_to_ids(TS_TOKEN)
         self.marker_ids = [self.tokenizer.convert_tokens_to_ids(token) for token in MARKER_TOKENS]
+        special = sorted((t.content for t in self.tokenizer.added_tokens_decoder.values() if t.special), key=len,
+                         reverse=True)
+        self._control = re.compile("|".join(map(re.escape, special))) if special else None
         if self.tokenizer.eos_token is None or self.tokenizer.pad_token_id is None:
             raise ValueError("the VLM's tokenizer needs an end-of-sequence and a padding token")
 
@@ -120,9 +125,21 @@ class InputBuilder:
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return ids, question.grounder.payload(anchors) if anchors else None
 
+    def control_token_in(self, texts: Iterable[str]) -> str | None:
+        """The first special token of the tokenizer (`<|ts|>`, `<|im_start|>`, ...) written in `texts`, else None:
+        in a prompt it would be read as a control token, not as text."""
+        if self._control is None:
+            return None
+        return next((found.group() for text in texts if (found := self._control.search(text))), None)
+
     def _check(self, sample: Sample, answer: str | None, modality: Modality) -> None:
         """Options may be missing (generation writes its own answer); series may be missing only for a plot-only
-        question that brings its own images (what an API client sends)."""
+        question that brings its own images (what an API client sends). No text may hold a control token."""
+        names = [name for series in sample.series for name in (series.name, *series.channels)]
+        token = self.control_token_in([sample.question, *sample.options, *names])
+        if token is not None:
+            raise ValueError(f"sample {sample.id!r}: its question, options or channel names hold {token!r}, a control "
+                             "token of the model")
         if len(set(sample.options)) != len(sample.options):
             raise ValueError(f"sample {sample.id!r}: duplicate options {sample.options}")
         if answer is not None and answer not in sample.options:

@@ -114,7 +114,7 @@ class Encoder(ABC):
         """values: (channels, time) or (batch, channels, time), NaN for missing."""
 
     def encode_list(
-        self, series: Sequence["np.ndarray | torch.Tensor"], batch_size: int = 16
+        self, series: Sequence["np.ndarray | torch.Tensor"], batch_size: int = 16, max_cells: int = 1_000_000
     ) -> list[EncoderOutput]:
         """Encode series of different shapes, each (channels, time), in few batched calls; order is kept.
 
@@ -122,7 +122,8 @@ class Encoder(ABC):
         longest of its batch and given unobserved channels up to the widest: the grid is aligned to the series' end
         and unobserved patches never mix with observed ones, so each series gets its own output back (to float
         rounding) once the padding is cut off. Longer series are bucketed by length, so they batch only with series
-        of their exact length.
+        of their exact length. A call takes at most `batch_size` series and `max_cells` padded values (a bigger
+        series alone), so batching never multiplies the encoder's memory.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -136,8 +137,7 @@ class Encoder(ABC):
             groups[0 if time <= self.max_context else time].append(index)
         results: list[EncoderOutput | None] = [None] * len(arrays)
         for indices in groups.values():
-            for start in range(0, len(indices), batch_size):
-                chunk = indices[start : start + batch_size]
+            for chunk in _chunks(indices, arrays, batch_size, max_cells):
                 time = max(arrays[i].shape[1] for i in chunk)
                 channels = max(arrays[i].shape[0] for i in chunk)
                 batch = np.full((len(chunk), channels, time), np.nan)
@@ -147,3 +147,18 @@ class Encoder(ABC):
                     results[i] = output.unpadded(*arrays[i].shape)
         return results
 
+
+
+def _chunks(indices: list[int], arrays: list[np.ndarray], batch_size: int, max_cells: int) -> list[list[int]]:
+    """Consecutive runs of `indices` (longest series first) whose padded batch stays within both limits."""
+    chunks: list[list[int]] = []
+    for index in indices:
+        chunk = chunks[-1] if chunks else None
+        if chunk is not None and len(chunk) < batch_size:
+            time = max(arrays[i].shape[1] for i in [*chunk, index])
+            channels = max(arrays[i].shape[0] for i in [*chunk, index])
+            if (len(chunk) + 1) * time * channels <= max_cells:
+                chunk.append(index)
+                continue
+        chunks.append([index])
+    return chunks

@@ -63,7 +63,7 @@ class CachedEncoder(Encoder):
         return EncoderOutput.cat(self.encode_list(list(as_series_batch(values))))
 
     def encode_list(
-        self, series: Sequence["np.ndarray | torch.Tensor"], batch_size: int = 16
+        self, series: Sequence["np.ndarray | torch.Tensor"], batch_size: int = 16, max_cells: int = 1_000_000
     ) -> list[EncoderOutput]:
         arrays = [to_float_array(values, f"series {index}") for index, values in enumerate(series)]
         keys = [self.key(array) for array in arrays]
@@ -72,7 +72,7 @@ class CachedEncoder(Encoder):
         self.misses += len(missing)
         self.hits += len(keys) - len(missing)
         if missing:
-            fresh = self.encoder.encode_list([arrays[keys.index(key)] for key in missing], batch_size)
+            fresh = self.encoder.encode_list([arrays[keys.index(key)] for key in missing], batch_size, max_cells)
             for key, output in zip(missing, fresh):
                 found[key] = output.to("cpu").clone()
                 self._store_disk(key, found[key])

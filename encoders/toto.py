@@ -14,6 +14,9 @@ from tsqa.encoders.inputs import as_series_batch
 from tsqa.encoders.surprise import ForecastBand, band_surprise
 
 BAND_KNOTS = (0.1, 0.9)  # quantile knots of the band that `surprise` measures against
+# Surprise is in band widths, and a band can be 1e-6 wide: a jump of 1e28 after a flat stretch is 1e34 widths and
+# more, past float32. Capped here so sums over patches stay finite; no finite float32 surprise below it changes.
+SURPRISE_CAP = 1e30
 
 
 class TotoEncoder(Encoder):
@@ -26,8 +29,9 @@ class TotoEncoder(Encoder):
     `surprise` comes from the same forward pass: the quantile head at patch i-1 predicts patch i. Its 10% and 90%
     quantiles, de-scaled with the loc/scale of patch i-1 (the causal state before patch i) as `forecast` does, form a
     band; patch i's surprise is the mean over its observed steps of the distance outside that band in band widths
-    (`encoders.surprise.band_surprise`). It is 0 for the first patch and wherever patch i or patch i-1 holds no
-    observation (no prediction to judge against). On bucketed series it judges bucket means.
+    (`encoders.surprise.band_surprise`), at most `SURPRISE_CAP`. It is 0 for the first patch (so for every patch of
+    a one-patch series) and wherever patch i or patch i-1 holds no observation (no prediction to judge against).
+    On bucketed series it judges bucket means.
 
     Before a channel's first observation the scaler reports loc 0 and scale 1e-6: read loc/scale with `patch_mask`.
 
@@ -89,6 +93,9 @@ class TotoEncoder(Encoder):
         if series.shape[0] != 1:
             raise ValueError(f"forecast_band takes one series (channels, time), got a batch of {series.shape[0]}")
         grid = to_grid(series, self.max_context, self.patch_size)
+        if grid.values.shape[-1] == self.patch_size:  # one patch: nothing is predicted
+            nothing = np.full(series.shape[1:], np.nan)
+            return ForecastBand(low=nothing, median=nothing.copy(), high=nothing.copy(), knots=BAND_KNOTS)
         with torch.no_grad():
             state = self._forward(grid)
             quantiles = self._next_patch_quantiles(state)  # (knots, 1, channels, patches-1, patch)
@@ -155,11 +162,13 @@ class TotoEncoder(Encoder):
 
     def _surprise(self, state: "_State") -> torch.Tensor:
         """(batch, channels, patches): patch i judged by the band the head predicted at patch i-1."""
+        if state.embeddings.shape[-2] == 1:  # nothing to judge; the head cannot run on zero patches
+            return torch.zeros(state.embeddings.shape[:-1], dtype=torch.float64, device=state.embeddings.device)
         real = self._next_patch_quantiles(state)
         low, high = (real[self.model.output_head.knots.index(knot)] for knot in BAND_KNOTS)
         steps = state.values.unflatten(-1, (-1, self.patch_size))[..., 1:, :]  # (batch, channels, patches-1, patch)
         step_observed = state.observed.unflatten(-1, (-1, self.patch_size))[..., 1:, :]
-        judged = band_surprise(steps, step_observed, low, high)
+        judged = band_surprise(steps, step_observed, low, high).clamp(max=SURPRISE_CAP)
         judged = torch.where(state.patch_mask[..., 1:] & state.patch_mask[..., :-1], judged, 0)
         return torch.cat([torch.zeros_like(judged[..., :1]), judged], dim=-1)
 

@@ -24,6 +24,6 @@ def png_data_url(path: str | Path, max_side: int = MAX_SIDE) -> str:
                 image = image.resize(size, Image.Resampling.LANCZOS)
             buffer = io.BytesIO()
             image.save(buffer, format="PNG")
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as err:
         raise ValueError(f"{path}: not a readable image ({err})") from None
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -16,13 +16,15 @@ _ANSWER_PREFIX = "Answer:"
 class ParsedResponse:
     """The answer as ARFBench writes it in `model_answer`, and whether it can count as correct.
 
-    A JSON answer that is not a string (a number such as `25`, a list, ...) is written by the reference as its
-    Python `str()`, and is never equal to an option's text, so it never counts as correct: `answer_is_text` is False.
+    A JSON answer that is not a string (a number such as `25`, a list, ...) is kept as its JSON value in `value`, as
+    the reference keeps it: it is never equal to an option's text, so it never counts as correct (`answer_is_text`
+    is False). `answer` is its Python `str()`, what the reference's results file shows.
     """
 
     answer: str | None
     reasoning: str | None
     answer_is_text: bool = True
+    value: object = None  # the answer as parsed: the JSON value for step 1, else the same text as `answer`
 
 
 def _from_json(text: str) -> ParsedResponse:
@@ -32,12 +34,13 @@ def _from_json(text: str) -> ParsedResponse:
         answer=None if answer is None else str(answer),
         reasoning=None if reasoning is None else str(reasoning),
         answer_is_text=answer is None or isinstance(answer, str),
+        value=answer,
     )
 
 
 def _split(answer: str, rest: str) -> ParsedResponse:
     """An empty answer stays "" (as in the reference): it is written as an empty cell and counts as invalid."""
-    return ParsedResponse(answer=answer.strip(), reasoning=rest.strip() or None)
+    return ParsedResponse(answer=answer.strip(), reasoning=rest.strip() or None, value=answer.strip())
 
 
 def parse_response(text: str | None) -> ParsedResponse:
@@ -50,7 +53,7 @@ def parse_response(text: str | None) -> ParsedResponse:
             text += "}"  # the reference keeps this brace for the later steps too
         try:
             return _from_json(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # nested too deep to decode: not an answer, go on
             pass
     if _ANSWER_PREFIX in text:
         after = text[text.find(_ANSWER_PREFIX) + len(_ANSWER_PREFIX) :]
@@ -59,9 +62,12 @@ def parse_response(text: str | None) -> ParsedResponse:
     if "." in text:
         head, _, rest = text.partition(".")
         return _split(head, rest)
-    return ParsedResponse(text, None)
+    return ParsedResponse(text, None, value=text)
 
 
-def parse_answer(text: str | None) -> str | None:
-    """The answer ARFBench would extract from `text` (see the module docstring), or None when there is none."""
-    return parse_response(text).answer
+def parse_answer(text: str | None) -> object:
+    """The answer ARFBench would extract from `text` (see the module docstring), or None when there is none.
+
+    Exact, as the reference: a JSON answer keeps its JSON type (`{"answer": 25}` gives the number 25, never "25"),
+    so only a string answer can equal an option."""
+    return parse_response(text).value

@@ -68,11 +68,16 @@ class ResultRow:
             "num_images": self.num_images,
             "reasoning": self.reasoning,
             "raw_response": self.raw_response,
-            "probabilities": None if self.probabilities is None else json.dumps(self.probabilities, ensure_ascii=False),
+            "probabilities": None if self.probabilities is None else _standard_json(self.probabilities),
             "latency_s": None if self.latency_s is None else round(self.latency_s, 4),
             "sample_id": self.sample_id,
         }
         return ["" if values[name] is None else str(values[name]) for name in COLUMNS]
+
+
+def _standard_json(value: object) -> str:
+    """JSON without NaN/Infinity, which standard parsers refuse: a non-finite number is a bug, raised here."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def _missing(value: object) -> bool:
@@ -92,6 +97,8 @@ def _correctness(value: object, where: str) -> float | None:
         if lowered in ("true", "false"):
             return float(lowered == "true")
         raise ValueError(f"{where}: expected True or False, got {value!r}")
+    if float(value) not in (0.0, 1.0):
+        raise ValueError(f"{where}: expected True or False (or 1 or 0), got {value!r}")
     return float(value)
 
 
@@ -110,11 +117,28 @@ def _probabilities(value: object, where: str) -> dict[str, float] | None:
         return None
     try:
         decoded = json.loads(str(value))
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, RecursionError) as err:
         raise ValueError(f"{where}: probabilities is not JSON ({err})") from None
     if not isinstance(decoded, dict):
         raise ValueError(f"{where}: probabilities must be a JSON object, got {type(decoded).__name__}")
+    odd = next((k for k, p in decoded.items() if not _is_finite_number(p)), None)
+    if odd is not None:
+        raise ValueError(f"{where}: probabilities: option {odd!r} has {decoded[odd]!r}, not a finite number")
     return decoded
+
+
+def _number(value: object, field: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{field} must be a finite number, got {value!r}")
+    return number
+
+
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _row(record: dict, where: str) -> ResultRow:
@@ -133,14 +157,14 @@ def _row(record: dict, where: str) -> ResultRow:
             is_correct=_correctness(record["is_correct"], where),
             run=_run(record["run"], where) if "run" in record else 1,
             has_images=_correctness(record.get("has_images"), where) == 1.0,
-            num_images=0 if _missing(record.get("num_images")) else int(record["num_images"]),
+            num_images=0 if _missing(record.get("num_images")) else int(_number(record["num_images"], "num_images")),
             reasoning=_text(record.get("reasoning")),
             raw_response=_text(record.get("raw_response")),
             probabilities=_probabilities(record.get("probabilities"), where),
-            latency_s=None if _missing(record.get("latency_s")) else float(record["latency_s"]),
+            latency_s=None if _missing(record.get("latency_s")) else _number(record["latency_s"], "latency_s"),
             sample_id=_text(record.get("sample_id")),
         )
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, OverflowError) as err:
         raise ValueError(err if str(err).startswith(where) else f"{where}: {err}") from None
 
 

@@ -54,6 +54,29 @@ def _check_samples(samples: Sequence[Sample]) -> None:
             raise ValueError(f"sample {sample.id!r}: correct answer {sample.answer!r} is not among its options")
 
 
+def _check_resumed(writer: ResultsWriter, dataset: Sequence[Sample]) -> None:
+    """Every row already in the file answers a question the dataset still asks, word for word: a row of another
+    dataset, or of a question since edited under the same id, would be scored as if it answered this one."""
+    by_id = {sample.id: sample for sample in dataset}
+    for sample_id, recorded in writer.recorded.items():
+        where = f"{writer.path}: row {recorded.row} (sample_id {sample_id!r})"
+        sample = by_id.get(sample_id)
+        if sample is None:
+            raise ValueError(f"{where} is not a question of this dataset; the file belongs to another dataset: "
+                             "write to a new --out")
+        asked = {
+            "query_group": sample.query_group,
+            "question": sample.question,
+            "options": tuple(sorted(sample.options)),
+            "correct_answer": sample.answer or "",
+        }
+        changed = [name for name, value in asked.items() if getattr(recorded, name) != value]
+        if changed:
+            raise ValueError(f"{where} answers a different question than the dataset now asks under that id "
+                             f"({', '.join(changed)} changed); delete that row to ask it again, or write to a new "
+                             "--out")
+
+
 def result_row(model: str, sample: Sample, answer: Answer, latency_s: float) -> ResultRow:
     """The results row for `answer` to `sample`, whose options are in the order the model saw them."""
     correct = answer.choice is not None and answer.choice_is_text and answer.choice == sample.answer
@@ -115,8 +138,13 @@ def run_answerer(
     concurrency: int = 1,
     seed: int = 0,
     progress: bool = True,
+    dataset: Sequence[Sample] | None = None,
 ) -> RunSummary:
-    """Answer every sample not yet in `out` (a results CSV, created or resumed) and append its row."""
+    """Answer every sample not yet in `out` (a results CSV, created or resumed) and append its row.
+
+    `dataset` (default: `samples`) is every question the file may hold rows for: a run over part of a dataset
+    resumes a file written over all of it. A row for any other question, or for a question whose text, options or
+    answer changed since, is refused (ValueError naming the row)."""
     from tqdm import tqdm
 
     if batch_size < 1 or concurrency < 1:
@@ -124,6 +152,7 @@ def run_answerer(
     _check_samples(samples)
     written = correct = unanswered = failed = 0
     with ResultsWriter(out, answerer.name) as writer:
+        _check_resumed(writer, samples if dataset is None else dataset)
         todo = [shuffled_options(s, seed) for s in samples if s.id not in writer.answered]
         resumed = len(samples) - len(todo)
         batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]

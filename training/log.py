@@ -41,6 +41,24 @@ class TrainLog:
         print(f"[{self.stage}] {kind} step {step}: {shown}", file=sys.stderr, flush=True)
 
 
+def unevaluated_final_step(path: Path, stage: str) -> int | None:
+    """The stage's last step when the log has no evaluation at it (a run killed between writing `final/` and
+    evaluating it), else None. The last train record is written at the final step, before `final/` is."""
+    if not path.exists():
+        return None
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut short by a kill
+    steps = [r["step"] for r in records if r.get("stage") == stage and r.get("kind") == "train"]
+    if not steps or any(r.get("stage") == stage and r.get("kind") == "eval" and r.get("step") == max(steps)
+                        for r in records):
+        return None
+    return max(steps)
+
+
 def read_log(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

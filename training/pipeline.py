@@ -24,7 +24,8 @@ from tsqa.bridges.choices import Modality
 from tsqa.training.config import ModelConfig, Precision, Recipe, StageConfig, StageKind
 from tsqa.training.descriptions import descriptive_samples
 from tsqa.training.evaluation import held_out_metrics
-from tsqa.training.loop import FINAL_DIR, StageRun
+from tsqa.training.log import TrainLog, unevaluated_final_step
+from tsqa.training.loop import FINAL_DIR, LOG_FILE, StageRun
 from tsqa.training.split import evaluation_subset
 from tsqa.training.tiny_bases import build_tiny_bases
 
@@ -100,6 +101,18 @@ def prepare_bases(
     return build_tiny_bases(recipe, out_dir, [*train, *described, *held_out], accelerator), described
 
 
+def _evaluate_final_once(final: Path, stage: str, log_path: Path, samples: list[Sample], recipe: Recipe,
+                         device: torch.device, bf16: bool, accelerator: Accelerator) -> None:
+    """The held-out evaluation of a finished stage, when a kill came between writing `final/` and logging it."""
+    step = unevaluated_final_step(log_path, stage)
+    if step is not None and accelerator.is_main_process:
+        print(f"[{stage}] evaluating {final} (its evaluation was not logged before the run stopped)", file=sys.stderr)
+        model = HybridModel.from_pretrained(final, device=device, dtype=torch.bfloat16 if bf16 else torch.float32)
+        metrics = held_out_metrics(model, samples, batch_size=recipe.eval.batch_size, modality=recipe.model.modality)
+        TrainLog(log_path, stage).write("eval", step, **metrics)
+    accelerator.wait_for_everyone()
+
+
 def run_recipe(
     recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, resume: bool = False
 ) -> Path:
@@ -118,6 +131,9 @@ def run_recipe(
         stage_dir = out_dir / stage.kind
         if (stage_dir / FINAL_DIR).is_dir():
             previous = stage_dir / FINAL_DIR
+            if evaluation:
+                _evaluate_final_once(previous, stage.kind, out_dir / LOG_FILE, evaluation, recipe, device, bf16,
+                                     accelerator)
             continue
         if stage.kind == StageKind.ALIGN and recipe.model.modality == Modality.PLOT:
             print("[align] skipped: a plot-only model shows no series tokens, so the adapter is never used",

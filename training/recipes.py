@@ -38,11 +38,13 @@ def recipe_path(name_or_file: str) -> Path:
 def load_recipe(name_or_file: str, overrides: Sequence[str] = ()) -> Recipe:
     """The recipe, with `overrides` (`KEY=VALUE`, see `apply_override`) applied in order before it is checked."""
     path = recipe_path(name_or_file)
-    text = path.read_text(encoding="utf-8")
     try:
+        text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ValueError(f"recipe {path}: cannot parse: {err}") from err
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError, UnicodeDecodeError) as err:
+        raise ValueError(f"recipe {path}: cannot parse: {err}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"recipe {path}: expected a table of settings, got a JSON {type(data).__name__}")
     data.setdefault("name", path.stem)
     for override in overrides:
         apply_override(data, override)

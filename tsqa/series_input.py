@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from tsqa.arfbench.schema import Series
+from tsqa.arfbench.series_io import MAX_CELLS
+from tsqa.arfbench.value_range import first_bad_epoch, first_bad_value
 
 TIME_COLUMNS = ("timestamp", "time", "date", "datetime", "epoch")
 LONG_COLUMNS = {"epoch", "group", "value"}
@@ -26,6 +28,7 @@ class SizeLimits:
 
     max_steps: int = 1_000_000
     max_channels: int = 10_000
+    max_cells: int = MAX_CELLS  # steps x channels: what the grid's memory grows with
 
 
 class SeriesTooLarge(ValueError):
@@ -52,6 +55,9 @@ def _check_size(steps: int, channels: int, source: str, limits: SizeLimits) -> N
                              f"{limits.max_steps}")
     if channels > limits.max_channels:
         raise SeriesTooLarge(f"{source}: {channels} channels is more than the limit of {limits.max_channels}")
+    if steps * channels > limits.max_cells:
+        raise SeriesTooLarge(f"{source}: {steps} steps x {channels} channels on its regular grid is more than the "
+                             f"limit of {limits.max_cells} cells")
 
 
 def _read_file(path: Path) -> pd.DataFrame:
@@ -92,6 +98,10 @@ def _pivot_long(frame: pd.DataFrame, source: str, limits: SizeLimits) -> pd.Data
     groups = frame["group"]
     if groups.isna().any():
         raise ValueError(f"{source}: column 'group', row {int(np.flatnonzero(groups.isna())[0])}: missing channel name")
+    odd = next((row for row, name in enumerate(groups) if not isinstance(name, (str, int, float, np.number))), None)
+    if odd is not None:
+        raise ValueError(f"{source}: column 'group', row {odd}: a channel name must be text, got "
+                         f"{type(groups.iloc[odd]).__name__}")
     _check_size(len(np.unique(epochs)), groups.nunique(), source, limits)  # the pivot's own size, before it exists
     values = _numeric(frame["value"], source, "value")
     long = pd.DataFrame({"epoch": epochs, "group": groups.astype(str), "value": values})
@@ -107,8 +117,11 @@ def _epochs(column: pd.Series, source: str, label: str) -> np.ndarray:
     if column.isna().any():
         raise ValueError(f"{source}: column {label!r}, row {int(np.flatnonzero(column.isna().to_numpy())[0])}: "
                          "missing timestamp")
+    if pd.api.types.is_bool_dtype(column):
+        raise ValueError(f"{source}: column {label!r}: true/false values are not timestamps")
     if pd.api.types.is_numeric_dtype(column):
         raw = column.to_numpy(dtype=np.float64)
+        _check_epochs(raw, source, label)
         epochs = raw.astype(np.int64)
         if not np.array_equal(raw, epochs):
             raise ValueError(f"{source}: column {label!r}: epochs must be whole unix seconds")
@@ -117,7 +130,21 @@ def _epochs(column: pd.Series, source: str, label: str) -> np.ndarray:
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
         raise ValueError(f"{source}: column {label!r}, row {row}: {column.iloc[row]!r} is not a timestamp")
-    return (parsed.astype("int64") // 10**9).to_numpy()
+    try:
+        epochs = ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy()  # any datetime unit
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise ValueError(f"{source}: column {label!r}: timestamps before 1900 or after 2200") from None
+    bad = first_bad_epoch(epochs)
+    if bad is not None:
+        raise ValueError(f"{source}: column {label!r}, row {bad[0]}: {column.iloc[bad[0]]!r} is before 1900 or "
+                         "after 2200")
+    return epochs
+
+
+def _check_epochs(epochs: np.ndarray, source: str, label: str) -> None:
+    bad = first_bad_epoch(epochs)
+    if bad is not None:
+        raise ValueError(f"{source}: column {label!r}, row {bad[0]}: {bad[1]}")
 
 
 def _numeric(column: pd.Series, source: str, label: str) -> np.ndarray:
@@ -127,8 +154,9 @@ def _numeric(column: pd.Series, source: str, label: str) -> np.ndarray:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(f"{source}: column {label!r}, row {row}: {column.iloc[row]!r} is not a number")
     array = values.to_numpy(dtype=np.float64)
-    if np.isinf(array).any():
-        raise ValueError(f"{source}: column {label!r}, row {int(np.flatnonzero(np.isinf(array))[0])}: infinite value")
+    bad = first_bad_value(array)
+    if bad is not None:
+        raise ValueError(f"{source}: column {label!r}, row {bad[0]}: {bad[1]}")
     return array
 
 
@@ -175,10 +203,22 @@ def _from_array(array: np.ndarray, name: str, interval: int, start: int, limits:
         raise ValueError(f"array: expected shape (time,) or (time, channels) with data, got {array.shape}")
     _check_size(array.shape[0], array.shape[1], "array", limits)
     values = array.astype(np.float64)
-    if np.isinf(values).any():
-        raise ValueError("array: infinite values")
+    bad = first_bad_value(values)
+    if bad is not None:
+        step, channel = divmod(bad[0], values.shape[1])
+        raise ValueError(f"array: step {step}, channel {channel}: {bad[1]}")
     if np.isnan(values).all():
         raise ValueError("array: every value is missing")
+    if not _is_whole(interval) or interval < 1 or not _is_whole(start):
+        raise ValueError(f"array: interval must be a positive whole number of seconds and start a whole unix time, "
+                         f"got interval {interval!r}, start {start!r}")
+    ends = first_bad_epoch([start, start + (len(values) - 1) * interval])
+    if ends is not None:
+        raise ValueError(f"array: the grid from start {start} every {interval}s: {ends[1]}")
     timestamps = start + np.arange(len(values), dtype=np.int64) * interval
     channels = [f"channel_{i}" for i in range(values.shape[1])]
     return Series(name=name, channels=channels, timestamps=timestamps, values=values, interval=interval)
+
+
+def _is_whole(number: object) -> bool:
+    return isinstance(number, (int, np.integer)) and not isinstance(number, bool)

@@ -157,3 +157,8 @@ def test_binning_of_value_objects_and_unparsable_options_through_the_options_col
     assert answer_class(T[3], options_from_json("oops"), "Anomaly Start") is None
     # without options, option-free classes still work
     assert answer_class("Not resolved", options_from_json("oops"), "Anomaly End") == "latest"
+
+
+def test_options_nested_too_deeply_are_unparsable_like_any_bad_json():
+    assert options_from_json("[" * 100_000 + "]" * 100_000) == []
+    assert options_from_json('[{"value": "a"}, {"value": "b"}]') == ["a", "b"]

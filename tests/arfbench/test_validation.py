@@ -146,3 +146,102 @@ def test_missing_csv_is_a_file_not_found_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="arfbench-qa.csv"):
         load_dataset(tmp_path / "empty")
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares `width` x `height` pixels in 60 bytes: what a decompression bomb looks like to a reader."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("side", [20_000, 10_000])  # past PIL's error limit; between its warning and error limits
+def test_a_png_decompression_bomb_is_a_problem_not_a_crash(published, side):
+    (published / "arfbench-images" / "100_0.png").write_bytes(_png_header_only(side, side))
+    problems = _problems(published)
+    assert [(f, r, fld) for f, r, fld, _ in problems] == [
+        ("arfbench-images/100_0.png", 0, "png"),
+        ("arfbench-images/100_0.png", 1, "png"),
+    ]
+    assert "decompression bomb" in problems[0][3] and f"{side * side}" in problems[0][3]
+
+
+@pytest.mark.parametrize("content", [b"PAR1 garbage", "truncated"])
+def test_every_interval_file_is_read_not_only_the_one_loaded(published, content):
+    coarse = published / "arfbench-ts-data" / "100_0_300.parquet"
+    coarse.write_bytes(content if isinstance(content, bytes) else coarse.read_bytes()[:-40])
+    assert read_dataset(published).ok  # loading reads the finest interval only
+    problems = _problems(published)
+    assert {(f, r, fld) for f, r, fld, _ in problems} == {
+        ("arfbench-ts-data/100_0_300.parquet", 0, "parquet"),
+        ("arfbench-ts-data/100_0_300.parquet", 1, "parquet"),
+    }
+    assert "not a readable parquet file" in problems[0][3]
+
+
+def test_a_coarser_file_off_its_grid_is_reported(published):
+    table = pa.table({"epoch": [1741370400, 1741370460], "group": ["pod_name:614"] * 2, "value": [1.0, 2.0]})
+    pq.write_table(table, published / "arfbench-ts-data" / "100_0_300.parquet")
+    problems = _problems(published)
+    assert problems and all(p[0] == "arfbench-ts-data/100_0_300.parquet" and p[2] == "epoch" for p in problems)
+    assert "not on a 300s grid" in problems[0][3]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "png"])
+def test_links_out_of_the_dataset_are_refused(published, tmp_path, kind):
+    outside = tmp_path / f"elsewhere.{kind}"
+    name = "arfbench-ts-data/200_3_60.parquet" if kind == "parquet" else "arfbench-images/200_3.png"
+    link = published / name
+    outside.write_bytes(link.read_bytes())
+    link.unlink()
+    link.symlink_to(outside)
+    for report in (validate_dataset(published), read_dataset(published)):
+        assert report.problems and {p.file for p in report.problems} == {name}
+        assert f"links to {outside.resolve()}, outside the dataset" in report.problems[0].message
+
+
+def test_links_inside_the_dataset_are_followed(published):
+    link = published / "arfbench-ts-data" / "200_3_60.parquet"
+    kept = published / "kept" / "200_3.parquet"
+    kept.parent.mkdir()
+    link.rename(kept)
+    link.symlink_to(Path("..") / "kept" / "200_3.parquet")
+    assert validate_dataset(published).ok
+
+
+@pytest.mark.parametrize(
+    ("epochs", "values", "field", "message"),
+    [
+        ([1741370400000, 1741370460000], [1.0, 2.0], "epoch", "looks like unix milliseconds (2025-03-07 18:00:00 UTC)"),
+        ([1741370400, 1741370460], [1.0, 1e308], "value", "row 1: 1e+308 is beyond the supported magnitude of 1e+30"),
+        ([1741370400, 1741370460], [1.0, float("inf")], "value", "row 1: infinite value"),
+    ],
+)
+def test_millisecond_epochs_and_huge_values_are_named(published, epochs, values, field, message):
+    table = pa.table({"epoch": epochs, "group": ["host:a", "host:a"], "value": values})
+    pq.write_table(table, published / "arfbench-ts-data" / "200_3_60.parquet")
+    [(file, row, got_field, got)] = _problems(published)
+    assert (file, row, got_field) == ("arfbench-ts-data/200_3_60.parquet", 2, field)
+    assert message in got
+
+
+def test_options_nested_too_deeply_are_a_problem_not_a_crash(tmp_path, kit):
+    root = _with_row(kit, tmp_path, options_str="[" * 100_000 + "]" * 100_000, options="")
+    problems = _problems(root)
+    assert [(row, field) for _, row, field, _ in problems] == [(0, "options_str")]
+    assert "nested too deeply" in problems[0][3]
+
+
+def test_a_link_loop_is_a_problem_and_odd_file_names_are_not_series(published):
+    directory = published / "arfbench-ts-data"
+    (directory / "200_3_60.parquet").unlink()
+    (directory / "200_3_60.parquet").symlink_to(directory / "200_3_60.parquet")
+    (directory / ("100_0_" + "9" * 30 + ".parquet")).write_bytes(b"not read: no such interval")
+    [(file, row, field, message)] = _problems(published)
+    assert (file, row, field) == ("arfbench-ts-data/200_3_60.parquet", 2, "parquet")
+    assert message.startswith("cannot be opened (")

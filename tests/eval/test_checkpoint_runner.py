@@ -39,3 +39,44 @@ def test_eval_of_a_checkpoint_writes_every_question_once(tiny_checkpoint, datase
     assert "tiny: accuracy" in capsys.readouterr().out
     assert main(args) == 0  # resumed: nothing left to answer, nothing duplicated
     assert len(read_results(out)) == len(samples)
+
+
+def test_eval_of_a_dataset_holding_series_of_a_few_rows(tiny_checkpoint, tmp_path, capsys):
+    import dataclasses
+
+    import numpy as np
+
+    from tsqa.arfbench import Series
+
+    samples = generate(3, seed=6, categories=["Anomaly Presence"])
+    short = [dataclasses.replace(s, series=[Series(s.series[0].name, s.series[0].channels[:1],
+                                                   1_700_000_000 + 60 * np.arange(rows),
+                                                   np.arange(rows, dtype=float)[:, None], 60)])
+             for s, rows in zip(samples, (1, 2, 4))]
+    root = write_dataset(short, tmp_path / "short", images=False).parent
+    out = tmp_path / "results.csv"
+    assert main(["eval", "--model", str(tiny_checkpoint), "--data", str(root), "--out", str(out), "--no-progress"]) == 0
+    rows = read_results(out)
+    assert len(rows) == 3 and all(r.model_answer in json.loads(r.options) for r in rows)
+    assert all(sum(r.probabilities.values()) == pytest.approx(1.0) for r in rows)
+
+
+def test_non_finite_option_scores_are_recorded_as_unanswered_not_written_as_nan(tiny_checkpoint, dataset, monkeypatch):
+    import torch
+
+    from tsqa.eval.checkpoint import CheckpointAnswerer
+    from tsqa.eval.runner import result_row
+
+    answerer = CheckpointAnswerer.from_pretrained(tiny_checkpoint, name="tiny")
+    real = answerer.model.score_options
+
+    def overflowing(*args, **kwargs):
+        sums, lengths = real(*args, **kwargs)
+        return torch.full_like(sums, float("nan")), lengths
+
+    monkeypatch.setattr(answerer.model, "score_options", overflowing)
+    _, samples = dataset
+    (answer,) = answerer.answer(samples[:1])
+    assert answer.choice is None and answer.probabilities == {} and "not finite" in answer.error
+    row = result_row("tiny", samples[0], answer, 0.0)
+    assert row.model_answer is None and row.probabilities is None and row.reasoning.startswith("ERROR:")

@@ -1,5 +1,7 @@
 """ARFBench's four-step answer parsing, case by case."""
 
+import json
+
 import pytest
 
 from tsqa.eval.parsing import parse_answer, parse_response
@@ -50,3 +52,28 @@ def test_a_non_text_json_answer_is_written_but_never_counts_as_correct():
     assert parsed.answer == "25"
     assert parsed.answer_is_text is False
     assert parse_response('{"answer": "25"}').answer_is_text is True
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{"answer": 25}', 25),
+        ('{"answer": 0.1}', 0.1),
+        ('{"answer": ["Change in Trend"]}', ["Change in Trend"]),
+        ('{"answer": true}', True),
+        ('{"answer": {"value": "Yes"}}', {"value": "Yes"}),
+    ],
+)
+def test_parse_answer_keeps_the_json_value_so_it_never_equals_an_option(text, value):
+    parsed = parse_answer(text)
+    assert parsed == value and type(parsed) is type(value)
+    assert parsed != str(value)  # "25", "['Change in Trend']": never an option's text
+    assert parse_response(text).answer == str(value)  # what the results file shows, as the reference writes it
+
+
+def test_answers_nested_too_deep_for_json_fall_through_to_the_text_steps():
+    nested = '{"answer": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(RecursionError):
+        json.loads(nested)
+    assert parse_answer(nested + "\nAnswer: Yes\n") == "Yes"
+    assert parse_answer(nested) == nested  # step 4: the whole text

@@ -107,3 +107,25 @@ def test_tsqa_eval_with_baselines_end_to_end(tmp_path, make_sample, monkeypatch,
     # resuming a finished run asks nothing more
     assert main(["eval", "--model", "frequent", "--data", str(tmp_path), "--out", str(out), "--no-progress"]) == 0
     assert "0 rows written" in capsys.readouterr().out
+
+
+def test_tsqa_eval_refuses_rows_of_another_dataset_or_of_an_edited_question(tmp_path, make_sample, monkeypatch,
+                                                                            capsys):
+    import dataclasses
+
+    from tsqa import arfbench
+    options = ["Level Shift", "Transient Spike", "No Anomaly"]
+    samples = [make_sample(i, "Anomaly Categorization", options) for i in range(6)]
+    monkeypatch.setattr(arfbench, "load_dataset", lambda directory: samples, raising=False)
+    out = tmp_path / "rnd.csv"
+    run = ["eval", "--model", "random", "--data", str(tmp_path), "--out", str(out), "--no-progress"]
+    assert main(run) == 0
+    assert main([*run, "--limit", "2"]) == 0  # a part of the same dataset resumes the file
+    capsys.readouterr()
+    monkeypatch.setattr(arfbench, "load_dataset", lambda directory: samples[:4], raising=False)
+    assert main(run) == 1
+    assert "row 5 (sample_id '4_0#4') is not a question of this dataset" in capsys.readouterr().err
+    edited = [*samples[:3], dataclasses.replace(samples[3], question="Which kind, really?"), *samples[4:]]
+    monkeypatch.setattr(arfbench, "load_dataset", lambda directory: edited, raising=False)
+    assert main(run) == 1
+    assert "row 4 (sample_id '3_0#3') answers a different question" in capsys.readouterr().err

@@ -1,5 +1,7 @@
 """Results files: published columns, row-by-row durability, recovery of a torn last row, refusal to mix."""
 
+import csv
+
 import pytest
 
 from tsqa.eval.results import COLUMNS, PUBLISHED_COLUMNS, read_results
@@ -106,3 +108,47 @@ def test_reading_follows_pandas_missing_value_rules(tmp_path):
     (row,) = read_results(path)
     assert row.model_answer is None  # "None" is missing to pandas, hence to the reference
     assert row.run == 1  # no run column: run 1
+
+
+def test_a_row_longer_than_the_csv_modules_field_limit_resumes(tmp_path, make_row):
+    path = tmp_path / "results.csv"
+    rows = _rows(make_row, 2)
+    rows[0].raw_response = "a verbose model " * 20_000  # 320 KB, past the csv module's 128 KiB default
+    with ResultsWriter(path, "m") as writer:
+        writer.append(rows[0])
+    with ResultsWriter(path, "m") as writer:
+        assert writer.answered == {rows[0].sample_id}
+        writer.append(rows[1])
+    assert read_results(path) == rows
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_bytes(",".join(COLUMNS).encode("utf-16") + b"\n")
+    with pytest.raises(ValueError, match=r"results\.csv: not a results CSV written by tsqa"):
+        ResultsWriter(path, "m")
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "message"),
+    [
+        ("probabilities", "[" * 50_000 + "]" * 50_000, "probabilities is not JSON"),
+        ("probabilities", '{"Yes": NaN, "No": 0.5}', "option 'Yes' has nan, not a finite number"),
+        ("probabilities", '{"Yes": "high"}', "option 'Yes' has 'high', not a finite number"),
+        ("is_correct", "2", "expected True or False (or 1 or 0), got 2"),
+        ("num_images", "inf", "num_images must be a finite number, got inf"),
+        ("latency_s", "slow", "latency_s must be a number, got 'slow'"),
+    ],
+)
+def test_bad_cells_are_named_with_file_row_and_column(tmp_path, make_row, column, cell, message):
+    path = tmp_path / "results.csv"
+    with ResultsWriter(path, "m") as writer:
+        writer.append(_rows(make_row, 1)[0])
+    with path.open(newline="") as file:
+        header, cells = list(csv.reader(file))
+    cells[COLUMNS.index(column)] = cell
+    with path.open("w", newline="") as file:
+        csv.writer(file).writerows([header, cells])
+    with pytest.raises(ValueError) as error:
+        read_results(path)
+    assert str(error.value).startswith(f"{path}, data row 1: ") and message in str(error.value)

@@ -122,3 +122,38 @@ def test_bad_input_is_refused_and_written_rows_are_kept(tmp_path, make_sample):
     with pytest.raises(ValueError, match="returned 0 answers"):
         run_answerer(Short(), samples, tmp_path / "short.csv", progress=False)
     assert [r.sample_id for r in read_results(tmp_path / "short.csv")] == [s.id for s in samples[:2]]
+
+
+def test_rows_of_questions_not_in_the_dataset_are_refused(tmp_path, make_sample):
+    samples = _samples(make_sample, 6)
+    out = tmp_path / "r.csv"
+    run_answerer(FakeAnswerer(), samples, out, progress=False)
+    before = out.read_bytes()
+    with pytest.raises(ValueError, match=r"r\.csv: row 6 \(sample_id '5_0#5'\) is not a question of this dataset"):
+        run_answerer(FakeAnswerer(), samples[:5], out, progress=False)
+    # a run over part of the dataset it was written for resumes it
+    summary = run_answerer(FakeAnswerer(), samples[:3], out, progress=False, dataset=samples)
+    assert summary.written == 0 and summary.resumed == 3
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("question", "Edited: what kind of anomaly?"), ("options", None), ("answer", "No Anomaly"),
+     ("query_group", "other_0")],
+)
+def test_a_row_whose_question_was_edited_under_the_same_id_is_not_reused(tmp_path, make_sample, field, value):
+    import dataclasses
+
+    samples = _samples(make_sample, 3)
+    out = tmp_path / "r.csv"
+    run_answerer(FakeAnswerer(), samples, out, progress=False)
+    if field == "options":
+        value = [*samples[1].options[:-1], "Something Else"]
+        edited = dataclasses.replace(samples[1], options=value, answer=value[0])
+    else:
+        edited = dataclasses.replace(samples[1], **{field: value})
+    with pytest.raises(ValueError, match=rf"row 2 \(sample_id '1_0#1'\) answers a different question .*{field}"):
+        run_answerer(FakeAnswerer(), [samples[0], edited, samples[2]], out, progress=False)
+    reordered = dataclasses.replace(samples[1], options=list(reversed(samples[1].options)))
+    assert run_answerer(FakeAnswerer(), [samples[0], reordered, samples[2]], out, progress=False).resumed == 3

@@ -60,3 +60,58 @@ def test_bad_files_are_named(tiny_checkpoint, tmp_path, capsys):
     assert main(["ask", "--model", str(tiny_checkpoint), "--series", str(tmp_path / "none.csv"),
                  "--question", "Q?"]) == 1
     assert "none.csv: no such file" in capsys.readouterr().err
+
+
+def _strict_json(text: str) -> dict:
+    return json.loads(text, parse_constant=lambda name: pytest.fail(f"non-standard JSON constant {name}"))
+
+
+@pytest.fixture(scope="module")
+def tiny_tsqa(tiny_checkpoint):
+    from tsqa.api import TSQA
+
+    return TSQA.from_pretrained(tiny_checkpoint)
+
+
+@pytest.mark.parametrize("rows", [1, 4, 5])  # one patch of the tiny Toto (patch size 4), then two
+def test_series_of_a_few_rows_are_answered(tiny_tsqa, rows, tmp_path):
+    frame = pd.DataFrame({"timestamp": 1_700_000_000 + 60 * np.arange(rows), "cpu": np.arange(rows, dtype=float)})
+    result = tiny_tsqa.ask(frame, "Is there an anomaly in the time-series?", OPTIONS, plot=tmp_path / "p.png")
+    assert result.answer in OPTIONS and result.answer == max(result.probabilities, key=result.probabilities.get)
+    assert sum(result.probabilities.values()) == pytest.approx(1.0)
+
+
+def test_huge_spikes_after_a_flat_stretch_give_finite_probabilities_in_standard_json(tiny_checkpoint, tmp_path,
+                                                                                     capsys):
+    values = np.zeros(64)
+    values[40] = 1e28
+    path = tmp_path / "spike.csv"
+    pd.DataFrame({"timestamp": 1_700_000_000 + 60 * np.arange(64), "cpu": values}).to_csv(path, index=False)
+    code = main(["ask", "--model", str(tiny_checkpoint), "--series", str(path), "--question", "Anomaly?",
+                 "--options", *OPTIONS, "--plot", str(tmp_path / "p.png"), "--json"])
+    assert code == 0
+    result = _strict_json(capsys.readouterr().out)
+    assert sum(result["probabilities"].values()) == pytest.approx(1.0) and result["answer"] in OPTIONS
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("timestamp,cpu\n1700000000000,1\n1700000060000,2\n",
+         "one.csv: column 'timestamp', row 0: 1700000000000 is not a unix time in seconds between 1900 and 2200; it "
+         "looks like unix milliseconds (2023-11-14 22:13:20 UTC): divide the timestamps by 1000"),
+        ("timestamp,cpu\n1700000000,1\n", None),
+    ],
+)
+def test_one_line_errors_or_answers_for_careless_files(tiny_checkpoint, tmp_path, rows, message, capsys):
+    path = tmp_path / "one.csv"
+    path.write_text(rows)
+    code = main(["ask", "--model", str(tiny_checkpoint), "--series", str(path), "--question", "Anomaly?",
+                 "--options", *OPTIONS, "--plot", str(tmp_path / "p.png")])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if message is None:
+        assert code == 0 and captured.out.startswith("Answer: ")
+    else:
+        last = captured.err.splitlines()[-1]
+        assert code == 1 and last == f"tsqa ask: error: {path}: {message.removeprefix('one.csv: ')}"

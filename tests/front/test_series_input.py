@@ -94,3 +94,62 @@ def test_size_limits_apply_before_the_grid_is_built():
     with pytest.raises(SeriesTooLarge, match="50 channels is more than the limit of 10"):
         read_series(many_groups, limits=SizeLimits(max_steps=1000, max_channels=10))
     assert read_series(far_apart.iloc[:2], limits=SizeLimits(max_steps=2)).values.shape == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("timestamps", "message"),
+    [
+        ([1_700_000_000_000, 1_700_000_060_000], "row 0: 1700000000000 is not a unix time in seconds between 1900 and "
+                                                 "2200; it looks like unix milliseconds (2023-11-14 22:13:20 UTC): "
+                                                 "divide the timestamps by 1000"),
+        ([1_700_000_000_000_000, 1_700_000_060_000_000], "looks like unix microseconds"),
+        ([1.7e18, 1.70000006e18], "looks like unix nanoseconds"),
+        ([1e30, 2e30], "1e+30 is not a unix time in seconds between 1900 and 2200"),
+        (["1800-01-01", "1800-01-02"], "row 0: '1800-01-01' is before 1900 or after 2200"),
+        ([True, False], "true/false values are not timestamps"),
+    ],
+)
+def test_timestamps_outside_1900_to_2200_name_the_unit_they_seem_to_be_in(timestamps, message):
+    with pytest.raises(ValueError, match="DataFrame: column 'timestamp'") as error:
+        read_series(pd.DataFrame({"timestamp": timestamps, "cpu": [1.0, 2.0]}))
+    assert message in str(error.value)
+
+
+def test_values_beyond_the_supported_magnitude_are_named():
+    frame = pd.DataFrame({"timestamp": EPOCHS[:3], "cpu": [1.0, -1e30, 1e308]})
+    with pytest.raises(ValueError, match=r"column 'cpu', row 2: 1e\+308 is beyond the supported magnitude of 1e\+30"):
+        read_series(frame)
+    assert read_series(frame.iloc[:2]).values[1, 0] == -1e30
+    with pytest.raises(ValueError, match=r"array: step 1, channel 0: 3e\+38 is beyond"):
+        read_series(np.array([1.0, 3e38]))
+    with pytest.raises(ValueError, match="start 1180591620717411303424 every 60s: .* is not a unix time"):
+        read_series(np.ones(3), start=2**70)
+
+
+def test_the_grid_is_bounded_by_cells_as_well_as_steps_and_channels():
+    sparse = pd.DataFrame({"timestamp": [0, 60, 60 * 9_999], **{f"c{i}": 1.0 for i in range(100)}})
+    with pytest.raises(SeriesTooLarge, match="10000 steps x 100 channels on its regular grid is more than the limit of "
+                                             "500000 cells"):
+        read_series(sparse, limits=SizeLimits(max_cells=500_000))
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_datetime_columns_of_any_unit_give_unix_seconds(tmp_path, unit):
+    stamps = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 00:01"], utc=True).as_unit(unit)
+    frame = pd.DataFrame({"timestamp": stamps, "cpu": [1.0, 2.0]})
+    assert read_series(frame).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    frame.to_parquet(tmp_path / "s.parquet")
+    assert read_series(tmp_path / "s.parquet").timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    indexed = frame.set_index("timestamp")
+    assert read_series(indexed).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+
+
+def test_channel_names_that_are_not_text_are_named(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"epoch": [EPOCHS[0], EPOCHS[1]], "group": pa.array([b"\xff", b"\xfe"], pa.binary()),
+                      "value": [1.0, 2.0]})
+    pq.write_table(table, tmp_path / "binary.parquet")
+    with pytest.raises(ValueError, match=r"binary.parquet: column 'group', row 0: a channel name must be text"):
+        read_series(tmp_path / "binary.parquet")

@@ -4,11 +4,12 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
 
-from tsqa.commands.serve import served_name
+from tsqa.commands.serve import KEY_ENV, checked_api_key, served_name
 from tsqa.serve.server import exposure_warning
 
 
@@ -48,6 +49,56 @@ def test_the_command_serves_a_checkpoint_until_stopped(checkpoint, make_series_p
         with urllib.request.urlopen(request, timeout=60) as response:
             reply = json.loads(json.loads(response.read())["choices"][0]["message"]["content"])
         assert reply["answer"] in ("Yes", "No")
+        # hostile input to the real command: a 400 in JSON, then a one-point series with a 1e28 value answered
+        nested = urllib.request.Request(f"{url}/chat/completions", data=b"[" * 100_000 + b"]" * 100_000,
+                                        headers={"Authorization": "Bearer from-env"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(nested, timeout=60)
+        assert refused.value.code == 400 and "nested too deeply" in json.loads(refused.value.read())["error"]["message"]
+        body["messages"][0]["content"][0] = {"type": "time_series", "time_series": {"values": [1e28]}}
+        request = urllib.request.Request(f"{url}/chat/completions", data=json.dumps(body).encode(),
+                                         headers={"Authorization": "Bearer from-env"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            payload = json.loads(response.read(), parse_constant=lambda name: pytest.fail(f"non-standard {name}"))
+        assert sum(payload["tsqa"]["probabilities"].values()) == pytest.approx(1.0)
     finally:
         process.terminate()
         process.wait(30)
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_one_line_usage_error(port, capsys):
+    from tsqa.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", port])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("tsqa serve: error: argument --port: ") and "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("flag", "environment", "message"),
+    [
+        (" k ", None, "--api-key has leading or trailing whitespace"),
+        ("clé", None, "--api-key contains 'é'"),
+        ("two words", None, "--api-key contains ' '"),
+        ("", None, "--api-key is empty"),
+        (None, "secret\n", f"${KEY_ENV} has leading or trailing whitespace"),
+    ],
+)
+def test_keys_no_client_could_send_are_refused_at_start(flag, environment, message, monkeypatch, capsys):
+    from tsqa.cli import main
+
+    monkeypatch.setenv(KEY_ENV, environment or "")
+    argv = ["serve", "--port", "0"] + ([] if flag is None else ["--api-key", flag])
+    assert main(argv) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"tsqa serve: error: {message}") and error.count("\n") == 1
+
+
+def test_checked_api_key_keeps_good_keys():
+    assert checked_api_key("sk-abc_123.~+/=", None) == "sk-abc_123.~+/="
+    assert checked_api_key(None, "from-env") == "from-env"
+    assert checked_api_key(None, "") is None and checked_api_key(None, None) is None
+    assert checked_api_key("flag", "env") == "flag"

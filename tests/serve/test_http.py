@@ -123,7 +123,10 @@ def test_malformed_json_is_400_and_the_connection_stays_usable(keyed_server, api
 
 
 class _FailingBackend:
-    def answer(self, question):
+    def check(self, question, limits):
+        pass
+
+    def answer_batch(self, questions):
         raise RuntimeError("secret internal detail")
 
 

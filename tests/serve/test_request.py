@@ -187,3 +187,32 @@ def test_generation_length_is_capped_by_the_limit():
     assert parse_chat_request(body(text("q"), part, max_completion_tokens=2000), MODEL, LIMITS).max_new_tokens == 256
     assert parse_chat_request(body(text("q"), part, max_tokens=12), MODEL, LIMITS).max_new_tokens == 12
     assert parse_chat_request(body(text("q"), part), MODEL, LIMITS).max_new_tokens == 256
+
+
+@pytest.mark.parametrize(
+    ("written", "question"),
+    [
+        ('Is there an anomaly?\nOptions: ["Yes", "No"]', "Is there an anomaly?"),
+        ('Is there an anomaly?\nAnswer Choices: ["Yes", "No"]', "Is there an anomaly?"),
+        ('answer choices: ["Yes", "No"]\nIs there an anomaly?', "Is there an anomaly?"),
+        ('Question: Is there an anomaly?\nTime-series: cpu\nOptions: ["Yes", "No"]\nReply in JSON.',
+         "Is there an anomaly?\nTime-series: cpu\nReply in JSON."),
+    ],
+)
+def test_inline_options_without_a_question_line(written, question):
+    parsed = parse_chat_request(body(text(written), _series(values=[1.0])), MODEL, LIMITS)
+    assert (parsed.text, parsed.options) == (question, ["Yes", "No"])
+
+
+def test_option_lists_and_names_are_bounded_before_anything_is_built():
+    limits = Limits(max_options=3, max_option_tokens=2)
+    error = refusal(body(text("q"), _series(values=[1.0]), options=["a", "b", "c", "d"]), limits)
+    assert error.status == 413 and "4 options is more than the limit of 3" in error.message
+    error = refusal(body(text("q"), _series(values=[1.0]), options=["x" * 33, "b"]), limits)
+    assert error.status == 413 and "an option of 33 characters; the limit is 2 tokens per option" in error.message
+    error = refusal(body(text("q"), _series(values=[1.0], name="n" * 300)))
+    assert error.status == 400 and "at most 256 characters" in error.message
+    error = refusal(body(text("q"), _series(values=[[1.0, 2.0]], channels=["a", "x" * 300])))
+    assert error.status == 400 and "longer than 256 characters" in error.message and len(error.message) < 200
+    error = refusal(body(text("q"), _series(values=[1.0]), options=["o" * 1000, "o" * 1000]))
+    assert "duplicate options" in error.message and len(error.message) < 200  # the value is cut, not echoed whole

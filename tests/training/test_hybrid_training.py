@@ -240,3 +240,41 @@ def test_plot_only_recipe_of_align_alone_is_refused():
     recipe["stages"] = recipe["stages"][:1]
     with pytest.raises(ValueError, match="plot-only model shows no series tokens"):
         load_config(Recipe, recipe, "recipe")
+
+
+def _evaluations(path):
+    return sorted((r["stage"], r["step"], r["questions"], r["accuracy"], r["f1"], r["accuracy_by_category"])
+                  for r in read_log(path) if r["kind"] == "eval")
+
+
+def test_a_final_checkpoint_whose_evaluation_was_not_logged_is_evaluated_on_resume(straight_run, tmp_path):
+    recipe_path, out = straight_run
+    killed = tmp_path / "run"
+    shutil.copytree(out, killed)
+    lines = (killed / "log.jsonl").read_text().splitlines()
+    (killed / "log.jsonl").write_text("\n".join(l for l in lines if '"stage": "align", "kind": "eval"' not in l) + "\n")
+
+    assert main(["train", "--recipe", str(recipe_path), "--synthetic", "10", "--out", str(killed), "--resume"]) == 0
+    assert _evaluations(killed / "log.jsonl") == _evaluations(out / "log.jsonl")
+
+
+@pytest.mark.slow
+def test_a_kill_between_writing_final_and_evaluating_it_is_evaluated_on_resume(straight_run, tmp_path):
+    recipe_path, out = straight_run
+    killed = tmp_path / "run"
+    shutil.copytree(out, killed)
+    # killed -9 after align/final/ was renamed into place, before its held-out evaluation was logged
+    shutil.rmtree(killed / "sft")
+    lines = (killed / "log.jsonl").read_text().splitlines()
+    align_eval = next(i for i, line in enumerate(lines) if '"stage": "align", "kind": "eval"' in line)
+    (killed / "log.jsonl").write_text("\n".join(lines[:align_eval]) + "\n")
+
+    assert main(["train", "--recipe", str(recipe_path), "--synthetic", "10", "--out", str(killed), "--resume"]) == 0
+
+    assert _evaluations(killed / "log.jsonl") == _evaluations(out / "log.jsonl")
+    assert [r["stage"] for r in read_log(killed / "log.jsonl") if r["kind"] == "eval"] == ["align", "sft"]
+    assert _losses(killed / "log.jsonl", "sft") == _losses(out / "log.jsonl", "sft")
+    # resuming a finished run logs nothing more
+    before = (killed / "log.jsonl").read_text()
+    assert main(["train", "--recipe", str(recipe_path), "--synthetic", "10", "--out", str(killed), "--resume"]) == 0
+    assert (killed / "log.jsonl").read_text() == before

@@ -109,3 +109,18 @@ def test_overrides_set_nested_values_stage_fields_and_new_tables():
 def test_bad_overrides_name_what_is_wrong(override, message):
     with pytest.raises(ValueError, match=message):
         load_recipe("tiny", [override])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "deep.json: cannot parse"),
+        ("list.json", '["align", "sft"]', "list.json: expected a table of settings, got a JSON list"),
+        ("binary.toml", "\udcff", "binary.toml: cannot parse"),
+    ],
+)
+def test_hostile_recipe_files_are_named_errors(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ValueError, match=message):
+        load_recipe(str(path))

@@ -51,9 +51,11 @@ def run(args: argparse.Namespace) -> int:
     model = TSQA.from_pretrained(args.model, device=args.device)
     result = model.ask(args.series, args.question, args.options, plot=args.plot, modality=args.modality,
                        evidence=args.evidence, evidence_budget=args.evidence_budget)
+    if result.error:
+        raise ValueError(f"{', '.join(args.series)}: {result.error}; no answer is given")
     evidence = model.evidence_text(args.series, args.evidence_budget) if args.evidence else None
     if args.json:
-        print(json.dumps(result.to_json() | ({"evidence": evidence} if evidence is not None else {})))
+        print(json.dumps(result.to_json() | ({"evidence": evidence} if evidence is not None else {}), allow_nan=False))
         return 0
     if evidence is not None:
         print(f"Evidence (appended to the question):\n{evidence}\n")

@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--evidence-encoder: a checkpoint's evidence uses its own encoder")
     # resolved before loading the dataset, so a missing key fails at once
     endpoint = spec.endpoint(args.base_url, args.api_key_env) if spec.kind == "endpoint" else None
-    samples = list(load_dataset(args.data))[: args.limit]
+    dataset = load_dataset(args.data)
+    samples = dataset[: args.limit]
     if not samples:
         raise ValueError(f"{args.data}: no questions")
     answerer = _answerer(args, spec, endpoint, samples)
@@ -141,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency if spec.kind == "endpoint" else 1,  # local answerers: batched, not threaded
         seed=args.seed,
         progress=not args.no_progress,
+        dataset=dataset,
     )
     print(summary.describe())
     scores = score_model([r for r in read_results(args.out) if r.model == answerer.name], args.seed)

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             "problems": [dataclasses.asdict(p) for p in report.problems],
             "summary": report.summary(),
         }
-        print(json.dumps(payload, indent=2))
+        print(json.dumps(payload, indent=2, allow_nan=False))
     elif report.ok:
         print(_text(report.summary()))
     else:

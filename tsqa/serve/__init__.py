@@ -14,13 +14,18 @@ A request is an ordinary chat completion; the last user message carries the ques
     {"type": "time_series", "time_series": {"name": "...", "csv": "timestamp,cpu\\n1700000000,0.5\\n..."}}
                                                      (a wide CSV or the long epoch,group,value layout)
 
-One or two series (two: a paired question). Options are read from the text when it follows the evaluator's
-format above, or from the body field `"options": [...]` (`extra_body` in the `openai` client); with options every
+One or two series (two: a paired question). Options are read from a line of the text that starts with `Options:`
+or `Answer Choices:` followed by a JSON list (the evaluator's format above), or from the body field
+`"options": [...]` (`extra_body` in the `openai` client); with options every
 option is scored and the reply is `{"answer": <option>, "reasoning": ...}` as JSON text, with per-option
 probabilities in the response's extra `tsqa` field. Without options the model generates. Without a series the
 model answers from the image(s) alone; without an image it sees a plot rendered from the series.
 
-Modules: `server` (HTTP, routes, auth, body limits), `request` and `parts` (parsing and checks), `backend`
-(the model behind a lock), `responses` (OpenAI-shaped bodies), `limits`, `errors`. Nothing is imported here, so
-`tsqa serve --help` stays light.
+Concurrent requests are answered in batches by one model worker (`batcher`); every limit (body, grid cells,
+images, question and option tokens, option count) is checked before a request is queued, a full queue is a 503
+with Retry-After, and every error, protocol errors included, is a JSON body in OpenAI's shape.
+
+Modules: `server` (HTTP, routes, auth, body limits), `request` and `parts` (parsing and checks), `batcher` (the
+queue and the model worker), `backend` (the only module that touches the model), `responses` (OpenAI-shaped
+bodies), `limits`, `errors`. Nothing is imported here, so `tsqa serve --help` stays light.
 """

@@ -1,73 +1,104 @@
-"""What answers a parsed question: `TSQABackend` runs a loaded checkpoint, one request at a time.
+"""What answers parsed questions: `TSQABackend` runs a loaded checkpoint on batches of them.
 
-The HTTP layer needs only `answer(question) -> Reply`, so it can be tested and reused apart from the model.
+The HTTP layer needs only `check(question, limits)` (token counts, before a question is queued) and
+`answer_batch(questions) -> [Answer or APIError, ...]`, so it can be tested and reused apart from the model. This is
+the only module of the server that touches the model; the model's own input builder encodes each distinct series
+of a batch once, in batched encoder calls.
 """
 
-import json
 import tempfile
-import threading
-from dataclasses import dataclass, field
+from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tsqa.api import question_sample
+from tsqa.arfbench import Answer
+from tsqa.serve.errors import APIError, bad_request, too_large
+from tsqa.serve.limits import Limits
 from tsqa.serve.request import ChatQuestion
 
 if TYPE_CHECKING:
     from tsqa.api import TSQA
 
-
-@dataclass
-class Reply:
-    content: str  # the assistant message: JSON {"answer", "reasoning"} when options were scored
-    details: dict = field(default_factory=dict)  # returned beside the choices as the response's `tsqa` field
-
-
 class Backend(Protocol):
-    def answer(self, question: ChatQuestion) -> Reply: ...
+    def check(self, question: ChatQuestion, limits: Limits) -> None: ...
+
+    def answer_batch(self, questions: list[ChatQuestion]) -> list["Answer | APIError"]: ...
 
 
 class TSQABackend:
-    """A `TSQA` checkpoint behind a lock (the model is not thread-safe); requests decode and parse in parallel.
+    """A `TSQA` checkpoint answering batches; only the server's one model worker thread calls `answer_batch`.
 
     Questions with options are answered by scoring every option, without options by generation. A question with
     series uses time-series tokens when the checkpoint has an encoder; with images only it is plot-only. Without
-    an image the plot is rendered from the series, as the model was trained to see one.
+    an image the plot is rendered from the series, as the model was trained to see one. A batch is split by
+    (mode, modality, generation length) and each part is one `answer` call of the model.
     """
 
     def __init__(self, tsqa: "TSQA"):
         self.tsqa = tsqa
-        self._lock = threading.Lock()
 
-    def answer(self, question: ChatQuestion) -> Reply:
+    def check(self, question: ChatQuestion, limits: Limits) -> None:
+        """Token limits, counted with the model's tokenizer, and no control tokens in the text: a refused question
+        costs no model work."""
+        names = [name for series in question.series for name in (series.name, *series.channels)]
+        token = self.tsqa.model.builder.control_token_in([question.text, *question.options, *names])
+        if token is not None:
+            raise bad_request(f"the question, an option or a name holds {token!r}, a control token of the model; "
+                              "remove it", "control_token")
+        tokenizer = self.tsqa.model.processor.tokenizer
+        tokens = len(tokenizer(question.text, add_special_tokens=False)["input_ids"])
+        if tokens > limits.max_question_tokens:
+            raise too_large(f"the question is {tokens} tokens; the limit is {limits.max_question_tokens}")
+        if question.options:
+            longest = max(len(ids) for ids in tokenizer(question.options, add_special_tokens=False)["input_ids"])
+            if longest > limits.max_option_tokens:
+                raise too_large(f"an option is {longest} tokens; the limit is {limits.max_option_tokens} per option")
+
+    def answer_batch(self, questions: list[ChatQuestion]) -> list["Answer | APIError"]:
         model = self.tsqa.model
-        modality = model.config.modality if question.series and model.encoder is not None else "plot"
-        mode = "score" if question.options else "generate"
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for index, question in enumerate(questions):
+            mode = "score" if question.options else "generate"
+            modality = model.config.modality if question.series and model.encoder is not None else "plot"
+            groups[mode, modality, question.max_new_tokens if mode == "generate" else 0].append(index)
+        replies: list = [None] * len(questions)
         with tempfile.TemporaryDirectory(prefix="tsqa-serve-") as directory:
-            sample = question_sample(question.text, question.options, question.series,
-                                     _saved(question.images, Path(directory)), sample_id="request")
-            with self._lock:
-                (answer,) = model.answer(
-                    [sample], mode=mode, batch_size=1, modality=modality, max_new_tokens=question.max_new_tokens
-                )
-        details = {
-            "mode": mode,
-            "modality": modality,
-            "probabilities": answer.probabilities,
-            "shown_channels": answer.shown_channels,
-            "hidden_channels": answer.hidden_channels,
-        }
-        if answer.choice is None:
-            return Reply(answer.text, details)
-        probability = answer.probabilities[answer.choice]
-        reasoning = f"Scored all {len(question.options)} options; this one is the most likely (p = {probability:.3f})."
-        return Reply(json.dumps({"answer": answer.choice, "reasoning": reasoning}, ensure_ascii=False), details)
+            samples = [
+                question_sample(q.text, q.options, q.series, _saved(q.images, Path(directory) / str(i)),
+                                sample_id=f"request-{i}")
+                for i, q in enumerate(questions)
+            ]
+            for (mode, modality, max_new_tokens), indices in groups.items():
+                group = [samples[i] for i in indices]
+                for index, answer in zip(indices, self._answers(group, mode, modality, max_new_tokens)):
+                    replies[index] = _checked(answer)
+        return replies
+
+    def _answers(self, samples: list, mode: str, modality: str, max_new_tokens: int) -> list:
+        """The model's answers; when the batch is refused (one question the model cannot take), each question is
+        answered alone, so only that one gets the refusal."""
+        try:
+            return self.tsqa.model.answer(samples, mode=mode, batch_size=len(samples), modality=modality,
+                                          max_new_tokens=max_new_tokens)
+        except ValueError as error:
+            if len(samples) == 1:
+                return [bad_request(f"the model cannot answer this request: {error}", "unanswerable")]
+        return [answer for sample in samples for answer in self._answers([sample], mode, modality, max_new_tokens)]
+
+
+def _checked(answer: "Answer | APIError") -> "Answer | APIError":
+    """An answer the model could not give (scores beyond its arithmetic) is the client's 400, not a reply."""
+    if isinstance(answer, Answer) and answer.error:
+        return bad_request(f"{answer.error}; no answer is given", "non_finite_scores")
+    return answer
 
 
 def _saved(images: list, directory: Path) -> list[Path]:
     """The images as PNG files, the form a `Sample` carries them in."""
     paths = []
     for index, image in enumerate(images):
+        directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"image-{index}.png"
         image.save(path, format="PNG")
         paths.append(path)

@@ -1,6 +1,7 @@
 """Decoding the two non-text content parts of a request: an inline image and a time series.
 
-Both are checked against the server's limits before anything large is built, and every refusal names the part.
+Both are checked against the server's limits before anything large is built (an image by its header, a series by
+the grid its timestamps span), and every refusal names the part.
 """
 
 import base64
@@ -12,12 +13,15 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from tsqa.arfbench.schema import Series
-from tsqa.serve.errors import bad_request, too_large
+from tsqa.arfbench.value_range import first_bad_epoch
+from tsqa.serve.errors import bad_request, shown, too_large
 from tsqa.serve.limits import Limits
 from tsqa.series_input import SeriesTooLarge, SizeLimits, read_series
 
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG", "image/webp": "WEBP"}
 TIME_COLUMN = "timestamp"
+MAX_NAME_CHARACTERS = 256  # series and channel names are written into the prompt
+MAX_TIMESTAMP_CHARACTERS = 64  # a date string
 
 
 def decode_image(payload: object, label: str, limits: Limits) -> Image.Image:
@@ -34,7 +38,7 @@ def decode_image(payload: object, label: str, limits: Limits) -> Image.Image:
     mime, _, encoding = header[len("data:") :].partition(";")
     if mime.lower() not in IMAGE_TYPES or encoding.lower() != "base64":
         raise bad_request(
-            f"{label}: expected a base64 data URL of type {', '.join(sorted(IMAGE_TYPES))}, got {header[:60]!r}",
+            f"{label}: expected a base64 data URL of type {', '.join(sorted(IMAGE_TYPES))}, got {shown(header)}",
             "invalid_image",
         )
     try:
@@ -52,7 +56,9 @@ def decode_image(payload: object, label: str, limits: Limits) -> Image.Image:
             return image.convert("RGB")
     except Image.DecompressionBombError:
         raise too_large(f"{label}: the image is larger than {limits.max_image_pixels} pixels") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+    except UnidentifiedImageError:
+        raise bad_request(f"{label}: not a readable {IMAGE_TYPES[mime.lower()]} image", "invalid_image") from None
+    except (OSError, SyntaxError, ValueError) as err:
         kind = IMAGE_TYPES[mime.lower()]
         raise bad_request(f"{label}: not a readable {kind} image ({err})", "invalid_image") from None
 
@@ -62,28 +68,36 @@ def decode_series(payload: object, label: str, name: str, limits: Limits) -> Ser
     if not isinstance(payload, dict):
         raise bad_request(f"{label}: time_series must be an object", "invalid_time_series")
     name = payload.get("name", name)
-    if not isinstance(name, str) or not name.strip():
-        raise bad_request(f"{label}: name must be a non-empty string", "invalid_time_series")
-    frame = _csv_frame(payload, label) if "csv" in payload else _values_frame(payload, label, limits)
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_CHARACTERS:
+        raise bad_request(f"{label}: name must be a non-empty string of at most {MAX_NAME_CHARACTERS} characters",
+                          "invalid_time_series")
+    frame = _csv_frame(payload, label, limits) if "csv" in payload else _values_frame(payload, label, limits)
+    sizes = SizeLimits(limits.max_series_steps, limits.max_channels, limits.max_series_cells)
     try:
-        series = read_series(frame, name=name, limits=SizeLimits(limits.max_series_steps, limits.max_channels))
+        series = read_series(frame, name=name, limits=sizes)
     except SeriesTooLarge as err:
         raise too_large(f"{label}: {str(err).removeprefix('DataFrame: ')}") from None
-    except ValueError as err:
+    except (ValueError, TypeError, OverflowError) as err:
         raise bad_request(f"{label}: {str(err).removeprefix('DataFrame: ')}", "invalid_time_series") from None
+    long_name = next((c for c in series.channels if len(c) > MAX_NAME_CHARACTERS), None)
+    if long_name is not None:
+        raise bad_request(f"{label}: channel name {shown(long_name)} is longer than {MAX_NAME_CHARACTERS} characters",
+                          "invalid_time_series")
     interval = payload.get("interval")
     if interval is not None and "timestamps" in payload and interval != series.interval:
         raise bad_request(
-            f"{label}: interval {interval} does not match the {series.interval}s step of the timestamps",
+            f"{label}: interval {shown(interval)} does not match the {series.interval}s step of the timestamps",
             "invalid_time_series",
         )
     return series
 
 
-def _csv_frame(payload: dict, label: str) -> pd.DataFrame:
+def _csv_frame(payload: dict, label: str, limits: Limits) -> pd.DataFrame:
     text = payload["csv"]
     if not isinstance(text, str):
         raise bad_request(f"{label}: csv must be a string", "invalid_time_series")
+    header = text.lstrip().partition("\n")[0]
+    _check_size(max(text.count("\n"), 1), header.count(","), label, limits)  # rows x channels, before parsing
     try:
         frame = pd.read_csv(io.StringIO(text))
     except (ValueError, pd.errors.ParserError) as err:  # EmptyDataError is a ValueError
@@ -100,7 +114,7 @@ def _values_frame(payload: dict, label: str, limits: Limits) -> pd.DataFrame:
     _check_size(len(values), width, label, limits)
     try:
         array = np.array(values, dtype=np.float64)  # null -> NaN, a missing value
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise bad_request(
             f"{label}: values must be numbers or null, and every step must have one value per channel",
             "invalid_time_series",
@@ -121,6 +135,9 @@ def _check_size(steps: int, channels: int, label: str, limits: Limits) -> None:
         raise too_large(f"{label}: {steps} steps is more than the limit of {limits.max_series_steps} steps")
     if channels > limits.max_channels:
         raise too_large(f"{label}: {channels} channels is more than the limit of {limits.max_channels} channels")
+    if steps * channels > limits.max_series_cells:
+        raise too_large(f"{label}: {steps} steps x {channels} channels is more than the limit of "
+                        f"{limits.max_series_cells} cells")
 
 
 def _channels(channels: object, count: int, label: str) -> list[str]:
@@ -131,7 +148,9 @@ def _channels(channels: object, count: int, label: str) -> list[str]:
     if len(channels) != count:
         raise bad_request(f"{label}: {len(channels)} channel names for {count} values per step", "invalid_time_series")
     if len(set(channels)) != len(channels):
-        raise bad_request(f"{label}: duplicate channel names in {channels}", "invalid_time_series")
+        duplicate = next(c for c in channels if channels.count(c) > 1)
+        raise bad_request(f"{label}: duplicate channel names ({shown(duplicate)} more than once)",
+                          "invalid_time_series")
     if TIME_COLUMN in (c.strip().lower() for c in channels):
         raise bad_request(f"{label}: {TIME_COLUMN!r} is reserved; rename that channel", "invalid_time_series")
     return channels
@@ -144,12 +163,25 @@ def _timestamps(payload: dict, steps: int, label: str) -> list:
         if not isinstance(timestamps, list) or len(timestamps) != steps:
             raise bad_request(f"{label}: timestamps must be a list with one entry per step ({steps})",
                               "invalid_time_series")
+        odd = next((i for i, t in enumerate(timestamps) if not _is_timestamp(t)), None)
+        if odd is not None:
+            raise bad_request(f"{label}: timestamps[{odd}] must be unix seconds or a date string, got "
+                              f"{shown(timestamps[odd])}", "invalid_time_series")
         return timestamps
     interval, start = payload.get("interval", 60), payload.get("start", 0)
     if not _is_int(interval) or interval < 1 or not _is_int(start):
         raise bad_request(f"{label}: interval must be a positive whole number of seconds and start a unix time",
                           "invalid_time_series")
+    outside = first_bad_epoch([start, start + interval * (steps - 1)])
+    if outside is not None:
+        raise bad_request(f"{label}: the grid from start every {interval}s: {outside[1]}", "invalid_time_series")
     return list(start + interval * np.arange(steps, dtype=np.int64))
+
+
+def _is_timestamp(value: object) -> bool:
+    if isinstance(value, str):
+        return len(value) <= MAX_TIMESTAMP_CHARACTERS
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _is_int(value: object) -> bool:

@@ -1,23 +1,25 @@
 """A chat-completions body -> the one question it asks: text, options, images and series.
 
 Only the last user message is read (system messages are ignored: a checkpoint brings its own system prompt).
-Options come from the body's `options` field, else from text in the evaluator's format
-`Question: ...\\nOptions: ["a", "b"]`; without options the model generates.
+Options come from the body's `options` field, else from a line of the text that starts with `Options:` or
+`Answer Choices:` and a JSON list (the evaluator writes `Question: ...\\nOptions: ["a", "b"]`); without options
+the model generates. Sizes are checked as each part is read; token counts need the model (`backend`).
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from PIL import Image
 
 from tsqa.arfbench.schema import Series
-from tsqa.serve.errors import APIError, bad_request, too_large
-from tsqa.serve.limits import Limits
+from tsqa.serve.errors import APIError, bad_request, shown, too_large
+from tsqa.serve.limits import MAX_CHARACTERS_PER_TOKEN, Limits
 from tsqa.serve.parts import decode_image, decode_series
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
-QUESTION_PREFIX = "Question: "
-OPTIONS_SEPARATOR = "\nOptions: "
+QUESTION_PREFIX = re.compile(r"^\s*Question\s*:\s*", re.IGNORECASE)
+OPTIONS_LINE = re.compile(r"^[ \t]*(Options|Answer Choices)[ \t]*:[ \t]*(?=\[)", re.IGNORECASE | re.MULTILINE)
 MAX_SERIES = 2  # one series, or a pair for the paired categories
 
 
@@ -53,8 +55,8 @@ def parse_chat_request(body: object, served_model: str, limits: Limits) -> ChatQ
                 raise bad_request(f"{label}: at most {MAX_SERIES} time series per question", "too_many_series")
             series.append(decode_series(part.get("time_series"), label, f"series_{len(series) + 1}", limits))
         else:
-            raise bad_request(f"{label}: unsupported content part {kind!r}; use text, image_url or time_series")
-    question, options = _question_and_options("\n".join(texts).strip(), body.get("options"))
+            raise bad_request(f"{label}: unsupported content part {shown(kind)}; use text, image_url or time_series")
+    question, options = _question_and_options("\n".join(texts).strip(), body.get("options"), limits)
     if not images and not series:
         raise bad_request("the last user message needs an image_url or a time_series part to ask about")
     return ChatQuestion(question, options, images, series, _max_new_tokens(body, limits))
@@ -65,7 +67,7 @@ def _check_call(body: dict, served_model: str) -> None:
     if not isinstance(model, str) or not model:
         raise bad_request("model: required (GET /v1/models lists the served model)", "missing_model")
     if model != served_model:
-        raise APIError(404, f"model {model!r} not found; this server serves {served_model!r}", "model_not_found")
+        raise APIError(404, f"model {shown(model)} not found; this server serves {served_model!r}", "model_not_found")
     if body.get("stream"):
         raise bad_request("streaming is not supported; send stream: false", "streaming_unsupported")
     if body.get("n", 1) != 1:
@@ -87,31 +89,51 @@ def _last_user_content(messages: object) -> "str | list":
     return content
 
 
-def _question_and_options(text: str, extra_options: object) -> tuple[str, list[str]]:
-    """Options given in the body win; else they are read from evaluator-style text."""
-    head, separator, tail = text.rpartition(OPTIONS_SEPARATOR)
-    formatted = bool(separator) and head.startswith(QUESTION_PREFIX)
-    question = head[len(QUESTION_PREFIX) :].strip() if formatted else text
+def _question_and_options(text: str, extra_options: object, limits: Limits) -> tuple[str, list[str]]:
+    """Options given in the body win; else they are read from an `Options: [...]` line of the text."""
+    question, listed = _inline_options(text)
     if extra_options is not None:
-        options = _checked_options(extra_options, "options")
-    elif formatted:
-        try:
-            listed = json.loads(tail)
-        except json.JSONDecodeError:
-            raise bad_request("the text after 'Options: ' is not a JSON list of strings", "invalid_options") from None
-        options = _checked_options(listed, "Options")
+        options = _checked_options(extra_options, "options", limits)
+    elif listed is not None:
+        options = _checked_options(listed, "Options", limits)
     else:
         options = []
     if not question:
         raise bad_request("the user message has no question text", "missing_question")
+    if len(question) > limits.max_question_tokens * MAX_CHARACTERS_PER_TOKEN:
+        raise too_large(f"the question is {len(question)} characters; the limit is {limits.max_question_tokens} "
+                        "tokens")
     return question, options
 
 
-def _checked_options(options: object, label: str) -> list[str]:
+def _inline_options(text: str) -> tuple[str, object]:
+    """(question, the decoded list or None): the last `Options:` / `Answer Choices:` line with a JSON list, the
+    text around it (less a leading `Question:`) as the question."""
+    found = list(OPTIONS_LINE.finditer(text))
+    if not found:
+        return QUESTION_PREFIX.sub("", text, count=1).strip(), None
+    line = found[-1]
+    try:
+        listed, end = json.JSONDecoder().raw_decode(text, line.end())
+    except (json.JSONDecodeError, RecursionError):
+        raise bad_request(f"the text after '{line.group(1)}:' is not a JSON list of strings",
+                          "invalid_options") from None
+    question = "\n".join(part.strip() for part in (text[: line.start()], text[end:]) if part.strip())
+    return QUESTION_PREFIX.sub("", question, count=1).strip(), listed
+
+
+def _checked_options(options: object, label: str, limits: Limits) -> list[str]:
     if not isinstance(options, list) or not all(isinstance(o, str) and o.strip() for o in options):
         raise bad_request(f"{label}: expected a list of non-empty strings", "invalid_options")
+    if len(options) > limits.max_options:
+        raise too_large(f"{label}: {len(options)} options is more than the limit of {limits.max_options}")
+    longest = max(options, key=len, default="")
+    if len(longest) > limits.max_option_tokens * MAX_CHARACTERS_PER_TOKEN:
+        raise too_large(f"{label}: an option of {len(longest)} characters; the limit is {limits.max_option_tokens} "
+                        "tokens per option")
     if len(set(options)) != len(options):
-        raise bad_request(f"{label}: duplicate options in {options}", "invalid_options")
+        duplicate = next(o for o in options if options.count(o) > 1)
+        raise bad_request(f"{label}: duplicate options ({shown(duplicate)} more than once)", "invalid_options")
     return options
 
 

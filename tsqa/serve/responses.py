@@ -1,15 +1,28 @@
 """Response bodies in the shapes OpenAI's API returns, so its clients parse them unchanged."""
 
+import json
 import time
 import uuid
 
-from tsqa.serve.backend import Reply
+from tsqa.arfbench import Answer
 
 OWNER = "tsqa"
 
 
-def chat_completion(reply: Reply, model: str) -> dict:
-    """A non-streamed chat completion; token counts are not tracked and read as zeros."""
+def chat_completion(answer: Answer, model: str) -> dict:
+    """A non-streamed chat completion; token counts are not tracked and read as zeros. The message is the chosen
+    option as `{"answer", "reasoning"}` JSON (what `tsqa eval` parses), or the generated text; the `tsqa` field
+    carries how it was answered: option probabilities and the channels the prompt showed."""
+    content = answer.text if answer.choice is None else json.dumps(
+        {"answer": answer.choice, "reasoning": answer.reasoning or ""}, ensure_ascii=False, allow_nan=False
+    )
+    details = {
+        "mode": "score" if answer.probabilities else "generate",
+        "modality": answer.modality,
+        "probabilities": answer.probabilities,
+        "shown_channels": answer.shown_channels,
+        "hidden_channels": answer.hidden_channels,
+    }
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",
@@ -18,13 +31,13 @@ def chat_completion(reply: Reply, model: str) -> dict:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": reply.content, "refusal": None},
+                "message": {"role": "assistant", "content": content, "refusal": None},
                 "finish_reason": "stop",
                 "logprobs": None,
             }
         ],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-        "tsqa": reply.details,
+        "tsqa": details,
     }
 
 

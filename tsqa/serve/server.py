@@ -2,22 +2,30 @@
 
 Routes: `GET /health` (never needs the key), `GET /v1/health`, `GET /v1/models`, `GET /v1/models/{id}` and
 `POST /v1/chat/completions`. With an API key set, every /v1 route needs `Authorization: Bearer <key>`.
-A body is read only by its Content-Length, and only when within the size limit.
+A body is read only by its Content-Length, and only when within the size limit; it must be standard JSON (no NaN
+or Infinity). Connection threads parse and check their question, then hand it to one model worker that answers
+queued questions in batches (`batcher`); a full queue is a 503 with Retry-After, never a reset connection.
+Every response, errors of the HTTP protocol itself included, is a JSON body.
 """
 
 import hmac
 import ipaddress
 import json
 import logging
+import math
+import re
 import socket
 import threading
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 from tsqa import __version__
 from tsqa.serve.backend import Backend
-from tsqa.serve.errors import APIError, bad_request, too_large
+from tsqa.serve.batcher import Batcher, BatchSettings, QueueFull
+from tsqa.serve.errors import APIError, bad_request, busy, shown, too_large
 from tsqa.serve.limits import Limits
 from tsqa.serve.request import parse_chat_request
 from tsqa.serve.responses import chat_completion, model_card, model_list
@@ -25,6 +33,10 @@ from tsqa.serve.responses import chat_completion, model_card, model_list
 logger = logging.getLogger("tsqa.serve")
 
 SOCKET_TIMEOUT_S = 60  # a client silent this long mid-request loses its connection
+LISTEN_BACKLOG = 1024  # connections the kernel holds before accept (the standard library's default is 5)
+RETRY_AFTER_S = 1
+MAX_CONNECTIONS = 512  # open connections, each with its own thread
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 MODELS_PREFIX = "/v1/models/"
 ROUTES = {  # path -> allowed methods
     "/health": ("GET",),
@@ -38,9 +50,10 @@ class ChatServer(ThreadingHTTPServer):
     """Serves `backend` under the name `model_name`; `port=0` picks a free port (see `url`)."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, backend: Backend, model_name: str, host: str = "127.0.0.1", port: int = 0,
-                 api_key: str | None = None, limits: Limits = Limits()):
+                 api_key: str | None = None, limits: Limits = Limits(), batching: BatchSettings = BatchSettings()):
         self.backend = backend
         self.model_name = model_name
         self.api_key = api_key or None
@@ -51,10 +64,19 @@ class ChatServer(ThreadingHTTPServer):
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
+        self.batcher = Batcher(backend.answer_batch, batching)
 
     def process_request(self, request: socket.socket, client_address) -> None:
+        """A thread per connection, up to MAX_CONNECTIONS (each may hold a body of max_request_bytes); beyond, a
+        503 right away."""
         with self._connections_lock:
-            self._connections.add(request)
+            full = len(self._connections) >= MAX_CONNECTIONS
+            if not full:
+                self._connections.add(request)
+        if full:
+            _answer_busy(request)
+            self.shutdown_request(request)
+            return
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: socket.socket) -> None:
@@ -63,8 +85,10 @@ class ChatServer(ThreadingHTTPServer):
         super().shutdown_request(request)
 
     def server_close(self) -> None:
-        """Stop listening and end kept-alive connections, so no handler thread outlives the server."""
+        """Stop listening, stop the model worker and end kept-alive connections, so no thread outlives the server."""
         super().server_close()
+        if hasattr(self, "batcher"):
+            self.batcher.close()
         with self._connections_lock:
             for connection in self._connections:
                 try:
@@ -77,6 +101,19 @@ class ChatServer(ThreadingHTTPServer):
         """The base URL clients use, e.g. `http://127.0.0.1:8000/v1`."""
         host, port = self.server_address[:2]
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/v1"
+
+
+def _answer_busy(connection: socket.socket) -> None:
+    """A whole 503 response written to a connection no handler will read."""
+    error = busy(f"the server is busy: {MAX_CONNECTIONS} connections are open; retry later", RETRY_AFTER_S)
+    data = json.dumps(error.body()).encode()
+    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            f"Retry-After: {RETRY_AFTER_S}\r\nConnection: close\r\n\r\n")
+    try:
+        connection.settimeout(5)
+        connection.sendall(head.encode() + data)
+    except OSError:  # the client is gone already
+        pass
 
 
 def exposure_warning(host: str, api_key: str | None) -> str | None:
@@ -97,6 +134,8 @@ def exposure_warning(host: str, api_key: str | None) -> str | None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as OpenAI's client expects; every response has a Content-Length
+    default_request_version = "HTTP/1.0"  # a request line without a version still gets a status line and headers
+    disable_nagle_algorithm = True  # headers and body are two writes: Nagle + delayed ACK held each reply 40 ms
     server_version = f"tsqa-serve/{__version__}"
     timeout = SOCKET_TIMEOUT_S
     server: ChatServer
@@ -114,6 +153,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
         self._dispatch()
 
     def log_message(self, format: str, *args) -> None:
@@ -154,12 +199,24 @@ class _Handler(BaseHTTPRequestHandler):
         return self._chat_completion()
 
     def _chat_completion(self) -> dict:
-        question = parse_chat_request(self._read_json(), self.server.model_name, self.server.limits)
+        server = self.server
+        with server.batcher.arriving() as arrival:
+            question = parse_chat_request(self._read_json(), server.model_name, server.limits)
+            server.backend.check(question, server.limits)
+            try:
+                future = arrival.submit(question)
+            except QueueFull:
+                raise busy(f"the server is busy: {server.batcher.settings.max_queue} requests are waiting for the "
+                           "model; retry later", RETRY_AFTER_S) from None
+        timeout = server.batcher.settings.timeout_s
         try:
-            reply = self.server.backend.answer(question)
-        except ValueError as err:  # the model's own input checks
-            raise bad_request(f"the model cannot answer this request: {err}", "unanswerable") from None
-        return chat_completion(reply, self.server.model_name)
+            answer = future.result(timeout=timeout)
+        except FutureTimeout:
+            future.cancel()  # still queued: the model never sees it; already running: its answer is dropped
+            raise busy(f"no answer within {timeout:g} s; the server is busy, retry later", RETRY_AFTER_S) from None
+        except QueueFull:  # queued when the server began to shut down
+            raise busy("the server is shutting down", RETRY_AFTER_S) from None
+        return chat_completion(answer, server.model_name)
 
     def _allow(self, path: str, methods: tuple[str, ...]) -> None:
         if self.command not in methods:
@@ -200,9 +257,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._unread = None  # the client stopped early: the connection cannot be reused
             raise bad_request("the body is shorter than its Content-Length", "incomplete_body")
         try:
-            return json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise bad_request(f"the body is not valid JSON ({err})", "invalid_json") from None
+            text = body.decode("utf-8")  # strictly: JSON between machines is UTF-8, without encoded surrogates
+            decoded = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+            if _SURROGATE_ESCAPE.search(text):  # "\ud800" escapes decode, and only a pair makes a character
+                json.dumps(decoded, ensure_ascii=False).encode("utf-8")
+            return decoded
+        except UnicodeError:
+            raise bad_request("the body is not valid JSON (it must be UTF-8 text, without lone surrogates such as "
+                              "\\ud800)", "invalid_json") from None
+        except RecursionError:
+            raise bad_request("the body is nested too deeply to be a chat request", "invalid_json") from None
+        except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity, integers of 4300+ digits
+            raise bad_request(f"the body is not valid JSON ({shown(str(err))[1:-1]})", "invalid_json") from None
 
     def _refuse(self, error: APIError) -> None:
         """Send the error; first read away an unread body of a bearable size, so the client sees the answer
@@ -222,8 +288,20 @@ class _Handler(BaseHTTPRequestHandler):
             length -= len(chunk)
         self._unread = 0
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors http.server finds itself (a bad request line, headers too large, an unknown method) as JSON too.
+        The request was not understood, so its connection is not reused."""
+        self.close_connection = True
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        text = shown(message)[1:-1] if message else phrase
+        error = APIError(code, f"{text} (HTTP {code})", phrase.lower().replace(" ", "_"))  # the request's fault
+        self._send(code, error.body(), error.headers)
+
     def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        data = json.dumps(payload, allow_nan=False).encode("ascii")  # \u escapes: no text can fail to encode
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -232,4 +310,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not standard JSON; send null for a missing value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is beyond the range of a float")
+    return value
