@@ -1,10 +1,13 @@
 """Bridge throughput: questions per second for option scoring vs generation, batch 1 vs 8, and where the time goes.
 
-Time is split into the VLM forward (every call of the VLM's forward, prompt, continuation and decoding steps), the
-encoder, the adapter, plotting, and the rest of input building (features, prompt text, processor/tokenisation),
-measured with hooks and wrappers around the real code path. Also prints prompt token counts per time-label format.
+The questions are ARFBench-shaped (`shaped.py`: about five questions per series, a fifth about a pair), and each run
+starts with empty encoder and plot caches, so "encodes per unique series" and "plots per unique chart" say whether
+the series work was done once (1.00). Time is split into the VLM forward (every call of the VLM's forward, prompt,
+continuation and decoding steps), the encoder, the adapter, plotting, and the rest of input building (features,
+prompt text, processor/tokenisation), measured with hooks and wrappers around the real code path. Also prints prompt
+token counts per time-label format.
 
-    python benchmarks/bridge.py                         # tiny random Toto + tiny random Qwen3-VL, CPU
+    python benchmarks/bridge.py                         # tiny random Toto + tiny random Qwen3-VL, CPU, 64 questions
     python benchmarks/bridge.py --family idefics3
     python benchmarks/bridge.py --qwen3-vl-2b --device cuda   # random weights shaped like Qwen3-VL-2B, bf16
 """
@@ -18,12 +21,14 @@ from pathlib import Path
 import torch
 
 import tsqa.bridges.inputs as bridge_inputs
-from tsqa.arfbench import generate
 from tsqa.bridges.hybrid import HybridModel, load_encoder
+from tsqa.bridges.images import plot_cache, reset_plot_cache
 from tsqa.bridges.lora import LoraSettings
 from tsqa.bridges.prompt import PromptFormat
 from tsqa.bridges.tiny import FAMILIES, qwen3_vl_2b_shaped, save_tiny_vlm
 from tsqa.encoders.tiny import save_tiny_toto
+
+from shaped import arfbench_shaped, unique_charts, unique_series  # beside this script
 
 
 class Timers:
@@ -84,18 +89,23 @@ def instrument(model: HybridModel, timers: Timers) -> None:
 
 def run(model: HybridModel, timers: Timers, samples, mode: str, batch_size: int) -> dict[str, float]:
     model.answer(samples[:batch_size], mode=mode, batch_size=batch_size, max_new_tokens=16)  # warm-up
+    encodings = model.cache_encodings()  # empty caches: the run does its own series work
+    reset_plot_cache()
     timers.seconds.clear()
     _synchronize()
     start = time.perf_counter()
     model.answer(samples, mode=mode, batch_size=batch_size, max_new_tokens=16)
     _synchronize()
     total = time.perf_counter() - start
+    timers.seconds["encodes per unique series"] = encodings.misses / unique_series(samples)
+    timers.seconds["plots per unique chart"] = plot_cache().renders / unique_charts(samples)
     parts = dict(timers.seconds)
+    counts = {name: parts.pop(name) for name in ("encodes per unique series", "plots per unique chart")}
     building = parts.pop("input building (total)", 0.0)
     parts["features, prompt, tokenisation"] = building - parts.get("encoder", 0.0) - parts.get("plotting", 0.0)
     inside = building + parts.get("vlm forward", 0.0) + parts.get("adapter", 0.0)
     parts["other (scoring maths, decoding loop)"] = total - inside
-    return {"questions/s": len(samples) / total, "total": total, **parts}
+    return {"questions/s": len(samples) / total, "total": total, **counts, **parts}
 
 
 def token_counts(model: HybridModel, samples) -> None:
@@ -114,25 +124,32 @@ def main() -> None:
     parser.add_argument("--family", choices=FAMILIES, default="qwen3_vl")
     parser.add_argument("--qwen3-vl-2b", action="store_true", help="random Qwen3-VL-2B-shaped VLM (use a GPU)")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--questions", type=int, default=16)
+    parser.add_argument("--questions", type=int, default=64, help="ARFBench-shaped: about five per series")
     args = parser.parse_args()
     torch.manual_seed(0)
-    samples = generate(args.questions, seed=0)
+    samples = arfbench_shaped(args.questions, series_count=max(2, round(args.questions * 142 / 750)),
+                              pairs=max(1, args.questions // 25))
     with tempfile.TemporaryDirectory() as workdir:
         model = build_model(args, Path(workdir))
         name = "Qwen3-VL-2B-shaped" if args.qwen3_vl_2b else f"tiny {args.family}"
-        print(f"{name} + tiny Toto on {args.device}, {args.questions} generated questions (all categories)")
+        print(f"{name} + tiny Toto on {args.device}: {len(samples)} ARFBench-shaped questions (all categories) over "
+              f"{unique_series(samples)} series, {unique_charts(samples)} distinct charts")
         timers = Timers()
         instrument(model, timers)
         for mode in ("score", "generate"):
+            rates = {}
             for batch_size in (1, 8):
                 result = run(model, timers, samples, mode, batch_size)
+                rates[batch_size] = result["questions/s"]
                 outside = 1 - result["vlm forward"] / result["total"]
                 print(f"\n{mode:8s} batch {batch_size}: {result['questions/s']:7.2f} questions/s, "
-                      f"{100 * outside:5.1f}% of the time outside the VLM forward")
+                      f"{100 * outside:5.1f}% of the time outside the VLM forward; encodes per unique series "
+                      f"{result['encodes per unique series']:.2f}, plots per unique chart "
+                      f"{result['plots per unique chart']:.2f}")
                 for part, seconds in result.items():
-                    if part not in ("questions/s", "total"):
+                    if part not in ("questions/s", "total", "encodes per unique series", "plots per unique chart"):
                         print(f"    {part:38s} {seconds:8.3f} s  ({100 * seconds / result['total']:5.1f}%)")
+            print(f"\n{mode}: batch 8 / batch 1 = {rates[8] / rates[1]:.2f}x")
         token_counts(model, samples)
 
 

@@ -11,7 +11,6 @@ but after that warm-up. Also printed: how far the painted pixels are from the fu
 """
 
 import argparse
-import random
 import sys
 import time
 from pathlib import Path
@@ -19,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from tsqa.arfbench.plot import draw_chart, png_bytes
-from tsqa.arfbench.schema import Sample
 from tsqa.arfbench.synth import generate_questions
 from tsqa.bridges.images import plot_cache, question_images, reset_plot_cache
+
+from shaped import arfbench_shaped, unique_charts, unique_series  # noqa: E402  (beside this script)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "arfbench"))
 from reference_plot import reference_pixels, reference_png  # noqa: E402  (the old renderer lives with the tests)
@@ -35,20 +35,6 @@ def _rate(label: str, draw, groups: list) -> float:
     rates = f"{len(groups) / wall:6.1f} PNG/s wall  {len(groups) / cpu:6.1f} PNG/s cpu"
     print(f"{label:<31} {len(groups):>4} PNGs  {rates}")
     return len(groups) / cpu
-
-
-def _arfbench_shaped(samples: list[Sample], questions: int, series_count: int, seed: int) -> list[Sample]:
-    """`questions` questions over `series_count` distinct series; a fifth ask about one of 30 pairs of them."""
-    rng = random.Random(seed)
-    pool = [s.series[0] for s in samples[:series_count]]
-    pairs = [[pool[a], pool[b]] for a, b in (rng.sample(range(len(pool)), 2) for _ in range(30))]
-    shaped = []
-    for k in range(questions):
-        template = samples[k % len(samples)]
-        group = rng.choice(pairs) if k % 5 == 4 else [pool[k % len(pool)]]
-        shaped.append(Sample(f"q{k}", ", ".join(s.name for s in group), template.category, template.question,
-                             template.options, template.answer, group))  # fmt: skip
-    return shaped
 
 
 def main() -> None:
@@ -74,18 +60,17 @@ def main() -> None:
     print(f"pixels vs the full draw, {args.before_n} charts: largest mean |difference| {worst_mean:.4f} (0..255), "
           f"{differing} pixels differ in all")  # fmt: skip
 
-    shaped = _arfbench_shaped(samples, questions=750, series_count=142, seed=args.seed)
-    distinct = {tuple(s.name for s in q.series) for q in shaped}
-    series = {s.name for q in shaped for s in q.series}
+    shaped = arfbench_shaped(seed=args.seed)
+    distinct = unique_charts(shaped)
     reset_plot_cache()
     cache = plot_cache()
     start = time.perf_counter()
     for question in shaped:
         question_images(question)
     seconds = time.perf_counter() - start
-    print(f"ARFBench-shaped: {len(shaped)} questions, {len(series)} series, {len(distinct)} distinct charts "
+    print(f"ARFBench-shaped: {len(shaped)} questions, {unique_series(shaped)} series, {distinct} distinct charts "
           f"(singles and pairs); {cache.renders} renders, images for all questions in {seconds:.1f} s")  # fmt: skip
-    print(f"plots per unique series (a pair counts as one chart): {cache.renders / len(distinct):.2f}   per question: "
+    print(f"plots per unique series (a pair counts as one chart): {cache.renders / distinct:.2f}   per question: "
           f"{cache.renders / len(shaped):.2f} (without the cache: 1.00)")  # fmt: skip
 
 

@@ -3,19 +3,17 @@
 The OpenAI-compatible runner lives in `eval.api` (it imports `openai`); everything else is importable from here.
 """
 
-from tsqa.eval.accuracy import accuracy
-from tsqa.eval.answerer import Answerer
-from tsqa.eval.baselines import MostFrequentAnswerer, RandomAnswerer, baseline_tables
 from tsqa.arfbench.answer_classes import answer_class, options_from_json
-from tsqa.eval.breakdown import Breakdown
-from tsqa.eval.f1 import CategoryF1, category_f1, f1_breakdown
-from tsqa.eval.oracle import oracle_rows
+from tsqa.eval.baselines import MostFrequentAnswerer, RandomAnswerer, baseline_tables
+from tsqa.eval.experts import oracle_rows
+from tsqa.eval.metrics import (
+    Breakdown, CategoryF1, ModelScores, accuracy, category_f1, f1_breakdown, score_model, split_by_model,
+)
 from tsqa.eval.parsing import ParsedResponse, parse_answer, parse_response
 from tsqa.eval.report import Report, build_report
 from tsqa.eval.results import COLUMNS, EXTRA_COLUMNS, PUBLISHED_COLUMNS, ResultRow, read_results
 from tsqa.eval.results_writer import ResultsWriter
-from tsqa.eval.runner import RunSummary, run_answerer
-from tsqa.eval.scores import ModelScores, score_model, split_by_model
+from tsqa.eval.runner import Answerer, RunSummary, run_answerer
 
 __all__ = [
     "COLUMNS",

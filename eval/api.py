@@ -1,23 +1,71 @@
 """Answering with any OpenAI-compatible chat-completions endpoint (OpenAI, the Gemini and Anthropic compatibility
 endpoints, vLLM, a served tsqa model), with the official `openai` client.
 
-The client's own retries are off: ours (`RetryPolicy`) cover rate limits, server errors, timeouts, connection
-errors and malformed bodies, so every retry is counted and bounded. A question still failing after them is answered
-with `Answer(error=...)`, which the runner records as invalid; only errors that would hit every question (bad key,
-no access, unknown model) stop the run.
+The client's own retries are off: ours (`RetryPolicy`: exponential backoff with jitter, capped, at least the server's
+Retry-After) cover rate limits, server errors, timeouts, connection errors and malformed bodies, so every retry is
+counted and bounded. A question still failing after them is answered with `Answer(error=...)`, which the runner
+records as invalid; only errors that would hit every question (bad key, no access, unknown model) stop the run.
+Plots go as PNG data URLs, downscaled so neither side exceeds a limit.
 """
 
+import base64
+import io
 import random
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import openai
 
 from tsqa.arfbench import Answer, Sample
-from tsqa.eval.images import png_data_url
 from tsqa.eval.parsing import parse_response
 from tsqa.eval.prompt import SYSTEM_PROMPT, question_text
-from tsqa.eval.retry import RetryPolicy
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 6  # further attempts after the first
+    base_delay: float = 1.0  # seconds before the first retry (before jitter)
+    max_delay: float = 60.0  # cap on any single wait
+
+    def __post_init__(self) -> None:
+        if self.retries < 0 or self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError(f"retry settings must be >= 0, got {self}")
+
+    def delay(self, attempt: int, rng: random.Random, server_hint: float | None = None) -> float:
+        """Wait before retry number `attempt` (0-based): base x 2^attempt, jittered to 50-100%, at least the
+        server's Retry-After hint, never more than `max_delay`."""
+        wait = min(self.max_delay, self.base_delay * 2**attempt) * rng.uniform(0.5, 1.0)
+        if server_hint is not None:
+            wait = max(wait, server_hint)
+        return min(wait, self.max_delay)
+
+
+MAX_SIDE = 1500
+
+
+def png_data_url(path: str | Path, max_side: int = MAX_SIDE) -> str:
+    """`data:image/png;base64,...` of the image at `path`, resized (aspect kept) when a side exceeds `max_side`."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            width, height = image.size
+            if max(width, height) > max_side:
+                scale = max_side / max(width, height)
+                size = (max(1, int(width * scale)), max(1, int(height * scale)))
+                image = image.resize(size, Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as err:
+        raise ValueError(f"{path}: not a readable image ({err})") from None
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
 
 _RETRIED_STATUS = {408, 409, 429}
 _FATAL = (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)

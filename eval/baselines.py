@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from tsqa.arfbench import Answer, Sample
-from tsqa.eval.accuracy import first_run
+from tsqa.eval.metrics import first_run
 from tsqa.arfbench.answer_classes import answer_class, options_from_json
 from tsqa.eval.results import ResultRow
-from tsqa.eval.shuffle import question_rng
+from tsqa.eval.runner import question_rng
 
 
 def random_choice(options: Sequence[str], key: str, seed: int) -> str | None:

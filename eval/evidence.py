@@ -11,7 +11,7 @@ from dataclasses import replace
 from tsqa.arfbench.schema import Answer, Sample
 from tsqa.encoders.evidence import Forecaster, series_evidence
 from tsqa.encoders.evidence_text import TextSettings, render
-from tsqa.eval.answerer import Answerer
+from tsqa.eval.runner import Answerer
 from tsqa.eval.model_spec import EVIDENCE_SUFFIX
 
 CHARACTER_BUDGET = 2000  # without a tokenizer: characters (about 500 tokens of English and digits)

@@ -1,16 +1,18 @@
-"""Scoring several results files together: each model, the baselines on the same questions, and the
-model-expert oracles when human answers are given."""
+"""Scoring several results files together (each model, the baselines on the same questions, the model-expert
+oracles when human answers are given, the experts' agreement), and the report's forms: markdown tables of overall,
+tier and category figures beside the published ones, and a PNG chart of accuracy and F1 per category.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tsqa.eval.agreement import Agreement, expert_agreement
+from tsqa.arfbench.categories import CATEGORIES
 from tsqa.eval.baselines import baseline_tables
+from tsqa.eval.experts import Agreement, expert_agreement, oracle_rows
+from tsqa.eval.metrics import ModelScores, score_model, split_by_model
 from tsqa.eval.model_spec import DETECTOR, EVIDENCE_SUFFIX
-from tsqa.eval.oracle import oracle_rows
 from tsqa.eval.results import ResultRow, read_results
-from tsqa.eval.scores import ModelScores, score_model, split_by_model
 
 
 @dataclass
@@ -88,3 +90,110 @@ def build_report(
             if combined:
                 report.oracles[name] = score_model(combined, seed)
     return report
+
+
+PUBLISHED: tuple[tuple[str, float, float | None], ...] = (
+    ("Model-expert oracle (best of 2)", 87.2, 82.8),
+    ("Domain experts", 72.7, None),
+    ("Non-domain experts", 69.7, None),
+    ("Toto-1.0-QA-Experimental (Toto 1.0 + Qwen3-VL-32B, LoRA)", 63.9, 48.9),
+    ("GPT-5", 62.7, 51.9),
+    ("Gemini 3 Pro", 58.1, None),
+    ("Qwen3-VL-32B post-trained", 56.9, None),
+    ("Claude Opus 4.6", 54.8, None),
+    ("Qwen3-VL-32B", 52.8, None),
+    ("Qwen3 32B (text only)", 47.9, None),
+    ("Qwen3-VL-8B", 45.3, None),
+    ("Per-category most frequent choice", 45.1, None),
+    ("ChatTS-8B", 31.1, None),
+    ("Random choice", 24.5, None),
+)
+
+
+_TIERS = ("Tier 1", "Tier 2", "Tier 3")
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _overall_row(name: str, s: ModelScores) -> list[str]:
+    tiers = [f"{_pct(s.accuracy.tier.get(t))} / {_pct(s.f1.tier.get(t))}" for t in _TIERS]
+    return [
+        name, str(s.n), _pct(s.accuracy.overall), _pct(s.f1.overall), _pct(s.precision.overall), _pct(s.recall.overall),
+        *tiers, str(sum(s.invalid.values())),
+    ]  # fmt: skip
+
+
+def markdown_report(report: Report) -> str:
+    """Models, baselines, oracles and the published figures as separate, labelled tables; then per category."""
+    header = ["", "n", "Accuracy", "F1", "Precision", "Recall", *(f"{t} acc / F1" for t in _TIERS), "Invalid"]
+    parts = ["## ARFBench scores (percent; F1 = macro F1 per category, question-weighted)"]
+    groups = (
+        ("Models", {n: s for n, s in report.models.items() if n not in report.humans}),
+        ("Human answers", {n: s for n, s in report.models.items() if n in report.humans}),
+        ("Baselines (random and most frequent computed on the first model's questions; the detector from its results)",
+         report.baselines),
+        ("Model-expert oracles (right when the model or the expert is right)", report.oracles),
+    )
+    for title, scores in groups:
+        if scores:
+            parts += [f"### {title}", _table(header, [_overall_row(n, s) for n, s in scores.items()])]
+    if report.agreement:
+        rows = [[" / ".join(a.experts), str(a.n), _pct(a.agreement), "–" if a.kappa is None else f"{a.kappa:.2f}"]
+                for a in report.agreement]
+        parts += [
+            "### Agreement between experts (same answer, on the questions both answered)",
+            _table(["Experts", "n", "Agreement", "Cohen's kappa"], rows),
+        ]
+    published = [[f"{name} (published)", _pct(acc), _pct(f1)] for name, acc, f1 in PUBLISHED]
+    parts += [
+        "### Published figures (ARFBench paper, 750 questions; quoted, not computed here)",
+        _table(["", "Accuracy", "F1"], published),
+    ]
+    everyone = {**report.models, **report.baselines, **report.oracles}
+    seen = [c for s in everyone.values() for c in s.accuracy.category]
+    categories = [c for c in CATEGORIES if c in seen] + [c for c in dict.fromkeys(seen) if c not in CATEGORIES]
+    rows = [
+        [c, *(f"{_pct(s.accuracy.category.get(c))} / {_pct(s.f1.category.get(c))}" for s in everyone.values())]
+        for c in categories
+    ]
+    parts += ["### Per category (accuracy / F1)", _table(["Category", *everyone], rows)]
+    return "\n\n".join(parts) + "\n"
+
+
+def plot_report(report: Report, path: str | Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    everyone = {**report.models, **report.baselines, **report.oracles}
+    seen = {c for s in everyone.values() for c in s.accuracy.category}
+    categories = [c for c in CATEGORIES if c in seen] + sorted(seen - set(CATEGORIES))
+    positions = np.arange(len(categories))
+    width = 0.8 / max(1, len(everyone))
+    figure, axes = plt.subplots(2, 1, figsize=(max(8, 1.6 * len(categories)), 8), sharex=True)
+    for axis, metric in zip(axes, ("accuracy", "f1")):
+        for index, (name, scores) in enumerate(everyone.items()):
+            values = [getattr(scores, metric).category.get(c, np.nan) for c in categories]
+            axis.bar(positions + (index - (len(everyone) - 1) / 2) * width, values, width, label=name)
+        axis.set_ylabel(f"{'Accuracy' if metric == 'accuracy' else 'Macro F1'} (%)")
+        axis.set_ylim(0, 100)
+        axis.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axes[1].set_xticks(positions, [c.replace("Anomaly ", "") for c in categories], rotation=20)
+    figure.suptitle("ARFBench per category")
+    figure.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path

@@ -1,11 +1,18 @@
 """Runs any `Answerer` over a dataset into a results file, resumably, with a progress bar.
 
+An answerer is anything with a `name` and `answer(samples) -> [Answer, ...]`: our checkpoints, API models, baselines.
+An answer's `choice` goes to the results' `model_answer`; an answer with an `error` is recorded as unanswered, and
+the run goes on. Options are shuffled before a model sees them (as ARFBench does), deterministically per question and
+seed, so reruns and resumed runs show the same order.
+
 Batches go to `concurrency` worker threads (API models: batch 1, many threads; local checkpoints: bigger batches,
 one thread). Rows are written in dataset order as soon as every earlier row is written, so the file's row order -
 which the F1 of invalid answers depends on - does not depend on which request finished first.
 """
 
+import dataclasses
 import json
+import random
 import sys
 import time
 from collections import deque
@@ -13,12 +20,31 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from tsqa.arfbench import Answer, Sample
-from tsqa.eval.answerer import Answerer
 from tsqa.eval.results import ResultRow
 from tsqa.eval.results_writer import ResultsWriter
-from tsqa.eval.shuffle import shuffled_options
+
+
+class Answerer(Protocol):
+    """Answers a batch of questions, one `Answer` per sample, in order. The options are shown in the given order."""
+
+    name: str
+
+    def answer(self, samples: list[Sample]) -> list[Answer]: ...
+
+
+def question_rng(seed: int, sample_id: str) -> random.Random:
+    """A generator that depends only on the seed and the question, so reruns and resumed runs draw the same."""
+    return random.Random(f"{seed}:{sample_id}")
+
+
+def shuffled_options(sample: Sample, seed: int) -> Sample:
+    """A copy of `sample` whose options are in a seeded random order."""
+    options = list(sample.options)
+    question_rng(seed, sample.id).shuffle(options)
+    return dataclasses.replace(sample, options=options)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,8 @@
 
 from tsqa.arfbench.schema import Sample
 from tsqa.bridges.choices import Modality
-from tsqa.eval.runner import result_row
-from tsqa.eval.scores import score_model
-from tsqa.eval.shuffle import shuffled_options
+from tsqa.eval.runner import result_row, shuffled_options
+from tsqa.eval.metrics import score_model
 
 MODEL_NAME = "training"
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from tsqa.arfbench.categories import CORRELATION, PRESENCE
 from tsqa.arfbench.schema import Answer, Sample, Series
-from tsqa.series_input import read_series
+from tsqa.series_input import load_series
 
 if TYPE_CHECKING:
     from tsqa.bridges.hybrid import HybridModel
@@ -118,7 +118,7 @@ def _loaded(series: "str | Path | Series | Sequence") -> list[Series]:
     sources = list(series) if isinstance(series, (list, tuple)) else [series]
     if not 1 <= len(sources) <= 2:
         raise ValueError(f"series: expected one series or a pair, got {len(sources)}")
-    return [read_series(s, name=_series_name(s, i)) for i, s in enumerate(sources)]
+    return [load_series(s, name=_series_name(s, i)) for i, s in enumerate(sources)]
 
 
 def _series_name(source: object, index: int) -> str:

@@ -35,7 +35,7 @@ class SeriesTooLarge(ValueError):
     """A series beyond `SizeLimits` (the server answers 413 to it, other bad input gets 400)."""
 
 
-def read_series(source: "str | Path | pd.DataFrame | np.ndarray", name: str = "series", *, interval: int = 60,
+def load_series(source: "str | Path | pd.DataFrame | np.ndarray", name: str = "series", *, interval: int = 60,
                 start: int = 0, limits: SizeLimits = SizeLimits()) -> Series:
     """One `Series` from a CSV/parquet path, a DataFrame or an array."""
     if isinstance(source, Series):

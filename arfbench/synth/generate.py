@@ -12,7 +12,7 @@ from tsqa.arfbench import options as opt
 from tsqa.arfbench.layout import join_query_group
 from tsqa.arfbench.schema import Sample
 from tsqa.arfbench.synth import pairs, questions
-from tsqa.arfbench.synth.phrasing import question_text
+from tsqa.arfbench.synth.phrasing import phrase_question
 from tsqa.arfbench.synth.profile import DEFAULT, Profile
 from tsqa.arfbench.synth.questions import CLASSES, Context, Draft
 from tsqa.arfbench.synth.scene import describe, series_meta
@@ -114,7 +114,7 @@ def finish_question(
         id=f"{query_group}#{index}",
         query_group=query_group,
         category=category,
-        question=question_text(rng, category, [s.caption for s in draft.scenes]),
+        question=phrase_question(rng, category, [s.caption for s in draft.scenes]),
         options=options,
         answer=draft.answer,
         series=[s.series for s in draft.scenes],

@@ -52,7 +52,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
-def question_text(rng: np.random.Generator, category: str, captions: list[str]) -> str:
+def phrase_question(rng: np.random.Generator, category: str, captions: list[str]) -> str:
     """The question, then `Time-series: <caption>` (a pair: `Time-series 1:` and `Time-series 2:` lines)."""
     templates = TEMPLATES[category]
     sentence = templates[int(rng.integers(len(templates)))]

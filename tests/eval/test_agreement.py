@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from tsqa.cli import main
-from tsqa.eval.agreement import cohen_kappa, expert_agreement
+from tsqa.eval.experts import cohen_kappa, expert_agreement
 from tsqa.eval.results_writer import ResultsWriter
 
 YES, NO = "Yes", "No"

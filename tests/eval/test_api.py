@@ -8,9 +8,8 @@ import json
 import pytest
 from PIL import Image
 
-from tsqa.eval.api import ChatCompletionsAnswerer
+from tsqa.eval.api import ChatCompletionsAnswerer, RetryPolicy
 from tsqa.eval.results import read_results
-from tsqa.eval.retry import RetryPolicy
 from tsqa.eval.runner import run_answerer
 
 JSON = "application/json"

@@ -5,8 +5,8 @@ import dataclasses
 import pytest
 
 from tsqa.eval.baselines import ClassFrequencies, MostFrequentAnswerer, RandomAnswerer, baseline_tables
-from tsqa.eval.oracle import oracle_rows
-from tsqa.eval.scores import score_model
+from tsqa.eval.experts import oracle_rows
+from tsqa.eval.metrics import score_model
 
 T = ["2024-01-01 10:00:00", "2024-01-01 11:00:00", "2024-01-01 12:00:00", "2024-01-01 13:00:00"]
 

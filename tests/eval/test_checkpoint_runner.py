@@ -6,7 +6,7 @@ import pytest
 
 from tsqa.arfbench import generate, write_dataset
 from tsqa.eval.results import read_results
-from tsqa.eval.scores import score_model
+from tsqa.eval.metrics import score_model
 from tsqa.cli import main
 
 

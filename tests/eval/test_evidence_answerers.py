@@ -12,12 +12,11 @@ from tsqa.arfbench import categories as cat
 from tsqa.arfbench import generate, write_dataset
 from tsqa.arfbench.options import TIMESTAMP_FORMAT
 from tsqa.cli import main
-from tsqa.eval.api import ChatCompletionsAnswerer
+from tsqa.eval.api import ChatCompletionsAnswerer, RetryPolicy
 from tsqa.eval.evidence import EvidenceAnswerer, evidence_text, with_evidence
 from tsqa.eval.prompt import EVIDENCE_NOTE, system_prompt
 from tsqa.eval.report import build_report
 from tsqa.eval.results import read_results
-from tsqa.eval.retry import RetryPolicy
 from tsqa.eval.runner import run_answerer
 
 JSON = "application/json"

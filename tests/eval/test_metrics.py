@@ -4,9 +4,7 @@ import random
 
 import pytest
 
-from tsqa.eval.accuracy import accuracy
-from tsqa.eval.f1 import category_f1, f1_breakdown
-from tsqa.eval.scores import score_model
+from tsqa.eval.metrics import accuracy, category_f1, f1_breakdown, score_model
 
 CORR = "Anomaly Correlation"
 A, B, C = "Yes, correlated", "No, not correlated", "No, only in time-series 1"

@@ -9,7 +9,7 @@ from tsqa.arfbench import CATEGORIES, generate
 from tsqa.arfbench.categories import PRESENCE
 from tsqa.arfbench import Answer
 from tsqa.eval.runner import result_row
-from tsqa.eval.scores import score_model
+from tsqa.eval.metrics import score_model
 from tsqa.api import DEMO_MODEL, TSQA
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incident.csv"

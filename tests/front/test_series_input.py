@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsqa.series_input import SeriesTooLarge, SizeLimits, read_series
+from tsqa.series_input import SeriesTooLarge, SizeLimits, load_series
 
 EPOCHS = 1_700_000_000 + 60 * np.arange(5)
 
@@ -19,7 +19,7 @@ def test_wide_csv_long_csv_and_parquet_agree(tmp_path):
     long = wide.melt(id_vars="timestamp", var_name="group", value_name="value").rename(columns={"timestamp": "epoch"})
     long.dropna().to_csv(tmp_path / "long.csv", index=False)
     long.to_parquet(tmp_path / "long.parquet")
-    series = [read_series(tmp_path / f, name="s") for f in ("wide.csv", "long.csv", "long.parquet")]
+    series = [load_series(tmp_path / f, name="s") for f in ("wide.csv", "long.csv", "long.parquet")]
     for s in series:
         assert s.channels == ["cpu:a", "cpu:b"]
         assert s.interval == 60
@@ -31,14 +31,14 @@ def test_wide_csv_long_csv_and_parquet_agree(tmp_path):
 def test_date_strings_and_gaps_land_on_the_grid():
     frame = pd.DataFrame({"time": ["2024-01-01 00:00:00", "2024-01-01 00:05:00", "2024-01-01 00:20:00"],
                           "latency": [1.0, 2.0, 3.0]})
-    series = read_series(frame)
+    series = load_series(frame)
     assert series.interval == 300
     assert series.timestamps[0] == 1704067200
     np.testing.assert_array_equal(series.values[:, 0], [1.0, 2.0, np.nan, np.nan, 3.0])
 
 
 def test_arrays_get_a_regular_grid():
-    series = read_series(np.arange(6.0), interval=10, start=100)
+    series = load_series(np.arange(6.0), interval=10, start=100)
     assert series.values.shape == (6, 1)
     np.testing.assert_array_equal(series.timestamps, 100 + 10 * np.arange(6))
 
@@ -58,42 +58,42 @@ def test_arrays_get_a_regular_grid():
 )
 def test_bad_frames_name_column_and_row(frame, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
-        read_series(frame)
+        load_series(frame)
 
 
 def test_bad_files_name_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.csv"):
-        read_series(tmp_path / "missing.csv")
+        load_series(tmp_path / "missing.csv")
     corrupt = tmp_path / "corrupt.parquet"
     corrupt.write_bytes(b"PAR1 not really")
     with pytest.raises(ValueError, match="corrupt.parquet"):
-        read_series(corrupt)
+        load_series(corrupt)
     (tmp_path / "data.json").write_text("{}")
     with pytest.raises(ValueError, match="unsupported file type"):
-        read_series(tmp_path / "data.json")
+        load_series(tmp_path / "data.json")
     long = pd.DataFrame({"epoch": [0, 0], "group": ["a", "a"], "value": [1.0, 2.0]})
     long.to_csv(tmp_path / "dup.csv", index=False)
     with pytest.raises(ValueError, match="dup.csv: row 1: duplicate"):
-        read_series(tmp_path / "dup.csv")
+        load_series(tmp_path / "dup.csv")
 
 
 def test_bad_arrays():
     with pytest.raises(ValueError, match="expected numbers"):
-        read_series(np.array(["a", "b"]))
+        load_series(np.array(["a", "b"]))
     with pytest.raises(ValueError, match="shape"):
-        read_series(np.zeros((2, 2, 2)))
+        load_series(np.zeros((2, 2, 2)))
     with pytest.raises(ValueError, match="shape"):
-        read_series(np.zeros((0,)))
+        load_series(np.zeros((0,)))
 
 
 def test_size_limits_apply_before_the_grid_is_built():
     far_apart = pd.DataFrame({"timestamp": [0, 60, 60 * 10**7], "cpu": [1.0, 2.0, 3.0]})
     with pytest.raises(SeriesTooLarge, match="10000001 steps on its regular grid"):
-        read_series(far_apart)
+        load_series(far_apart)
     many_groups = pd.DataFrame({"epoch": np.arange(50), "group": [f"pod:{i}" for i in range(50)], "value": 1.0})
     with pytest.raises(SeriesTooLarge, match="50 channels is more than the limit of 10"):
-        read_series(many_groups, limits=SizeLimits(max_steps=1000, max_channels=10))
-    assert read_series(far_apart.iloc[:2], limits=SizeLimits(max_steps=2)).values.shape == (2, 1)
+        load_series(many_groups, limits=SizeLimits(max_steps=1000, max_channels=10))
+    assert load_series(far_apart.iloc[:2], limits=SizeLimits(max_steps=2)).values.shape == (2, 1)
 
 
 @pytest.mark.parametrize(
@@ -111,37 +111,37 @@ def test_size_limits_apply_before_the_grid_is_built():
 )
 def test_timestamps_outside_1900_to_2200_name_the_unit_they_seem_to_be_in(timestamps, message):
     with pytest.raises(ValueError, match="DataFrame: column 'timestamp'") as error:
-        read_series(pd.DataFrame({"timestamp": timestamps, "cpu": [1.0, 2.0]}))
+        load_series(pd.DataFrame({"timestamp": timestamps, "cpu": [1.0, 2.0]}))
     assert message in str(error.value)
 
 
 def test_values_beyond_the_supported_magnitude_are_named():
     frame = pd.DataFrame({"timestamp": EPOCHS[:3], "cpu": [1.0, -1e30, 1e308]})
     with pytest.raises(ValueError, match=r"column 'cpu', row 2: 1e\+308 is beyond the supported magnitude of 1e\+30"):
-        read_series(frame)
-    assert read_series(frame.iloc[:2]).values[1, 0] == -1e30
+        load_series(frame)
+    assert load_series(frame.iloc[:2]).values[1, 0] == -1e30
     with pytest.raises(ValueError, match=r"array: step 1, channel 0: 3e\+38 is beyond"):
-        read_series(np.array([1.0, 3e38]))
+        load_series(np.array([1.0, 3e38]))
     with pytest.raises(ValueError, match="start 1180591620717411303424 every 60s: .* is not a unix time"):
-        read_series(np.ones(3), start=2**70)
+        load_series(np.ones(3), start=2**70)
 
 
 def test_the_grid_is_bounded_by_cells_as_well_as_steps_and_channels():
     sparse = pd.DataFrame({"timestamp": [0, 60, 60 * 9_999], **{f"c{i}": 1.0 for i in range(100)}})
     with pytest.raises(SeriesTooLarge, match="10000 steps x 100 channels on its regular grid is more than the limit of "
                                              "500000 cells"):
-        read_series(sparse, limits=SizeLimits(max_cells=500_000))
+        load_series(sparse, limits=SizeLimits(max_cells=500_000))
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
 def test_datetime_columns_of_any_unit_give_unix_seconds(tmp_path, unit):
     stamps = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 00:01"], utc=True).as_unit(unit)
     frame = pd.DataFrame({"timestamp": stamps, "cpu": [1.0, 2.0]})
-    assert read_series(frame).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    assert load_series(frame).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
     frame.to_parquet(tmp_path / "s.parquet")
-    assert read_series(tmp_path / "s.parquet").timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    assert load_series(tmp_path / "s.parquet").timestamps.tolist() == [1_704_067_200, 1_704_067_260]
     indexed = frame.set_index("timestamp")
-    assert read_series(indexed).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    assert load_series(indexed).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
 
 
 def test_channel_names_that_are_not_text_are_named(tmp_path):
@@ -152,4 +152,4 @@ def test_channel_names_that_are_not_text_are_named(tmp_path):
                       "value": [1.0, 2.0]})
     pq.write_table(table, tmp_path / "binary.parquet")
     with pytest.raises(ValueError, match=r"binary.parquet: column 'group', row 0: a channel name must be text"):
-        read_series(tmp_path / "binary.parquet")
+        load_series(tmp_path / "binary.parquet")

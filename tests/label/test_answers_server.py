@@ -10,7 +10,7 @@ from PIL import Image
 from tsqa.arfbench import generate, load_dataset
 from tsqa.arfbench.writer import write_dataset
 from tsqa.eval.results import read_results
-from tsqa.eval.shuffle import shuffled_options
+from tsqa.eval.runner import shuffled_options
 from tsqa.label.answers import AnswersApp
 
 

@@ -47,7 +47,7 @@ def test_the_wheel_has_one_top_level_package_with_recipes_and_demo(wheel):
     top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert top == {"tsqa"}
     for required in ("tsqa/recipes/tiny.toml", "tsqa/demo_model/tsqa_config.json", "tsqa/bridges/hybrid.py",
-                     "tsqa/arfbench/synth/generate.py", "tsqa/training/loop.py", "tsqa/eval/f1.py",
+                     "tsqa/arfbench/synth/generate.py", "tsqa/training/loop.py", "tsqa/eval/metrics.py",
                      "tsqa/label/static/incidents.html", "tsqa/label/static/chart.js", "tsqa/label/static/label.css",
                      "tsqa/detector.json"):
         assert required in names

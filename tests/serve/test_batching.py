@@ -13,6 +13,7 @@ import pytest
 from tsqa.arfbench import Answer
 from tsqa.serve.backend import TSQABackend
 from tsqa.serve.batcher import Batcher, BatchSettings, QueueFull
+from tsqa.serve.errors import APIError
 from tsqa.serve.limits import Limits
 from tsqa.serve.request import parse_chat_request
 from tsqa.serve.server import ChatServer
@@ -113,7 +114,8 @@ class _GatedBackend:
     def answer_batch(self, questions):
         self.gate.wait(60)
         self.batches.append([q.text for q in questions])
-        return [Answer(text=json.dumps({"answer": q.options[0]}), choice=q.options[0]) for q in questions]
+        return [Answer(text=json.dumps({"answer": q.options[0]}), choice=q.options[0], reasoning=q.text)
+                for q in questions]  # the reasoning names the question, so each client can check it got its own
 
 
 def _gated_server(checkpoint, **settings) -> tuple[ChatServer, _GatedBackend]:
@@ -155,7 +157,8 @@ def test_beyond_the_queue_bound_requests_get_503_with_retry_after_and_the_queued
         first.join(30)
         for thread in queued:
             thread.join(30)
-        assert {i: (r[0], r[1]["tsqa"]["question"]) for i, r in results.items()} == {
+        reasoning = {i: json.loads(r[1]["choices"][0]["message"]["content"])["reasoning"] for i, r in results.items()}
+        assert {i: (r[0], reasoning[i]) for i, r in results.items()} == {
             i: (200, f"question {i}") for i in (1, 2, 3)}
         assert sorted(len(b) for b in backend.batches) == [1, 1, 2]  # max_batch 2: three queued go as 2 + 1
     finally:
@@ -215,3 +218,35 @@ def test_one_question_the_model_refuses_does_not_fail_the_others_in_its_batch(ts
     replies = backend.answer_batch(questions)
     assert [type(r).__name__ for r in replies] == ["Answer", "APIError", "Answer"]
     assert replies[1].status == 400 and "refused" in replies[1].message
+
+
+def test_a_request_asking_for_evidence_gets_it_appended_to_its_question(tsqa, checkpoint, make_png_url):
+    from tsqa.eval.evidence import token_counter, with_evidence
+
+    backend = TSQABackend(tsqa)
+    body = {**_body(checkpoint.name, 0, make_png_url(16, 16)), "evidence": True, "evidence_budget": 64}
+    question = parse_chat_request(body, checkpoint.name, Limits())
+    assert question.evidence == 64
+    asked = []
+    answer = tsqa.model.answer
+
+    def recording(samples, **kwargs):
+        asked.extend(s.question for s in samples)
+        return answer(samples, **kwargs)
+
+    tsqa.model.answer = recording
+    try:
+        (reply,) = backend.answer_batch([question])
+    finally:
+        tsqa.model.answer = answer
+    assert reply.choice in question.options
+    from tsqa.api import question_sample
+
+    expected = with_evidence(question_sample(question.text, question.options, question.series, []),
+                             tsqa.model.encoder, 64, token_counter(tsqa.model.processor.tokenizer))
+    assert asked == [expected.question] and asked[0].startswith(question.text + "\n\n")
+    for bad, code in (({"evidence": "yes"}, "invalid_evidence"), ({"evidence_budget": 5}, "invalid_evidence"),
+                      ({"evidence": True, "evidence_budget": 10**6}, None)):
+        with pytest.raises(APIError) as refused:
+            parse_chat_request({**body, "evidence": False, **bad}, checkpoint.name, Limits())
+        assert refused.value.status in (400, 413) and (code is None or refused.value.code == code)

@@ -4,8 +4,7 @@ import numpy as np
 
 from tsqa.arfbench.plot import render_plot
 from tsqa.arfbench.schema import Sample, Series
-from tsqa.eval.api import ChatCompletionsAnswerer
-from tsqa.eval.retry import RetryPolicy
+from tsqa.eval.api import ChatCompletionsAnswerer, RetryPolicy
 
 
 def test_the_api_answerer_gets_one_of_the_options(start_server, api_key, checkpoint, tmp_path):

@@ -47,10 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
     """The answerer for a parsed --model: a baseline (needs the samples) or an endpoint (already resolved)."""
-    from tsqa.eval.api import ChatCompletionsAnswerer
+    from tsqa.eval.api import ChatCompletionsAnswerer, RetryPolicy
     from tsqa.eval.baselines import MostFrequentAnswerer, RandomAnswerer
     from tsqa.eval.prompt import system_prompt
-    from tsqa.eval.retry import RetryPolicy
 
     if spec.kind == "checkpoint":
         from tsqa.eval.checkpoint import CheckpointAnswerer
@@ -106,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from tsqa.eval.model_spec import parse_model_spec
     from tsqa.eval.results import read_results
     from tsqa.eval.runner import run_answerer
-    from tsqa.eval.scores import score_model
+    from tsqa.eval.metrics import score_model
     from tsqa.api import DEMO_MODEL
 
     if args.limit is not None and args.limit < 1:

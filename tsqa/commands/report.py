@@ -19,9 +19,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from tsqa.eval.markdown import markdown_report
-    from tsqa.eval.plot import plot_report
-    from tsqa.eval.report import build_report
+    from tsqa.eval.report import build_report, markdown_report, plot_report
 
     report = build_report(args.results, args.human, args.seed)
     print(markdown_report(report), end="")

@@ -24,6 +24,7 @@ _LIMIT_HELP = {  # one --max-... option per `Limits` field
     "max_options": "most options per question",
     "max_option_tokens": "longest option, in the model's tokens",
     "max_new_tokens": "cap on generated tokens",
+    "max_evidence_tokens": "largest evidence a request may ask for (\"evidence\": true), in the model's tokens",
 }
 
 

@@ -19,8 +19,7 @@ from tsqa.arfbench.layout import image_paths, split_query_group
 from tsqa.arfbench.plot import png_bytes
 from tsqa.arfbench.schema import Answer, Sample
 from tsqa.eval.results_writer import ResultsWriter
-from tsqa.eval.runner import result_row
-from tsqa.eval.shuffle import shuffled_options
+from tsqa.eval.runner import result_row, shuffled_options
 from tsqa.label.web import HTTPError, Reply, Request, allow, json_reply, page_reply
 
 

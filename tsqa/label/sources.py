@@ -69,9 +69,9 @@ class SeriesSource:
                 self._cache.move_to_end(name)
                 return self._cache[name]
         if entry.interval is None:
-            from tsqa.series_input import read_series
+            from tsqa.series_input import load_series
 
-            series = read_series(entry.path, name)
+            series = load_series(entry.path, name)
         else:
             from tsqa.arfbench.series_io import read_series
 

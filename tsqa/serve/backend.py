@@ -64,16 +64,32 @@ class TSQABackend:
             groups[mode, modality, question.max_new_tokens if mode == "generate" else 0].append(index)
         replies: list = [None] * len(questions)
         with tempfile.TemporaryDirectory(prefix="tsqa-serve-") as directory:
-            samples = [
-                question_sample(q.text, q.options, q.series, _saved(q.images, Path(directory) / str(i)),
-                                sample_id=f"request-{i}")
-                for i, q in enumerate(questions)
-            ]
+            samples = {}
+            for i, q in enumerate(questions):
+                sample = question_sample(q.text, q.options, q.series, _saved(q.images, Path(directory) / str(i)),
+                                         sample_id=f"request-{i}")
+                try:
+                    samples[i] = self._with_evidence(q, sample)
+                except ValueError as error:
+                    replies[i] = bad_request(f"evidence: {error}", "invalid_evidence")
             for (mode, modality, max_new_tokens), indices in groups.items():
+                indices = [i for i in indices if i in samples]
+                if not indices:
+                    continue
                 group = [samples[i] for i in indices]
                 for index, answer in zip(indices, self._answers(group, mode, modality, max_new_tokens)):
                     replies[index] = _checked(answer)
         return replies
+
+    def _with_evidence(self, question: ChatQuestion, sample):
+        """The sample with its evidence appended to the question when the request asked for it (`tsqa eval
+        --evidence` does the same for any model)."""
+        if question.evidence is None:
+            return sample
+        from tsqa.eval.evidence import token_counter, with_evidence
+
+        model = self.tsqa.model
+        return with_evidence(sample, model.encoder, question.evidence, token_counter(model.processor.tokenizer))
 
     def _answers(self, samples: list, mode: str, modality: str, max_new_tokens: int) -> list:
         """The model's answers; when the batch is refused (one question the model cannot take), each question is

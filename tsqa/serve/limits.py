@@ -18,6 +18,7 @@ class Limits:
     max_options: int = 32  # options scored per question (ARFBench asks at most 6)
     max_option_tokens: int = 128  # each option, counted with the model's tokenizer
     max_new_tokens: int = 256  # cap on generated tokens, whatever the client asks
+    max_evidence_tokens: int = 1024  # the evidence text a request may ask to be appended to its question
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

@@ -16,7 +16,7 @@ from tsqa.arfbench.schema import Series
 from tsqa.arfbench.value_range import first_bad_epoch
 from tsqa.serve.errors import bad_request, shown, too_large
 from tsqa.serve.limits import Limits
-from tsqa.series_input import SeriesTooLarge, SizeLimits, read_series
+from tsqa.series_input import SeriesTooLarge, SizeLimits, load_series
 
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG", "image/webp": "WEBP"}
 TIME_COLUMN = "timestamp"
@@ -74,7 +74,7 @@ def decode_series(payload: object, label: str, name: str, limits: Limits) -> Ser
     frame = _csv_frame(payload, label, limits) if "csv" in payload else _values_frame(payload, label, limits)
     sizes = SizeLimits(limits.max_series_steps, limits.max_channels, limits.max_series_cells)
     try:
-        series = read_series(frame, name=name, limits=sizes)
+        series = load_series(frame, name=name, limits=sizes)
     except SeriesTooLarge as err:
         raise too_large(f"{label}: {str(err).removeprefix('DataFrame: ')}") from None
     except (ValueError, TypeError, OverflowError) as err:
@@ -130,7 +130,7 @@ def _values_frame(payload: dict, label: str, limits: Limits) -> pd.DataFrame:
 
 
 def _check_size(steps: int, channels: int, label: str, limits: Limits) -> None:
-    """The payload's own size; `read_series` checks the regular grid it becomes."""
+    """The payload's own size; `load_series` checks the regular grid it becomes."""
     if steps > limits.max_series_steps:
         raise too_large(f"{label}: {steps} steps is more than the limit of {limits.max_series_steps} steps")
     if channels > limits.max_channels:

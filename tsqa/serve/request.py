@@ -30,6 +30,7 @@ class ChatQuestion:
     images: list[Image.Image] = field(default_factory=list)  # RGB, in the order sent
     series: list[Series] = field(default_factory=list)
     max_new_tokens: int = 256
+    evidence: int | None = None  # with evidence appended to the question, within this many tokens; None: without
 
 
 def parse_chat_request(body: object, served_model: str, limits: Limits) -> ChatQuestion:
@@ -59,7 +60,10 @@ def parse_chat_request(body: object, served_model: str, limits: Limits) -> ChatQ
     question, options = _question_and_options("\n".join(texts).strip(), body.get("options"), limits)
     if not images and not series:
         raise bad_request("the last user message needs an image_url or a time_series part to ask about")
-    return ChatQuestion(question, options, images, series, _max_new_tokens(body, limits))
+    evidence = _evidence(body, limits)
+    if evidence is not None and not series:
+        raise bad_request("evidence: needs a time_series part to compute the evidence from", "invalid_evidence")
+    return ChatQuestion(question, options, images, series, _max_new_tokens(body, limits), evidence)
 
 
 def _check_call(body: dict, served_model: str) -> None:
@@ -135,6 +139,22 @@ def _checked_options(options: object, label: str, limits: Limits) -> list[str]:
         duplicate = next(o for o in options if options.count(o) > 1)
         raise bad_request(f"{label}: duplicate options ({shown(duplicate)} more than once)", "invalid_options")
     return options
+
+
+def _evidence(body: dict, limits: Limits) -> int | None:
+    """`"evidence": true` (with an optional `"evidence_budget"` in tokens): the token budget of the evidence text."""
+    asked, budget = body.get("evidence", False), body.get("evidence_budget")
+    if not isinstance(asked, bool):
+        raise bad_request("evidence: true or false", "invalid_evidence")
+    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
+        raise bad_request("evidence_budget: a positive integer (tokens) is required", "invalid_evidence")
+    if not asked:
+        if budget is not None:
+            raise bad_request("evidence_budget: needs \"evidence\": true", "invalid_evidence")
+        return None
+    if budget is not None and budget > limits.max_evidence_tokens:
+        raise too_large(f"evidence_budget: {budget} tokens is more than the limit of {limits.max_evidence_tokens}")
+    return min(budget or 512, limits.max_evidence_tokens)
 
 
 def _max_new_tokens(body: dict, limits: Limits) -> int:
