@@ -50,7 +50,7 @@ _IDEFICS3_SPECIALS = (
 )
 
 # Chat templates in each family's own turn format; images come first in a message, as the prompts place them.
-_QWEN_CHAT_TEMPLATE = (
+QWEN_CHAT_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n"
     "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for c in m['content'] %}"
     "{% if c['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>{% else %}{{ c['text'] }}{% endif %}"
@@ -104,7 +104,7 @@ def tiny_qwen3_vl(
         image_processor=image_processor,
         tokenizer=tokenizer,
         video_processor=video_processor,
-        chat_template=_QWEN_CHAT_TEMPLATE,
+        chat_template=QWEN_CHAT_TEMPLATE,
     )
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in _QWEN_SPECIALS}
     head_dim = 8

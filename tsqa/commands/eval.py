@@ -8,7 +8,7 @@ from tsqa.bridges.prompt import MODALITIES
 HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
 
 _MODEL_FORMS = (
-    "random | frequent | openai:MODEL | gemini:MODEL | anthropic:MODEL | http://HOST:PORT/v1::MODEL | CHECKPOINT_DIR"
+    "random | frequent | openai:MODEL | gemini:MODEL | anthropic:MODEL | http://HOST:PORT/v1::MODEL | CHECKPOINT_DIR | ORG/NAME"
 )
 
 
