@@ -17,7 +17,7 @@ class ModelConfig:
     """Which encoder and VLM to bridge. `tiny` builds tiny random weights into the output dir (offline, CPU)."""
 
     encoder: str  # Hub id, local dir, or "tiny"
-    vlm: str  # Hub id, local dir, or "tiny:<family>" ("tiny:qwen3_vl" or "tiny:idefics3")
+    vlm: str  # Hub id, local dir, "tiny:<family>" ("tiny:qwen3_vl" or "tiny:idefics3"), or "smollm2:smolvlm"
     adapter: dict = field(default_factory=dict)  # the bridge's adapter config fields
     lora: dict = field(default_factory=dict)  # the bridge's LoRA config fields, used by `sft` stages
     prompt: dict = field(default_factory=dict)  # the bridge's prompt format fields (e.g. time_labels)
