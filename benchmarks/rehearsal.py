@@ -13,8 +13,9 @@ on CPU, allocated memory on CUDA) per phase, and the projected GPU memory of a t
 bf16/fp32 weights + trainable gradients + AdamW state + activations measured at the real sequence length.
 
 Where this machine cannot hold a model (Qwen3-VL-8B), `--text-layers` builds a copy with the same widths and fewer
-language-model layers; weights are projected per layer from the config, activations from a second copy with more
-layers (their difference is one layer's activations at this sequence length).
+language-model layers; weights and LoRA are projected per layer from the config, activations per layer from two
+copies of different depths when two are given (their difference is one layer's activations at this sequence length),
+else as what non-reentrant gradient checkpointing keeps per layer: its input, batch x sequence x width in bf16.
 
     python benchmarks/rehearsal.py --recipe toto22m-qwen3vl2b
     python benchmarks/rehearsal.py --recipe toto313m-qwen3vl8b --text-layers 2 4
@@ -202,6 +203,7 @@ def rehearse(recipe_name: str, device: torch.device, text_layers: int | None, th
         _, align_final = train_one_step(recipe, align, bases, None, accelerator, sample, out, peaks, "align_step")
         model, _ = train_one_step(recipe, sft, bases, align_final, accelerator, sample, out, peaks, "sft_step")
     report["parameters"] = memory_parts(model, bf16)
+    report["lora_per_layer"] = sum(p.numel() for n, p in model.named_parameters() if "lora_" in n and ".layers.0." in n)
     report["sequence_length"] = int(batch["attention_mask"].sum())
     report["batch_size"] = sft.batch_size
     return report
@@ -223,19 +225,24 @@ def scoring_throughput(model, sample) -> dict:
     return rates
 
 
-def projection(reports: list[dict], full_layers: int, per_layer_params: int, bf16: bool) -> dict:
-    """GiB of one sft training step on a GPU at the recipe's batch: the full depth from the measured copies."""
-    first, last = reports[0], reports[-1]
+def projection(reports: list[dict], depth: tuple[int, int, int], bf16: bool) -> dict:
+    """GiB of one sft training step on a GPU at the recipe's batch: the full depth from the measured copies.
+    `depth`: the published language model's (layers, parameters per layer, width)."""
+    full_layers, per_layer_params, width = depth
+    last = reports[-1]
     layers = [r["text_layers"] for r in reports]
     step = [r["phases"]["sft_step"]["growth_gib"] * GIB for r in reports]
     parts = last["parameters"]
     activation = step[-1] - parts["gradients"] - parts["optimizer"]
     extra = 0 if layers[-1] is None else full_layers - layers[-1]
-    per_layer_activation = 0.0
+    per_layer_activation = last["batch_size"] * last["sequence_length"] * width * 2  # checkpointed layer input
+    lora_per_layer = 0.0
     if len(reports) > 1 and layers[-1] != layers[0]:
         per_layer_activation = (step[-1] - step[0]) / (layers[-1] - layers[0])
-    lora_per_layer = (parts["trainable_count"] - first["parameters"]["trainable_count"]) / max(
-        1, (layers[-1] or 0) - (layers[0] or 0)) if len(reports) > 1 else 0
+        grown = parts["trainable_count"] - reports[0]["parameters"]["trainable_count"]
+        lora_per_layer = grown / (layers[-1] - layers[0])
+    elif extra:
+        lora_per_layer = last["lora_per_layer"]
     weights = parts["frozen"] + extra * per_layer_params * (2 if bf16 else 4) + parts["trainable"]
     trainable = parts["trainable_count"] + extra * lora_per_layer
     activations = max(0.0, activation) + extra * max(0.0, per_layer_activation)
@@ -263,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     from tsqa.training.recipes import load_recipe
 
     recipe = load_recipe(args.recipe)
-    full_layers, per_layer = _language_model_depth(recipe.model.vlm)
-    summary = {"runs": reports, "projection": projection(reports, full_layers, per_layer, reports[0]["precision"] == "bf16"),
+    depth = _language_model_depth(recipe.model.vlm)
+    summary = {"runs": reports, "projection": projection(reports, depth, reports[0]["precision"] == "bf16"),
                "gpu_gib": GPUS.get(args.recipe)}
     print(_table(args.recipe, summary))
     if args.json:
@@ -272,19 +279,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _language_model_depth(vlm: str) -> tuple[int, int]:
-    """(layers, parameters per layer) of a published VLM's language model; (0, 0) for others (never cut)."""
+def _language_model_depth(vlm: str) -> tuple[int, int, int]:
+    """(layers, parameters per layer, width) of a published VLM's language model; zeros for others (never cut)."""
     from tsqa.bridges.published import QWEN3_VL, qwen3_vl_config
 
     if vlm not in QWEN3_VL:
-        return 0, 0
+        return 0, 0, 0
     full, one = qwen3_vl_config(vlm), qwen3_vl_config(vlm, text_layers=1, vision_depth=0)
     with torch.device("meta"):
         from transformers import Qwen3VLForConditionalGeneration
 
         zero = qwen3_vl_config(vlm, text_layers=0, vision_depth=0)
         count = [sum(p.numel() for p in Qwen3VLForConditionalGeneration(c).parameters()) for c in (one, zero)]
-    return full.text_config.num_hidden_layers, count[0] - count[1]
+    return full.text_config.num_hidden_layers, count[0] - count[1], full.text_config.hidden_size
 
 
 def _table(name: str, summary: dict) -> str:
