@@ -57,8 +57,8 @@ def main() -> int:
         align_steps = 60  # both recipes' align stage
         sft_steps = max(1, math.floor((args.minutes * 60 - align_steps * seconds["align"]) / seconds["sft"]))
         plans[recipe] = (align_steps, sft_steps)
-        print(f"{recipe}: {seconds['align']:.1f} s per align step (batch 8), {seconds['sft']:.1f} s per sft step "
-              f"(batch 16): {align_steps} align + {sft_steps} sft steps in {args.minutes:.0f} minutes", flush=True)
+        print(f"{recipe}: {seconds['align']:.1f} s per align step (8 questions), {seconds['sft']:.1f} s per sft step "
+              f"(16 questions): {align_steps} align + {sft_steps} sft steps in {args.minutes:.0f} minutes", flush=True)
     results = []
     for recipe, (align_steps, sft_steps) in plans.items():
         run = args.out / recipe

@@ -62,7 +62,8 @@ def test_one_training_step_of_each_stage(smolvlm_dir, tmp_path):
     from tsqa.training.recipes import load_recipe
 
     recipe = load_recipe("smollm2", [
-        "stages.0.max_steps=1", "stages.0.batch_size=2", "stages.1.max_steps=1", "stages.1.batch_size=2",
+        "stages.0.max_steps=1", "stages.0.batch_size=2", "stages.0.grad_accum=1", "stages.1.max_steps=1",
+        "stages.1.batch_size=2", "stages.1.grad_accum=1",
         "eval.max_samples=0",
     ])
     samples = generate(8, seed=3)
