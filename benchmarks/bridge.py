@@ -9,7 +9,7 @@ token counts per time-label format.
 
     python benchmarks/bridge.py                         # tiny random Toto + tiny random Qwen3-VL, CPU, 64 questions
     python benchmarks/bridge.py --family idefics3
-    python benchmarks/bridge.py --qwen3-vl-2b --device cuda   # random weights shaped like Qwen3-VL-2B, bf16
+    python benchmarks/bridge.py --qwen3-vl-2b --device cuda   # Qwen3-VL-2B's published shape, random weights, bf16
 """
 
 import argparse
@@ -25,10 +25,14 @@ from tsqa.bridges.hybrid import HybridModel, load_encoder
 from tsqa.bridges.images import plot_cache, reset_plot_cache
 from tsqa.bridges.lora import LoraSettings
 from tsqa.bridges.prompt import PromptFormat
-from tsqa.bridges.tiny import FAMILIES, qwen3_vl_2b_shaped, save_tiny_vlm
+from tsqa.bridges.published import published_qwen3_vl, qwen3_vl_processor
+from tsqa.bridges.tiny import FAMILIES, save_tiny_vlm
 from tsqa.encoders.tiny import save_tiny_toto
 
 from shaped import arfbench_shaped, unique_charts, unique_series  # beside this script
+
+
+QWEN3_VL_2B = "Qwen/Qwen3-VL-2B-Instruct"
 
 
 class Timers:
@@ -73,10 +77,9 @@ def build_model(args, workdir: Path) -> HybridModel:
         vlm_dir = save_tiny_vlm(args.family, workdir / "vlm")
         return HybridModel.create(toto, vlm_dir, lora=lora, device=args.device)
     with torch.device(args.device):
-        vlm, processor = qwen3_vl_2b_shaped()
-    vlm = vlm.to(torch.bfloat16).eval()
+        vlm = published_qwen3_vl(QWEN3_VL_2B, dtype=torch.bfloat16)
     encoder = load_encoder(toto, args.device)
-    return HybridModel.from_models(vlm, processor, encoder, "qwen3-vl-2b-shaped", str(toto), lora=lora)
+    return HybridModel.from_models(vlm, qwen3_vl_processor(), encoder, QWEN3_VL_2B, str(toto), lora=lora)
 
 
 def instrument(model: HybridModel, timers: Timers) -> None:

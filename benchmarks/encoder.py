@@ -12,15 +12,16 @@ import argparse
 import resource
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from tsqa.encoders.tiny import random_toto, toto_4m_like_config, toto_22m_like_config
+from tsqa.encoders.tiny import published_toto_config, random_toto, toto_4m_like_config
 from tsqa.encoders.toto import TotoEncoder
 
-CONFIGS = {"4m": toto_4m_like_config, "22m": toto_22m_like_config}
+CONFIGS = {"4m": toto_4m_like_config, "22m": partial(published_toto_config, "Datadog/Toto-2.0-22m")}
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
 

@@ -32,6 +32,7 @@ from tsqa.arfbench import Answer, Sample
 from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
 from tsqa.bridges.choices import AnswerMode, Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
+from tsqa.bridges.hub import anchored, portable, resolve
 from tsqa.bridges.inputs import IGNORE_INDEX, InputBuilder, PreparedQuestion
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
@@ -90,9 +91,10 @@ class HybridModel(nn.Module):
         see, recorded so answering shows it the same."""
         vlm, processor = load_vlm(vlm_id, device, dtype)
         encoder = None if encoder_id is None else load_encoder(encoder_id, device)
+        here = Path.cwd()  # a relative path names a folder of the working directory: held as an absolute one
         return cls.from_models(
-            vlm, processor, encoder, str(vlm_id), None if encoder_id is None else str(encoder_id),
-            adapter, lora, prompt, scoring, modality,
+            vlm, processor, encoder, anchored(str(vlm_id), here),
+            None if encoder_id is None else anchored(str(encoder_id), here), adapter, lora, prompt, scoring, modality,
         )
 
     @classmethod
@@ -137,14 +139,15 @@ class HybridModel(nn.Module):
         merge_lora: bool = False,
         trainable: bool = False,
     ) -> "HybridModel":
-        """Load the base models named in the checkpoint, then its adapter and LoRA weights.
+        """Load the base models named in the checkpoint (a directory or Hub id), then its adapter and LoRA weights.
 
         `merge_lora` folds LoRA into the base weights for faster inference; `trainable` keeps LoRA trainable."""
-        directory = Path(directory)
+        directory = resolve(directory)
         config = TSQAConfig.load(directory)
-        vlm, processor = load_vlm(_resolve(config.vlm, directory), device, dtype)
-        encoder = None if config.encoder is None else load_encoder(_resolve(config.encoder, directory), device)
-        model = cls(vlm, processor, encoder, config)
+        vlm, processor = load_vlm(resolve(config.vlm, directory), device, dtype)
+        encoder = None if config.encoder is None else load_encoder(resolve(config.encoder, directory), device)
+        encoder_ref = None if config.encoder is None else anchored(config.encoder, directory)
+        model = cls(vlm, processor, encoder, replace(config, vlm=anchored(config.vlm, directory), encoder=encoder_ref))
         if model.adapter is not None:
             weights = directory / ADAPTER_WEIGHTS
             if not weights.is_file():
@@ -161,7 +164,8 @@ class HybridModel(nn.Module):
             raise ValueError("LoRA was merged into the base weights; save the checkpoint before merging")
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        self.config.save(directory)
+        encoder = None if self.config.encoder is None else portable(self.config.encoder, directory)
+        replace(self.config, vlm=portable(self.config.vlm, directory), encoder=encoder).save(directory)
         if self.adapter is not None:
             state = {name: tensor.detach().contiguous().cpu() for name, tensor in self.adapter.state_dict().items()}
             save_file(state, directory / ADAPTER_WEIGHTS)
@@ -521,18 +525,14 @@ class _EmbeddingInjector:
 
 
 def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dtype | None):
-    """The VLM (in eval mode, on `device`) and its processor."""
-    vlm = AutoModelForImageTextToText.from_pretrained(str(vlm_id), dtype=dtype or "auto").to(device).eval()
-    return vlm, AutoProcessor.from_pretrained(str(vlm_id))
+    """The VLM (in eval mode, on `device`) and its processor, from a Hub id, a local directory or a built spec."""
+    path = resolve(vlm_id)
+    vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto").to(device).eval()
+    return vlm, AutoProcessor.from_pretrained(path)
 
 
 def load_encoder(encoder_id: "str | Path", device: "str | torch.device") -> Encoder:
     from tsqa.encoders.toto import TotoEncoder  # imports toto2 (and gluonts): only when an encoder is needed
 
-    return TotoEncoder.from_pretrained(encoder_id, device=device)
+    return TotoEncoder.from_pretrained(resolve(encoder_id), device=device)
 
-
-def _resolve(reference: str, directory: Path) -> str:
-    """A relative path stored in a checkpoint is looked up inside the checkpoint directory first."""
-    local = directory / reference
-    return str(local) if not Path(reference).is_absolute() and local.exists() else reference

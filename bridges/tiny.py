@@ -61,7 +61,7 @@ _IDEFICS3_SPECIALS = (
 )
 
 # Chat templates in each family's own turn format; images come first in a message, as the prompts place them.
-_QWEN_CHAT_TEMPLATE = (
+QWEN_CHAT_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n"
     "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for c in m['content'] %}"
     "{% if c['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>{% else %}{{ c['text'] }}{% endif %}"
@@ -112,7 +112,7 @@ def tiny_qwen3_vl(
         image_processor=image_processor,
         tokenizer=tokenizer,
         video_processor=video_processor,
-        chat_template=_QWEN_CHAT_TEMPLATE,
+        chat_template=QWEN_CHAT_TEMPLATE,
     )
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in _QWEN_SPECIALS}
     head_dim = 8
@@ -184,39 +184,6 @@ def tiny_smolvlm(
         image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
     )
     return _seeded(Idefics3ForConditionalGeneration, config, seed), processor
-
-
-def qwen3_vl_2b_shaped(seed: int = 0) -> tuple[Qwen3VLForConditionalGeneration, Qwen3VLProcessor]:
-    """Random weights shaped like Qwen3-VL-2B-Instruct (text width 2048, 28 layers, vocabulary 151936, vision
-    depth 24), with the tiny tokenizer: for timing on a GPU, where the default device should be set beforehand."""
-    _, processor = tiny_qwen3_vl()
-    image_processor = Qwen2VLImageProcessor(
-        min_pixels=256 * 256, max_pixels=512 * 512, patch_size=16, merge_size=2, temporal_patch_size=2
-    )
-    processor.image_processor = image_processor
-    processor.video_processor = Qwen3VLVideoProcessor(patch_size=16, merge_size=2, temporal_patch_size=2)
-    ids = {token: processor.tokenizer.convert_tokens_to_ids(token) for token in _QWEN_SPECIALS}
-    config = Qwen3VLConfig(
-        text_config=dict(
-            vocab_size=151936, hidden_size=2048, intermediate_size=6144, num_hidden_layers=28,
-            num_attention_heads=16, num_key_value_heads=8, head_dim=128, max_position_embeddings=262144,
-            rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20],
-                             "mrope_interleaved": True},
-            pad_token_id=ids["<|endoftext|>"],
-            initializer_range=0.02,
-        ),
-        vision_config=dict(
-            depth=24, hidden_size=1024, intermediate_size=4096, out_hidden_size=2048, num_heads=16, patch_size=16,
-            spatial_merge_size=2, temporal_patch_size=2, num_position_embeddings=2304,
-            deepstack_visual_indexes=[5, 11, 17],
-        ),
-        image_token_id=ids["<|image_pad|>"],
-        video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"],
-        vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=True,
-    )
-    return _seeded(Qwen3VLForConditionalGeneration, config, seed), processor
 
 
 def save_tiny_vlm(

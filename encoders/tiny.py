@@ -1,11 +1,15 @@
-"""Random Toto 2.0 checkpoints built from configs, for offline tests and benchmarks (no weights downloaded)."""
+"""Random Toto 2.0 checkpoints built from configs, for offline tests and benchmarks (no weights downloaded): tiny
+ones, and the published architectures whose config.json values are kept in `encoders/published/`."""
 
+import json
 from pathlib import Path
 
 import torch
 from toto2 import Toto2Model, Toto2ModelConfig
 
 _RESIDUAL_CONTEXT = 4096  # context length the residual attention ratio is computed for (TotoEncoder's default)
+PUBLISHED_DIR = Path(__file__).parent / "published"
+PUBLISHED = {"Datadog/Toto-2.0-22m": "toto_2_22m", "Datadog/Toto-2.0-313m": "toto_2_313m"}
 
 
 def _config(shape: dict, overrides: dict) -> Toto2ModelConfig:
@@ -27,10 +31,13 @@ def toto_4m_like_config(**overrides) -> Toto2ModelConfig:
     return _config(shape, overrides)
 
 
-def toto_22m_like_config(**overrides) -> Toto2ModelConfig:
-    """Like Toto-2.0-22m (patch 32, width 512, 6 layers); heads and grouping are guesses: 8, 4 time + 2 variate."""
-    shape = dict(patch_size=32, d_model=512, num_heads=8, num_layers=6, layer_group_size=3)
-    return _config(shape, overrides)
+def published_toto_config(hub_id: str, **overrides) -> Toto2ModelConfig:
+    """The published config.json of `hub_id` (Toto-2.0-22m or -313m; the JSON file says where it comes from)."""
+    if hub_id not in PUBLISHED:
+        raise ValueError(f"no published Toto config for {hub_id!r} (known: {', '.join(PUBLISHED)})")
+    fields = json.loads((PUBLISHED_DIR / f"{PUBLISHED[hub_id]}.json").read_text(encoding="utf-8"))
+    fields.pop("_source")
+    return Toto2ModelConfig(**{**fields, **overrides})
 
 
 def random_toto(config: Toto2ModelConfig, seed: int = 0) -> Toto2Model:
@@ -38,6 +45,13 @@ def random_toto(config: Toto2ModelConfig, seed: int = 0) -> Toto2Model:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return Toto2Model(config).eval()
+
+
+def save_published_toto(hub_id: str, directory: "str | Path", seed: int = 0) -> Path:
+    """Write `hub_id`'s architecture with random weights, loadable by `TotoEncoder.from_pretrained`."""
+    directory = Path(directory)
+    random_toto(published_toto_config(hub_id), seed).save_pretrained(directory)
+    return directory
 
 
 def save_tiny_toto(directory: "str | Path", seed: int = 0, **overrides) -> Path:

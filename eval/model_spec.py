@@ -7,7 +7,8 @@
     anthropic:MODEL                Anthropic's OpenAI-compatible endpoint, key from $ANTHROPIC_API_KEY
     http://HOST:PORT/v1::MODEL     any OpenAI-compatible server (vLLM, `tsqa serve`), key from $OPENAI_API_KEY
                                    when set (local servers usually need none)
-    DIR                            a local tsqa checkpoint directory
+    DIR | ORG/NAME                 a tsqa checkpoint: a local directory, or a Hub id (downloaded, or read from the
+                                   local Hugging Face cache)
 
 `--api-key-env NAME` reads the key from $NAME instead; `--base-url` overrides any base URL.
 """
@@ -15,6 +16,8 @@
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from tsqa.bridges.hub import is_hub_id
 
 BASELINES = ("random", "frequent")
 DETECTOR = "detector"
@@ -71,9 +74,10 @@ def parse_model_spec(spec: str) -> ModelSpec:
             raise ValueError(f"--model {spec!r}: name the model after '{provider}:'")
         base_url, key_env = _PROVIDERS[provider]
         return ModelSpec("endpoint", model, base_url=base_url, key_env=key_env, key_required=True)
-    if Path(spec).is_dir():
+    if Path(spec).is_dir() or is_hub_id(spec):
         return ModelSpec("checkpoint", spec)
     raise ValueError(
         f"--model {spec!r} is not a baseline ({', '.join(BASELINES)}, {DETECTOR}[:FILE]), an endpoint "
-        f"({', '.join(p + ':MODEL' for p in _PROVIDERS)}, or URL::MODEL) or an existing checkpoint directory"
+        f"({', '.join(p + ':MODEL' for p in _PROVIDERS)}, or URL::MODEL), an existing checkpoint directory or a "
+        "Hub id (org/name)"
     )

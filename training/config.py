@@ -33,7 +33,7 @@ class ModelConfig:
     """Which encoder and VLM to bridge. `tiny` builds tiny random weights into the output dir (offline, CPU)."""
 
     encoder: str  # Hub id, local dir, or "tiny"
-    vlm: str  # Hub id, local dir, or "tiny:<family>" ("tiny:qwen3_vl" or "tiny:idefics3")
+    vlm: str  # Hub id, local dir, "tiny:<family>" ("tiny:qwen3_vl" or "tiny:idefics3"), or "smollm2:smolvlm"
     adapter: AdapterConfig = field(default_factory=AdapterConfig)  # the widths come from the base models
     lora: LoraSettings = field(default_factory=LoraSettings)  # used by `sft` stages
     prompt: PromptFormat = field(default_factory=PromptFormat)

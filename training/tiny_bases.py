@@ -1,5 +1,7 @@
 """Tiny random base models for recipes that name `tiny` (encoder) or `tiny:<family>` (VLM): built offline into
-`<out>/base/` at the start of a run (and reused when it resumes), the VLM's tokenizer trained on the run's own text."""
+`<out>/base/` at the start of a run (and reused when it resumes), the VLM's tokenizer trained on the run's own text.
+A built VLM such as `smollm2:smolvlm` (real SmolLM2 weights, `bridges.smollm2`) is built once into the tsqa cache and
+kept by its name, which checkpoints record."""
 
 import shutil
 from collections.abc import Callable
@@ -8,6 +10,7 @@ from pathlib import Path
 from accelerate import Accelerator
 
 from tsqa.arfbench.schema import Sample
+from tsqa.bridges.hub import BUILT_PREFIXES, resolve
 from tsqa.training.config import Recipe
 
 BASE_DIR = "base"
@@ -42,6 +45,9 @@ def build_tiny_bases(recipe: Recipe, out_dir: Path, samples: list[Sample], accel
             base / "vlm", accelerator,
             lambda d: save_tiny_vlm(family, d, corpus, seed=recipe.seed, sizes=recipe.model.tiny_vlm),
         )
+    elif vlm.startswith(BUILT_PREFIXES):
+        if accelerator.is_main_process:
+            resolve(vlm)  # built into the cache before the other processes read it
     accelerator.wait_for_everyone()
     return encoder, vlm
 

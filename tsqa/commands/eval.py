@@ -8,7 +8,8 @@ from tsqa.bridges.choices import Modality
 HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
 
 _MODEL_FORMS = (
-    "random | frequent | detector[:FILE.json] | openai:MODEL | gemini:MODEL | anthropic:MODEL | http://HOST:PORT/v1::MODEL | CHECKPOINT_DIR"
+    "random | frequent | detector[:FILE.json] | openai:MODEL | gemini:MODEL | anthropic:MODEL | "
+    "http://HOST:PORT/v1::MODEL | CHECKPOINT_DIR | ORG/NAME"
 )
 
 
