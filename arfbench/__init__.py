@@ -18,8 +18,6 @@ _LAZY = {
     "generate_questions": "tsqa.arfbench.synth",
     "answer_summary": "tsqa.arfbench.synth",
     "answer_class": "tsqa.arfbench.answer_classes",
-    "to_hf_dataset": "tsqa.arfbench.hf",
-    "sample_from_record": "tsqa.arfbench.hf",
 }
 
 __all__ = ["CATEGORIES", "TIER_OF", "Answer", "Sample", "Series", *_LAZY]

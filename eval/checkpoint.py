@@ -4,6 +4,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tsqa.arfbench import Answer, Sample
+from tsqa.bridges.choices import AnswerMode, Modality
 from tsqa.eval.parsing import parse_response
 
 
@@ -12,7 +13,12 @@ class CheckpointAnswerer:
     exactly as an API model's text is."""
 
     def __init__(
-        self, model, name: str, mode: str = "score", modality: str | None = None, max_new_tokens: int = 64
+        self,
+        model,
+        name: str,
+        mode: AnswerMode = AnswerMode.SCORE,
+        modality: Modality | None = None,
+        max_new_tokens: int = 64,
     ):
         self.model, self.name = model, name
         self.mode, self.modality, self.max_new_tokens = mode, modality, max_new_tokens

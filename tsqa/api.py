@@ -11,6 +11,7 @@ from tsqa.arfbench.schema import Answer, Sample, Series
 from tsqa.series_input import load_series
 
 if TYPE_CHECKING:
+    from tsqa.bridges.choices import Modality
     from tsqa.bridges.hybrid import HybridModel
 
 DEMO_MODEL = Path(__file__).parent / "demo_model"
@@ -42,7 +43,7 @@ class TSQA:
         *,
         plot: "str | Path | None" = None,
         category: str | None = None,
-        modality: str | None = None,
+        modality: "Modality | None" = None,
         evidence: bool = False,
         evidence_budget: int | None = None,
     ) -> Answer:

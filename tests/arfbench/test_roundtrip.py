@@ -3,7 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tsqa.arfbench import generate, load_dataset, sample_from_record, to_hf_dataset, write_dataset
+from tsqa.arfbench import generate, load_dataset, write_dataset
 from tsqa.arfbench.schema import Sample, Series
 
 
@@ -59,11 +59,3 @@ def test_writer_refuses_to_overwrite_and_conflicting_series(tmp_path, generated)
         write_dataset([single, twin], tmp_path / "e", images=False)
     assert len(load_dataset(tmp_path / "d")) == 2  # the earlier dataset is untouched
 
-
-def test_hf_dataset_export_round_trips(generated):
-    dataset = to_hf_dataset(generated[:6])
-    assert dataset.column_names == [
-        "id", "query_group", "category", "tier", "question", "options", "answer", "series", "images", "meta"
-    ]  # fmt: skip
-    assert dataset[0]["options"] == generated[0].options
-    assert [sample_from_record(r) for r in dataset] == generated[:6]

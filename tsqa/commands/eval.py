@@ -3,7 +3,7 @@ CSV that can be stopped and resumed at any time."""
 
 import argparse
 
-from tsqa.bridges.choices import Modality
+from tsqa.bridges.choices import AnswerMode, Modality
 
 HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
 
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, help="sampling temperature for endpoints (default: the server's)")
     parser.add_argument("--name", help="model name written in the results (default: from --model)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--mode", choices=("score", "generate"), default="score",
+    parser.add_argument("--mode", choices=[m.value for m in AnswerMode], default=AnswerMode.SCORE.value,
                         help="checkpoints: score every option (default) or generate a JSON answer")
     parser.add_argument("--modality", choices=[m.value for m in Modality],
                         help="checkpoints: plot and time-series tokens, plot only, or series only (default: what the model was trained to see)")
