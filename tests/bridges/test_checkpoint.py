@@ -26,7 +26,7 @@ def test_save_load_gives_identical_logits(family, hybrid_factory, make_sample, t
     assert sorted(p.name for p in directory.iterdir()) == ["adapter.safetensors", "lora", CONFIG_NAME]
     assert {"adapter_config.json", "adapter_model.safetensors"} <= {p.name for p in (directory / "lora").iterdir()}
     config = json.loads((directory / CONFIG_NAME).read_text())
-    assert config["prompt"]["version"] == "tsqa-prompt-1"
+    assert config["prompt"]["version"] == "tsqa-prompt-2" and config["format_version"] == 3
     assert config["added_tokens"] == ["<|ts|>", "<|ts_start|>", "<|ts_end|>"]
     assert config["adapter"]["tokens_per_channel"] == 8
 
