@@ -119,7 +119,7 @@ def prepare_bases(recipe, workdir: Path, text_layers: int | None, accelerator) -
         saved = save_published_vlm(vlm, workdir / "vlm", text_layers=text_layers)
         add_to_hub_cache(saved, vlm, Path(os.environ["HF_HUB_CACHE"]))
     if encoder == "tiny" or vlm.startswith("tiny:") or is_built(vlm):
-        sample = question(recipe.model.adapter.get("max_ts_tokens", 256), 8)
+        sample = question(recipe.model.adapter.max_ts_tokens, 8)
         encoder, vlm = build_tiny_bases(recipe, workdir, [sample], accelerator)
     return recipe.model.encoder if encoder in PUBLISHED else encoder, vlm
 
@@ -178,7 +178,7 @@ def rehearse(recipe_name: str, device: torch.device, text_layers: int | None, th
     workdir = Path(tempfile.mkdtemp(prefix="bases-", dir=_HUB_CACHE))
     bases = prepare_bases(recipe, workdir, text_layers, accelerator)
     align, sft = ({s.kind: s for s in recipe.stages}[kind] for kind in ("align", "sft"))
-    sample = question(recipe.model.adapter.get("max_ts_tokens", 256), recipe.model.adapter.get("tokens_per_channel", 8))
+    sample = question(recipe.model.adapter.max_ts_tokens, recipe.model.adapter.tokens_per_channel)
     report = {"recipe": recipe_name, "device": device.type, "precision": "bf16" if bf16 else "fp32",
               "text_layers": text_layers, "phases": {}}
     peaks = report["phases"]
@@ -198,6 +198,7 @@ def rehearse(recipe_name: str, device: torch.device, text_layers: int | None, th
                            "answer": answer.answer}
         if throughput:
             report["throughput"] = scoring_throughput(model, sample)
+        report["answer_loss"] = loss_memory(model, sample, recipe.model.modality, device)
         del model
         out = workdir / "run"
         _, align_final = train_one_step(recipe, align, bases, None, accelerator, sample, out, peaks, "align_step")
@@ -207,6 +208,28 @@ def rehearse(recipe_name: str, device: torch.device, text_layers: int | None, th
     report["sequence_length"] = int(batch["attention_mask"].sum())
     report["batch_size"] = sft.batch_size
     return report
+
+
+def loss_memory(model, sample, modality, device: torch.device) -> dict:
+    """Peak memory growth (GiB) of the answer loss's forward and backward: as the model computes it (logits only for
+    the positions that predict the answer) and, for comparison, as computing logits for every position of the
+    sequence does (the VLM's own loss, which builds (batch, sequence, vocabulary) logits: what this code did before)."""
+    batch = model.prepare([sample], answers=[sample.answer], modality=modality)
+    inputs = {k: v for k, v in batch.items() if k not in ("payload", "labels")}
+    figures = {}
+    for name in ("answer_window", "every_position"):
+        model.zero_grad(set_to_none=True)
+        with PeakRSS(device) as peak:
+            if name == "answer_window":
+                loss = model(**batch).loss
+            else:
+                positions = model.position_ids(inputs["input_ids"], inputs["attention_mask"], inputs)
+                with model._injection(batch.get("payload")):
+                    loss = model.vlm(**inputs, position_ids=positions, labels=batch["labels"]).loss
+            loss.backward()
+        figures[name] = {"growth_gib": peak.growth / GIB, "loss": float(loss)}
+    model.zero_grad(set_to_none=True)
+    return figures
 
 
 def scoring_throughput(model, sample) -> dict:
@@ -309,6 +332,11 @@ def _table(name: str, summary: dict) -> str:
         extra = f", answer {figures['answer'][:40]!r}" if "answer" in figures else ""
         extra += f", loss {figures['loss']:.3f}" if "loss" in figures else ""
         lines.append(f"  {phase}: peak {figures['peak_gib']:.2f} GiB, {figures['seconds']:.1f} s{extra}")
+    if "answer_loss" in last:
+        window, every = last["answer_loss"]["answer_window"], last["answer_loss"]["every_position"]
+        lines.append(f"  answer loss, forward + backward: {window['growth_gib']:.2f} GiB with logits for the answer "
+                     f"only, {every['growth_gib']:.2f} GiB with logits for every position (before); losses "
+                     f"{window['loss']:.4f} / {every['loss']:.4f}")
     if "throughput" in last:
         lines.append("  option scoring: " + ", ".join(f"{k} {v:.2f} q/s" for k, v in last["throughput"].items()))
     gpu = summary["gpu_gib"]

@@ -1,12 +1,14 @@
-"""The tiny demo recipe against the same recipe with SmolLM2-135M-Instruct (`recipes/smollm2.toml`) at the same CPU
-wall-clock budget, trained on the same data, scored per category on fresh questions.
+"""The tiny recipe against the same recipe with SmolLM2-135M-Instruct (`recipes/smollm2.toml`) at the same training
+budget, on the same data, scored per category on fresh questions.
 
-For each recipe: a probe run measures the seconds of one align and one sft step on this machine; the real run keeps
-align's steps and gives sft as many steps as the rest of the budget holds; then `tsqa eval` scores the final model on
-the fresh questions and `tsqa report` prints accuracy and F1 per category for both. Step times are printed first, so a
-long run can be planned. Hours on a 2-core CPU; the lead schedules it:
+A probe run measures the seconds of one align and one sft step of SmolLM2 on this machine; the real run then takes
+as many steps as the budget holds (align at most 60 steps and a sixth of the budget, sft the rest), on the tiny
+run's data. `--tiny-run` reuses a finished tiny run (its `sft/final`); otherwise the tiny recipe is trained too.
+Both final models answer the fresh questions with `tsqa eval`, and `tsqa report` prints accuracy and F1 per
+category. Run with one torch thread beside other work (`OMP_NUM_THREADS=1`) so that wall-clock and CPU time agree:
 
-    python scripts/compare_smollm2.py --out out/compare --minutes 60
+    OMP_NUM_THREADS=1 python scripts/compare_smollm2.py --data DIR --fresh D1 D2 --out out/compare --minutes 60 \
+        [--tiny-run out/tiny]
 """
 
 import argparse
@@ -15,8 +17,6 @@ import math
 import subprocess
 import sys
 from pathlib import Path
-
-RECIPES = ("tiny", "smollm2")
 
 
 def tsqa(*args: str) -> None:
@@ -34,41 +34,47 @@ def step_seconds(log: Path) -> dict[str, float]:
     return {stage: sum(values) / len(values) for stage, values in seconds.items()}
 
 
+def plan(recipe: str, data: Path, out: Path, minutes: float) -> tuple[int, int]:
+    """(align steps, sft steps) that fit the budget, from two probe steps of each stage."""
+    probe = out / f"probe-{recipe}"
+    if not (probe / "sft" / "final").is_dir():
+        tsqa("train", "--recipe", recipe, "--data", str(data), "--out", str(probe), "--resume",
+             "--set", "stages.0.max_steps=2", "--set", "stages.1.max_steps=2", "--set", "stages.0.log_every=1",
+             "--set", "stages.1.log_every=1", "--set", "eval.max_samples=0")
+    seconds = step_seconds(probe / "log.jsonl")
+    budget = minutes * 60
+    align = max(1, min(60, math.floor(budget / 6 / seconds["align"])))
+    sft = max(1, math.floor((budget - align * seconds["align"]) / seconds["sft"]))
+    print(f"{recipe}: {seconds['align']:.1f} s per align step, {seconds['sft']:.1f} s per sft step: {align} align + "
+          f"{sft} sft steps in {minutes:.0f} minutes", flush=True)
+    return align, sft
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, type=Path, help="training data (the tiny run's)")
+    parser.add_argument("--fresh", required=True, type=Path, nargs="+", help="fresh question sets to score")
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--minutes", type=float, default=60.0, help="training budget per recipe (the demo's: ~60)")
-    parser.add_argument("--train", type=int, default=32000, help="training questions (the demo's: 32,000, seed 5)")
-    parser.add_argument("--eval", type=int, default=800, help="fresh questions scored (at least 400)")
+    parser.add_argument("--minutes", type=float, default=60.0, help="training budget (the tiny demo's: about 60)")
+    parser.add_argument("--tiny-run", type=Path, help="a finished tiny run to compare with, instead of training one")
     args = parser.parse_args()
-    data, fresh = args.out / "data", args.out / "fresh"
-    if not data.is_dir():
-        tsqa("synth", "--no-images", "--n", str(args.train), "--seed", "5", "--out", str(data))
-    if not fresh.is_dir():
-        tsqa("synth", "--no-images", "--n", str(args.eval), "--seed", "2027", "--out", str(fresh))
-    plans = {}
-    for recipe in RECIPES:
-        probe = args.out / f"probe-{recipe}"
-        if not (probe / "sft" / "final").is_dir():
-            tsqa("train", "--recipe", recipe, "--data", str(data), "--out", str(probe), "--resume",
-                 "--set", "stages.0.max_steps=2", "--set", "stages.1.max_steps=2", "--set", "stages.0.log_every=1",
-                 "--set", "stages.1.log_every=1", "--set", "eval.max_samples=0")
-        seconds = step_seconds(probe / "log.jsonl")
-        align_steps = 60  # both recipes' align stage
-        sft_steps = max(1, math.floor((args.minutes * 60 - align_steps * seconds["align"]) / seconds["sft"]))
-        plans[recipe] = (align_steps, sft_steps)
-        print(f"{recipe}: {seconds['align']:.1f} s per align step (8 questions), {seconds['sft']:.1f} s per sft step "
-              f"(16 questions): {align_steps} align + {sft_steps} sft steps in {args.minutes:.0f} minutes", flush=True)
-    results = []
-    for recipe, (align_steps, sft_steps) in plans.items():
-        run = args.out / recipe
-        tsqa("train", "--recipe", recipe, "--data", str(data), "--out", str(run), "--resume",
-             "--set", f"stages.0.max_steps={align_steps}", "--set", f"stages.1.max_steps={sft_steps}",
+    runs = {"smollm2": args.out / "smollm2"}
+    recipes = ["smollm2"] if args.tiny_run else ["tiny", "smollm2"]
+    for recipe in recipes:
+        align, sft = plan(recipe, args.data, args.out, args.minutes)
+        runs[recipe] = args.out / recipe
+        tsqa("train", "--recipe", recipe, "--data", str(args.data), "--out", str(runs[recipe]), "--resume",
+             "--set", f"stages.0.max_steps={align}", "--set", f"stages.1.max_steps={sft}",
              "--set", "stages.1.epochs=1", "--set", "eval.max_samples=0")
-        results.append(args.out / f"{recipe}.csv")
-        tsqa("eval", "--model", str(run / "sft" / "final"), "--data", str(fresh), "--out", str(results[-1]),
-             "--name", recipe)
-    tsqa("report", *map(str, results))
+    if args.tiny_run:
+        runs["tiny"] = args.tiny_run
+    for fresh in args.fresh:
+        results = []
+        for recipe in ("tiny", "smollm2"):
+            results.append(args.out / f"{fresh.name}-{recipe}.csv")
+            tsqa("eval", "--model", str(runs[recipe] / "sft" / "final"), "--data", str(fresh), "--out",
+                 str(results[-1]), "--name", recipe, "--no-progress")
+        tsqa("report", *map(str, results), "--json", str(args.out / f"report-{fresh.name}.json"))
     return 0
 
 
