@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # noqa: E402  run 
 
 from tsqa.arfbench.categories import CATEGORIES  # noqa: E402
 from tsqa.eval.baselines import baseline_tables  # noqa: E402
-from tsqa.eval.metrics import category_f1, f1_breakdown  # noqa: E402, split_by_model  # noqa: E402
+from tsqa.eval.metrics import category_f1, f1_breakdown, split_by_model  # noqa: E402
 from tsqa.eval.results import read_results  # noqa: E402
 
 
