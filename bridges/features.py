@@ -227,18 +227,29 @@ def _change_features(values: np.ndarray, step: int, half: int) -> torch.Tensor:
     """(channels, 4) signed-log: mean z in [step, step + half) minus in [step - half, step), max |z| after, max |z|
     before, and log of the spread after over the spread before. Zeros where a side has no values."""
     z = robust_z(values)
-    before, after = z[max(0, step - half) : step], z[step : step + half]
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # empty or all-NaN sides: zeros below
+    mean_after, max_after, std_after = _side_stats(z[step : step + half])
+    mean_before, max_before, std_before = _side_stats(z[max(0, step - half) : step])
+    with np.errstate(all="ignore"):
         stats = np.stack(
             [
-                np.nanmean(after, 0) - np.nanmean(before, 0),
-                np.nanmax(np.abs(after), 0),
-                np.nanmax(np.abs(before), 0),
-                np.log((np.nanstd(after, 0) + 1e-3) / (np.nanstd(before, 0) + 1e-3)),
+                mean_after - mean_before,
+                max_after,
+                max_before,
+                np.log((std_after + 1e-3) / (std_before + 1e-3)),
             ],
             axis=-1,
         )  # (channels, 4)
     stats = np.nan_to_num(stats, nan=0.0, posinf=1e12, neginf=-1e12)
     stats[:, :3] = np.sign(stats[:, :3]) * np.log1p(np.abs(stats[:, :3]))
     return torch.from_numpy(stats).float()
+
+
+def _side_stats(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per channel mean, max |z| and spread of one side of an instant; NaN for a side with no steps (an instant at
+    the series' first step) or no values."""
+    if len(z) == 0:
+        nothing = np.full(z.shape[1], np.nan)
+        return nothing, nothing, nothing
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels: NaN, zeroed by the caller
+        return np.nanmean(z, 0), np.nanmax(np.abs(z), 0), np.nanstd(z, 0)

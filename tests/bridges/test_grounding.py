@@ -88,6 +88,23 @@ def test_a_timestamp_grounds_to_the_change_at_that_instant(hybrid_factory, make_
     assert rows.channel[0] == 1
 
 
+def test_an_instant_at_or_before_the_first_step_grounds_with_nothing_before_it(hybrid_factory, make_series):
+    """An option naming the series' first timestamp (or one before it) has no steps before the instant: the
+    'before' side reads as zeros, and the 'after' side still sees the data."""
+    model = hybrid_factory("qwen3_vl", lora=False)
+    series = make_series("7_0", channels=2, steps=96, seed=5)
+    series.values[:8, 0] += 500.0
+    output = model.encoder.encode(series.values.T)
+    grounder = Grounder(sample=_sample_of(series), outputs=[output], plan=model.builder._plan([2], [output]),
+                        frequencies=model.config.adapter.fourier_frequencies)
+    first = int(series.timestamps[0])
+    rows = grounder.payload([Anchor(Kind.TIME, 0, epoch=first), Anchor(Kind.TIME, 0, epoch=first - 3600)])
+    assert torch.isfinite(rows.features).all()
+    max_after, max_before = rows.features[:, -3], rows.features[:, -2]  # signed-log largest |z| after / before
+    assert (max_before == 0).all() and (max_after > 2.0).all()
+    assert torch.equal(rows.features[0], rows.features[1])
+
+
 def test_scoring_with_grounded_options_equals_the_full_sequence(hybrid_factory, make_sample):
     model = hybrid_factory("idefics3")
     sample = make_sample(3, channels=2, steps=48)
