@@ -59,6 +59,13 @@ class Sample:
     def tier(self) -> int:
         return TIER_OF[self.category]
 
+    @property
+    def size(self) -> tuple[int, int]:
+        """A cheap proxy for the length of this question's prompt, to batch questions of similar length together
+        (padding a batch to its longest prompt costs attention quadratic in that length): channels across its
+        series, then characters of question and options."""
+        return sum(len(s.channels) for s in self.series), len(self.question) + sum(map(len, self.options))
+
 
 @dataclass(frozen=True)
 class Answer:

@@ -15,7 +15,6 @@ import numpy as np
 import torch
 
 from tsqa.encoders import EncoderOutput
-from tsqa.encoders.robust import robust_z
 
 SURPRISE_FEATURES = 2  # log1p of mean and max surprise over the span
 LEVEL_FEATURES = 6  # see `_level_features`
@@ -69,18 +68,19 @@ def channel_max_surprise(output: EncoderOutput) -> np.ndarray:
 
 
 def series_tokens(
-    output: EncoderOutput, values: np.ndarray, channels: list[int], tokens: int, frequencies: int
+    output: EncoderOutput, z: np.ndarray, channels: list[int], tokens: int, frequencies: int
 ) -> SeriesTokens:
     """Features of `tokens` temporal tokens for each channel in `channels` of a batch-1 encoder output.
 
-    values: (steps, all channels) the raw series the encoder saw, NaN where missing."""
+    z: (steps, all channels) robust z-scores (`robust_z`) of the raw series the encoder saw, NaN where missing;
+    computed once per series by the caller, since every token and grounding of the series reads them."""
     membership, span_steps = temporal_spans(output, tokens)
-    return span_tokens(output, values, channels, membership, span_steps, frequencies)
+    return span_tokens(output, z, channels, membership, span_steps, frequencies)
 
 
 def span_tokens(
     output: EncoderOutput,
-    values: np.ndarray,
+    z: np.ndarray,
     channels: list[int],
     membership: torch.Tensor,
     span_steps: np.ndarray,
@@ -90,8 +90,8 @@ def span_tokens(
     patches a span pools, span_steps (spans, 2) its [start, end) input steps."""
     if output.batch_size != 1:
         raise ValueError(f"series_tokens takes one series (batch size 1), got batch size {output.batch_size}")
-    if values.ndim != 2 or values.shape[0] != output.time_length:
-        raise ValueError(f"values of shape {values.shape} do not match the encoded series ({output.time_length} steps)")
+    if z.ndim != 2 or z.shape[0] != output.time_length:
+        raise ValueError(f"values of shape {z.shape} do not match the encoded series ({output.time_length} steps)")
     membership = membership.to(output.embeddings.device)
     index = torch.tensor(channels, dtype=torch.long, device=output.embeddings.device)
     mask = output.patch_mask[0, index]  # (channels, patches)
@@ -116,7 +116,7 @@ def span_tokens(
             torch.stack([mean_surprise.log1p(), max_surprise.log1p()], dim=-1),
             _level_features(output, index, membership),
             torch.stack([coverage, empty.float()], dim=-1),
-            _value_features(values[:, channels], span_steps).to(pooled.device),
+            _value_features(z[:, channels], span_steps).to(pooled.device),
         ],
         dim=-1,
     )  # (channels, tokens, feature_dim)
@@ -180,11 +180,10 @@ def _level_features(output: EncoderOutput, index: torch.Tensor, membership: torc
     return torch.where(valid[..., None], features, 0)
 
 
-def _value_features(values: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
-    """(channels, tokens, 4) robust z-scores (`encoders.robust`) of the raw values in each span against the whole
-    channel, signed-log compressed: max, min and mean z, and the span's spread over the channel's. Zeros for a span
-    without values."""
-    z = robust_z(values, axis=0)  # (steps, channels)
+def _value_features(z: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
+    """(channels, tokens, 4) from the robust z-scores (steps, channels) of the raw values in each span against the
+    whole channel, signed-log compressed: max, min and mean z, and the span's spread over the channel's. Zeros for a
+    span without values."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN spans: handled below
         stats = []
@@ -199,7 +198,7 @@ def _value_features(values: np.ndarray, span_steps: np.ndarray) -> torch.Tensor:
 
 
 def time_window_tokens(
-    output: EncoderOutput, values: np.ndarray, timestamps: np.ndarray, epoch: int, frequencies: int
+    output: EncoderOutput, z: np.ndarray, timestamps: np.ndarray, epoch: int, frequencies: int
 ) -> tuple[SeriesTokens, int]:
     """One token per channel for the window around the instant `epoch` (what grounds a timestamp), and the channel
     that changes most there.
@@ -214,19 +213,18 @@ def time_window_tokens(
     low, high = max(0, step - half), min(steps, step + half)
     spans = output.patch_spans()  # (patches, 2)
     membership = torch.from_numpy((spans[:, 1] > low) & (spans[:, 0] < high))[None]  # (1, patches)
-    channels = list(range(values.shape[1]))
-    tokens = span_tokens(output, values, channels, membership, np.array([[low, high]]), frequencies)
-    change = _change_features(values, step, half)  # (channels, 4)
+    channels = list(range(z.shape[1]))
+    tokens = span_tokens(output, z, channels, membership, np.array([[low, high]]), frequencies)
+    change = _change_features(z, step, half)  # (channels, 4)
     features = tokens.features.clone()
     features[:, 0, -VALUE_FEATURES:] = change
     channel = int(torch.argmax(change[:, 0].abs()))
     return SeriesTokens(features=features, empty=tokens.empty, span_steps=tokens.span_steps), channel
 
 
-def _change_features(values: np.ndarray, step: int, half: int) -> torch.Tensor:
+def _change_features(z: np.ndarray, step: int, half: int) -> torch.Tensor:
     """(channels, 4) signed-log: mean z in [step, step + half) minus in [step - half, step), max |z| after, max |z|
     before, and log of the spread after over the spread before. Zeros where a side has no values."""
-    z = robust_z(values)
     mean_after, max_after, std_after = _side_stats(z[step : step + half])
     mean_before, max_before, std_before = _side_stats(z[max(0, step - half) : step])
     with np.errstate(all="ignore"):

@@ -50,8 +50,11 @@ class Anchor:
 class Grounder:
     """Finds the names of one question's data in its text and computes the grounding tokens' features."""
 
-    def __init__(self, sample: Sample, outputs: list[EncoderOutput], plan: TokenPlan, frequencies: int):
-        self.sample, self.outputs, self.plan, self.frequencies = sample, outputs, plan, frequencies
+    def __init__(
+        self, sample: Sample, outputs: list[EncoderOutput], z: list[np.ndarray], plan: TokenPlan, frequencies: int
+    ):
+        """z: per series, the robust z-scores (steps, channels) of its raw values (`robust_z`)."""
+        self.sample, self.outputs, self.z, self.plan, self.frequencies = sample, outputs, z, plan, frequencies
         self._features: dict[Anchor, tuple[torch.Tensor, bool, int]] = {}
         names = {}
         for index, series in enumerate(sample.series):
@@ -112,20 +115,19 @@ class Grounder:
         return self._features[anchor]
 
     def _compute(self, anchor: Anchor) -> tuple[torch.Tensor, bool, int]:
-        series, output = self.sample.series[anchor.series], self.outputs[anchor.series]
-        values = series.values
+        series, output, z = self.sample.series[anchor.series], self.outputs[anchor.series], self.z[anchor.series]
         if anchor.kind == Kind.TIME:
-            tokens, channel = time_window_tokens(output, values, series.timestamps, anchor.epoch, self.frequencies)
+            tokens, channel = time_window_tokens(output, z, series.timestamps, anchor.epoch, self.frequencies)
             return tokens.features[channel, 0], bool(tokens.empty[channel, 0]), self._channel_id(anchor.series, channel)
         if anchor.kind == Kind.CHANNEL:
             membership, spans = temporal_spans(output, 1)
-            tokens = span_tokens(output, values, [anchor.channel], membership, spans, self.frequencies)
+            tokens = span_tokens(output, z, [anchor.channel], membership, spans, self.frequencies)
             return tokens.features[0, 0], bool(tokens.empty[0, 0]), self._channel_id(anchor.series, anchor.channel)
         shown = self.plan.series[anchor.series].shown or list(range(len(series.channels)))
         surprise = channel_max_surprise(output)
         top = max(shown, key=lambda c: surprise[c])
         membership, spans = _anomalous_window(output, top)
-        tokens = span_tokens(output, values, [top], membership, spans, self.frequencies)
+        tokens = span_tokens(output, z, [top], membership, spans, self.frequencies)
         return tokens.features[0, 0], bool(tokens.empty[0, 0]), self._channel_id(anchor.series, top)
 
     def _channel_id(self, series: int, channel: int) -> int:

@@ -407,10 +407,11 @@ class HybridModel(nn.Module):
         was_training = self.training
         self.eval()
         try:
+            shown = Modality(modality or self.config.modality)
+            order = sorted(range(len(samples)), key=lambda i: samples[i].size)  # batches of similar length
             with tqdm(total=len(samples), desc=f"answering ({mode})", unit="q", disable=None) as progress:
                 for start in range(0, len(samples), batch_size):
-                    chunk = samples[start : start + batch_size]
-                    shown = Modality(modality or self.config.modality)
+                    chunk = [samples[i] for i in order[start : start + batch_size]]
                     batch, questions = self.builder.build(chunk, shown)
                     if mode == AnswerMode.SCORE:
                         answers.extend(replace(a, modality=shown.value) for a in self._scored(batch, questions))
@@ -422,7 +423,10 @@ class HybridModel(nn.Module):
                     progress.update(len(chunk))
         finally:
             self.train(was_training)
-        return answers
+        in_order: list[Answer] = [None] * len(samples)  # type: ignore[list-item]
+        for position, answer in zip(order, answers):
+            in_order[position] = answer
+        return in_order
 
     @torch.no_grad()
     def _scored(self, batch: dict, questions: list[PreparedQuestion]) -> list[Answer]:

@@ -36,6 +36,7 @@ from tsqa.bridges.prompt import (
     series_label,
 )
 from tsqa.encoders import CachedEncoder, Encoder, EncoderOutput
+from tsqa.encoders.robust import robust_z
 
 IGNORE_INDEX = -100  # label of a token that is not supervised
 
@@ -165,9 +166,10 @@ class InputBuilder:
             blocks = [series_block(s, labels[i], plan.series[i], None, fmt) for i, s in enumerate(sample.series)]
         else:
             plan = self._plan(counts, outputs)
+            z = [robust_z(series.values) for series in sample.series]  # (steps, channels) each
             if self.adapter_config.grounding:
-                grounder = Grounder(sample, outputs, plan, self.adapter_config.fourier_frequencies)
-            blocks, parts = self._time_series_blocks(sample, outputs, plan, labels, grounder)
+                grounder = Grounder(sample, outputs, z, plan, self.adapter_config.fourier_frequencies)
+            blocks, parts = self._time_series_blocks(sample, outputs, z, plan, labels, grounder)
             if grounder is not None:
                 question, anchors = grounder.ground(question)
                 grounded = [grounder.ground(option) for option in options]
@@ -193,6 +195,7 @@ class InputBuilder:
         self,
         sample: Sample,
         outputs: list[EncoderOutput],
+        z: list[np.ndarray],
         plan: TokenPlan,
         labels: list[str],
         grounder: Grounder | None,
@@ -203,7 +206,7 @@ class InputBuilder:
         blocks, parts = [], []
         for index, (series, output) in enumerate(zip(sample.series, outputs)):
             shown = plan.series[index].shown
-            pooled = series_tokens(output, series.values, shown, tokens, frequencies)
+            pooled = series_tokens(output, z[index], shown, tokens, frequencies)
             first_steps = np.minimum(pooled.span_steps[:, 0], len(series.timestamps) - 1)
             span_starts = series.timestamps[first_steps].tolist()
             blocks.append(series_block(

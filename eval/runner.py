@@ -6,8 +6,10 @@ the run goes on. Options are shuffled before a model sees them (as ARFBench does
 seed, so reruns and resumed runs show the same order.
 
 Batches go to `concurrency` worker threads (API models: batch 1, many threads; local checkpoints: bigger batches,
-one thread). Rows are written in dataset order as soon as every earlier row is written, so the file's row order -
-which the F1 of invalid answers depends on - does not depend on which request finished first.
+one thread). Within windows of `WINDOW_BATCHES` batches, questions are batched with others of similar size
+(`Sample.size`), so a batch pads little; single questions go in dataset order. Rows are written in dataset order as soon as every earlier row is answered,
+so the file's row order - which the F1 of invalid answers depends on - depends neither on the batching nor on which
+request finished first.
 """
 
 import dataclasses
@@ -25,6 +27,9 @@ from typing import Protocol
 from tsqa.arfbench import Answer, Sample
 from tsqa.eval.results import ResultRow
 from tsqa.eval.results_writer import ResultsWriter
+
+
+WINDOW_BATCHES = 16  # batching by size reorders at most this many batches; rows wait at most that long to be written
 
 
 class Answerer(Protocol):
@@ -134,6 +139,19 @@ def _timed_answer(answerer: Answerer, batch: list[Sample]) -> tuple[list[Answer]
     return answers, time.perf_counter() - start
 
 
+def _batches_by_size(todo: list[Sample], batch_size: int) -> list[list[Sample]]:
+    """Batches of questions of similar size, each drawn from one window of `WINDOW_BATCHES` batches in order;
+    questions asked one at a time (API models) keep dataset order."""
+    if batch_size == 1:
+        return [[sample] for sample in todo]
+    window = batch_size * WINDOW_BATCHES
+    batches = []
+    for start in range(0, len(todo), window):
+        by_size = sorted(todo[start : start + window], key=lambda sample: sample.size)
+        batches += [by_size[i : i + batch_size] for i in range(0, len(by_size), batch_size)]
+    return batches
+
+
 def _answers_in_order(
     answerer: Answerer, batches: list[list[Sample]], concurrency: int
 ) -> Iterator[tuple[list[Sample], list[Answer], float]]:
@@ -181,7 +199,9 @@ def run_answerer(
         _check_resumed(writer, samples if dataset is None else dataset)
         todo = [shuffled_options(s, seed) for s in samples if s.id not in writer.answered]
         resumed = len(samples) - len(todo)
-        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+        batches = _batches_by_size(todo, batch_size)
+        position = {sample.id: index for index, sample in enumerate(todo)}
+        ready: dict[int, tuple[ResultRow, Answer]] = {}
         bar = tqdm(
             total=len(samples), initial=resumed, desc=answerer.name, unit="q", file=sys.stderr, disable=not progress
         )
@@ -189,6 +209,9 @@ def run_answerer(
             for batch, answers, seconds in _answers_in_order(answerer, batches, concurrency):
                 for sample, answer in zip(batch, answers):
                     row = result_row(answerer.name, sample, answer, seconds / len(batch))
+                    ready[position[sample.id]] = row, answer
+                while written in ready:
+                    row, answer = ready.pop(written)
                     writer.append(row)
                     written += 1
                     correct += int(row.is_correct)

@@ -6,6 +6,7 @@ import torch
 
 from tsqa.bridges.features import feature_dim, series_tokens, temporal_spans
 from tsqa.encoders import EncoderOutput
+from tsqa.encoders.robust import robust_z
 
 
 def _output() -> EncoderOutput:
@@ -50,7 +51,7 @@ def test_more_tokens_than_patches_share_patches_instead_of_going_empty():
 
 def test_features_match_a_manual_computation():
     output = _output()
-    tokens = series_tokens(output, _values(), channels=[1, 0], tokens=3, frequencies=2)
+    tokens = series_tokens(output, robust_z(_values()), channels=[1, 0], tokens=3, frequencies=2)
     d = 3
     assert tokens.features.shape == (2, 3, feature_dim(d, 2))
     # channel 1 (first in the list): span 0 (patches 0-1) unobserved; span 1 sees patch 3 only; span 2 patches 4-5
@@ -86,9 +87,9 @@ def test_series_tokens_takes_one_series():
     output = _output()
     doubled = EncoderOutput.cat([output, output])
     with pytest.raises(ValueError, match="batch size 1"):
-        series_tokens(doubled, _values(), [0], 2, 2)
+        series_tokens(doubled, robust_z(_values()), [0], 2, 2)
     with pytest.raises(ValueError, match="do not match the encoded series"):
-        series_tokens(output, _values()[:-1], [0], 2, 2)
+        series_tokens(output, robust_z(_values()[:-1]), [0], 2, 2)
 
 
 def _signed_log(x: float) -> float:
@@ -96,7 +97,7 @@ def _signed_log(x: float) -> float:
 
 
 def test_value_features_are_robust_z_scores_of_each_span():
-    tokens = series_tokens(_output(), _values(), channels=[0, 1], tokens=3, frequencies=2)
+    tokens = series_tokens(_output(), robust_z(_values()), channels=[0, 1], tokens=3, frequencies=2)
     values = tokens.features[..., -4:]  # (channels, tokens, 4): max, min, mean z; spread
     scale = 1.4826  # channel 0: median 10, MAD 1
     # spans [0, 6) [6, 14) [14, 22): the spike (z = 40 / 1.4826) is in the last span only
@@ -114,6 +115,6 @@ def test_value_features_are_robust_z_scores_of_each_span():
 def test_value_features_of_a_constant_or_empty_channel_are_finite():
     flat = np.full((22, 2), 7.0)
     flat[:, 1] = np.nan
-    tokens = series_tokens(_output(), flat, channels=[0, 1], tokens=3, frequencies=2)
+    tokens = series_tokens(_output(), robust_z(flat), channels=[0, 1], tokens=3, frequencies=2)
     assert torch.isfinite(tokens.features).all()
     assert tokens.features[..., -4:].abs().sum() == 0

@@ -13,6 +13,7 @@ from tsqa.bridges.adapter import AdapterConfig
 from tsqa.bridges.config import CONFIG_NAME
 from tsqa.bridges.grounding import Anchor, Grounder, Kind
 from tsqa.bridges.prompt import TS_TOKEN, format_timestamp
+from tsqa.encoders.robust import robust_z
 
 
 def _grounder(model, sample) -> Grounder:
@@ -76,7 +77,7 @@ def test_a_timestamp_grounds_to_the_change_at_that_instant(hybrid_factory, make_
     series = make_series("7_0", channels=3, steps=160, seed=4)
     series.values[60:, 1] += 200.0
     grounder = Grounder(
-        sample=_sample_of(series), outputs=[model.encoder.encode(series.values.T)],
+        sample=_sample_of(series), outputs=[model.encoder.encode(series.values.T)], z=[robust_z(series.values)],
         plan=model.builder._plan([3], [model.encoder.encode(series.values.T)]),
         frequencies=model.config.adapter.fourier_frequencies,
     )
@@ -95,7 +96,8 @@ def test_an_instant_at_or_before_the_first_step_grounds_with_nothing_before_it(h
     series = make_series("7_0", channels=2, steps=96, seed=5)
     series.values[:8, 0] += 500.0
     output = model.encoder.encode(series.values.T)
-    grounder = Grounder(sample=_sample_of(series), outputs=[output], plan=model.builder._plan([2], [output]),
+    grounder = Grounder(sample=_sample_of(series), outputs=[output], z=[robust_z(series.values)],
+                        plan=model.builder._plan([2], [output]),
                         frequencies=model.config.adapter.fourier_frequencies)
     first = int(series.timestamps[0])
     rows = grounder.payload([Anchor(Kind.TIME, 0, epoch=first), Anchor(Kind.TIME, 0, epoch=first - 3600)])

@@ -4,6 +4,7 @@ of each stage; the answer loss computes logits for the answer only."""
 
 import importlib.util
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,18 @@ REHEARSAL = Path(__file__).parents[2] / "benchmarks" / "rehearsal.py"
 
 
 @pytest.mark.slow
-def test_the_2b_recipe_answers_and_trains_at_its_published_shapes():
+def test_the_2b_recipe_answers_and_trains_at_its_published_shapes(monkeypatch):
+    import huggingface_hub.constants
+    import torch
+
+    for name in ("HF_HUB_CACHE", "HF_HUB_OFFLINE"):  # the module sets them; restored after the test
+        monkeypatch.setenv(name, os.environ.get(name, ""))
     spec = importlib.util.spec_from_file_location("rehearsal", REHEARSAL)
     rehearsal = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rehearsal)
-    import torch
+    # huggingface_hub read its settings when first imported: point it at the rehearsal's cache, offline
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", os.environ["HF_HUB_CACHE"])
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
 
     report = rehearsal.rehearse("toto22m-qwen3vl2b", torch.device("cpu"), text_layers=1, throughput=False)
     tokens = report["prompt_tokens"]

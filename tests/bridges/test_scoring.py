@@ -65,6 +65,8 @@ def test_batched_answers_equal_one_by_one(family, hybrid_factory, make_sample):
     samples = _questions(make_sample)
     batched = model.answer(samples, batch_size=3)
     single = model.answer(samples, batch_size=1)
+    assert sorted(samples, key=lambda s: s.size) != samples  # batching by size reorders them; answers come back in order
+    assert [a.sample_id for a in batched] == [b.sample_id for b in single] == [s.id for s in samples]
     for a, b in zip(batched, single):
         assert a.choice == b.choice
         for option in a.probabilities:

@@ -62,6 +62,20 @@ def test_rows_in_dataset_order_with_batches_and_threads(tmp_path, make_sample):
     assert summary.correct == sum(int(r.is_correct) for r in rows)
 
 
+def test_questions_are_batched_by_size_and_rows_still_written_in_dataset_order(tmp_path, make_sample):
+    """Long and short questions alternate in the dataset; the answerer gets batches of one size each, and the file
+    keeps dataset order."""
+    samples = _samples(make_sample, 12)
+    for sample in samples[::2]:
+        sample.question += " and a much longer explanation of the incident" * 10
+    answerer = FakeAnswerer()
+    run_answerer(answerer, samples, tmp_path / "r.csv", batch_size=3, concurrency=2, progress=False)
+    long_ids = {s.id for s in samples[::2]}
+    assert sorted(len(b) for b in answerer.batches) == [3, 3, 3, 3]
+    assert all(len({sample_id in long_ids for sample_id in batch}) == 1 for batch in answerer.batches)
+    assert [r.sample_id for r in read_results(tmp_path / "r.csv")] == [s.id for s in samples]
+
+
 def test_shuffle_is_deterministic_per_seed(tmp_path, make_sample):
     samples = _samples(make_sample, 6)
     for name in ("a", "b"):
