@@ -21,7 +21,13 @@ import torch
 from tsqa.arfbench import Sample
 from tsqa.bridges.adapter import TimeSeriesPayload
 from tsqa.bridges.budget import TokenPlan
-from tsqa.bridges.features import channel_max_surprise, span_tokens, temporal_spans, time_window_tokens
+from tsqa.bridges.features import (
+    SeriesTokens,
+    channel_max_surprise,
+    span_tokens,
+    temporal_spans,
+    time_window_tokens,
+)
 from tsqa.bridges.prompt import TS_TOKEN
 from tsqa.encoders import EncoderOutput
 
@@ -56,6 +62,7 @@ class Grounder:
         """z: per series, the robust z-scores (steps, channels) of its raw values (`robust_z`)."""
         self.sample, self.outputs, self.z, self.plan, self.frequencies = sample, outputs, z, plan, frequencies
         self._features: dict[Anchor, tuple[torch.Tensor, bool, int]] = {}
+        self._channel_tokens: dict[int, SeriesTokens] = {}
         names = {}
         for index, series in enumerate(sample.series):
             for channel, name in enumerate(series.channels):
@@ -120,15 +127,25 @@ class Grounder:
             tokens, channel = time_window_tokens(output, z, series.timestamps, anchor.epoch, self.frequencies)
             return tokens.features[channel, 0], bool(tokens.empty[channel, 0]), self._channel_id(anchor.series, channel)
         if anchor.kind == Kind.CHANNEL:
-            membership, spans = temporal_spans(output, 1)
-            tokens = span_tokens(output, z, [anchor.channel], membership, spans, self.frequencies)
-            return tokens.features[0, 0], bool(tokens.empty[0, 0]), self._channel_id(anchor.series, anchor.channel)
+            tokens = self._whole_channels(anchor.series)
+            features, empty = tokens.features[anchor.channel, 0], bool(tokens.empty[anchor.channel, 0])
+            return features, empty, self._channel_id(anchor.series, anchor.channel)
         shown = self.plan.series[anchor.series].shown or list(range(len(series.channels)))
         surprise = channel_max_surprise(output)
         top = max(shown, key=lambda c: surprise[c])
         membership, spans = _anomalous_window(output, top)
         tokens = span_tokens(output, z, [top], membership, spans, self.frequencies)
         return tokens.features[0, 0], bool(tokens.empty[0, 0]), self._channel_id(anchor.series, top)
+
+    def _whole_channels(self, series: int) -> SeriesTokens:
+        """One token over the whole series for each of its channels, computed in one call the first time a channel
+        of that series is named."""
+        if series not in self._channel_tokens:
+            output, z = self.outputs[series], self.z[series]
+            membership, spans = temporal_spans(output, 1)
+            channels = list(range(z.shape[1]))
+            self._channel_tokens[series] = span_tokens(output, z, channels, membership, spans, self.frequencies)
+        return self._channel_tokens[series]
 
     def _channel_id(self, series: int, channel: int) -> int:
         """The channel identity the series tokens use: its index among the shown channels (hidden ones after)."""

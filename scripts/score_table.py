@@ -51,8 +51,10 @@ def _std(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", nargs="+")
-    parser.add_argument("--bootstrap", type=int, default=300)
+    parser.add_argument("--bootstrap", type=int, default=300, help="resamples for F1's standard error (0: none)")
     args = parser.parse_args()
+    if args.bootstrap < 0 or args.bootstrap == 1:
+        parser.error(f"--bootstrap takes 0 (no F1 standard error) or at least 2 resamples, got {args.bootstrap}")
     tables: dict[str, list] = {}
     for path in args.results:
         for model, rows in split_by_model(read_results(path)).items():
@@ -69,7 +71,8 @@ def main() -> None:
         for key in [*categories, "overall"]:
             chosen = rows if key == "overall" else [r for r in rows if r.task_category == key]
             acc, acc_se = _accuracy(chosen)
-            cells[key] = f"{acc:.1f} ± {acc_se:.1f} / {f1[key]:.1f} ± {se[key]:.1f}"
+            f1_se = f" ± {se[key]:.1f}" if key in se else ""  # --bootstrap 0: no F1 standard error
+            cells[key] = f"{acc:.1f} ± {acc_se:.1f} / {f1[key]:.1f}{f1_se}"
         columns[model] = cells
     counts = {c: sum(r.task_category == c for r in first) for c in categories}
     print("| | n | " + " | ".join(columns) + " |")
