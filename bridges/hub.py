@@ -8,6 +8,7 @@ checkpoint directory copied or moved together with its base models still loads.
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 BUILT_PREFIXES = ("smollm2:",)  # specs of base models built on first use into the tsqa cache
@@ -82,12 +83,15 @@ def portable(reference: str, checkpoint: Path) -> str:
 
 def add_to_hub_cache(directory: Path, hub_id: str, cache: Path, revision: str = "0" * 40) -> Path:
     """Move a model folder into the Hugging Face cache layout under `cache` (`models--org--name/snapshots/<rev>/`
-    and `refs/main`), where `snapshot_download` finds it offline; returns the snapshot folder. For rehearsals and
-    tests of the Hub-id path without network."""
+    and `refs/main`), where `snapshot_download` finds it offline, replacing a snapshot of the same revision (a
+    rehearsal at another depth); returns the snapshot folder. For rehearsals and tests of the Hub-id path without
+    network."""
     org, name = hub_id.split("/")
     repo = Path(cache) / f"models--{org}--{name}"
     snapshot = repo / "snapshots" / revision
     snapshot.parent.mkdir(parents=True, exist_ok=True)
+    if snapshot.exists():
+        shutil.rmtree(snapshot)
     Path(directory).rename(snapshot)
     (repo / "refs").mkdir(exist_ok=True)
     (repo / "refs" / "main").write_text(revision)

@@ -86,3 +86,14 @@ def test_an_uncached_hub_id_offline_is_one_clear_line(offline_hub, tmp_path, cap
     assert main(["ask", "--model", "nobody/nothing", "--series", str(series), "--question", "Anomaly?"]) == 1
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "nobody/nothing" in error and "huggingface-cli download" in error
+
+
+def test_adding_a_hub_id_again_replaces_its_snapshot(offline_hub, tmp_path):
+    """A rehearsal at a second depth caches the same Hub id again: the newer folder wins."""
+    for version in ("one layer", "two layers"):
+        folder = tmp_path / version
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"version": version}))
+        snapshot = add_to_hub_cache(folder, "tiny-org/model", offline_hub)
+    assert json.loads((resolve("tiny-org/model") / "config.json").read_text()) == {"version": "two layers"}
+    assert [p.name for p in snapshot.parent.iterdir()] == [snapshot.name]
