@@ -24,6 +24,7 @@ from tsqa.bridges.budget import TokenPlan
 from tsqa.bridges.features import (
     SeriesTokens,
     channel_max_surprise,
+    series_tokens,
     span_tokens,
     temporal_spans,
     time_window_tokens,
@@ -141,10 +142,9 @@ class Grounder:
         """One token over the whole series for each of its channels, computed in one call the first time a channel
         of that series is named."""
         if series not in self._channel_tokens:
-            output, z = self.outputs[series], self.z[series]
-            membership, spans = temporal_spans(output, 1)
+            z = self.z[series]
             channels = list(range(z.shape[1]))
-            self._channel_tokens[series] = span_tokens(output, z, channels, membership, spans, self.frequencies)
+            self._channel_tokens[series] = series_tokens(self.outputs[series], z, channels, 1, self.frequencies)
         return self._channel_tokens[series]
 
     def _channel_id(self, series: int, channel: int) -> int:
