@@ -4,7 +4,7 @@ when a series has more of them than a prompt or a plot can show (ARFBench's seri
 The series is cut into blocks of 1/64 of its length (at least 4 steps). Each block is forecast by extending the line
 through the medians of the two blocks before it, and each step is judged in units of the channel's noise: 1.4826 x
 the median over blocks of the MAD inside a block, which a slow trend or daily cycle barely moves. A channel's score
-is the largest |z| it holds for two steps in a row, so a level shift, a spike, a new trend or a burst of variance
+is the largest |z| it holds for two observed steps in a row, so a level shift, a spike, a new trend or a burst of variance
 scores high, and one noisy step, a steady ramp or a smooth seasonal swing does not.
 Robust statistics in float32, a bounded number of channels at a time: memory beyond the values themselves does not
 grow with the channel count.
@@ -21,8 +21,8 @@ CHUNK_CELLS = 2_000_000  # steps x channels scored at once (about 8 MB per float
 
 
 def channel_scores(values: np.ndarray) -> np.ndarray:
-    """(steps, channels) values, NaN for missing -> (channels,) float32 scores, >= 0 (0 for a channel without
-    two observed steps in a row)."""
+    """(steps, channels) values, NaN for missing -> (channels,) float32 scores, >= 0 (0 for a channel with fewer
+    than two observed steps)."""
     steps, channels = values.shape
     width = max(1, CHUNK_CELLS // max(1, steps))
     scores = [_scores(values[:, first : first + width]) for first in range(0, channels, width)]
@@ -54,10 +54,14 @@ def _scores(values: np.ndarray) -> np.ndarray:
     scale = np.where(scale > 0, scale, np.where(fallback > 0, fallback, 1.0)).astype(np.float32)
     forecast = _forecast(median)  # (chunk, blocks)
     z = np.abs(x - forecast[..., None]) / scale[:, None, None]  # (chunk, blocks, block)
-    z = np.nan_to_num(z.reshape(channels, -1)[:, :steps], nan=0.0, posinf=np.finfo(np.float32).max)
+    z = z.reshape(channels, -1)[:, :steps]  # (chunk, steps), NaN where missing
     if steps < 2:
-        return z.max(axis=1, initial=0.0)
-    return np.minimum(z[:, 1:], z[:, :-1]).max(axis=1)
+        return np.zeros(channels, np.float32)
+    last = np.where(np.isnan(z), 0, np.arange(steps))  # (chunk, steps): the last observed step so far
+    np.maximum.accumulate(last, axis=1, out=last)
+    before = np.take_along_axis(z, last, axis=1)[:, :-1]  # |z| of the observed step before each step
+    held = np.nan_to_num(np.minimum(z[:, 1:], before), nan=0.0, posinf=np.finfo(np.float32).max)
+    return held.max(axis=1)
 
 
 def _forecast(median: np.ndarray) -> np.ndarray:

@@ -3,7 +3,14 @@
 `arfbench.chart` paints them with matplotlib's Agg primitives on a layout matplotlib computes (no pyplot, no global
 state, no display), about 20x faster than drawing a Figure and with the same pixels. The PNG bytes are a function of
 the input alone (fixed size and dpi, no metadata).
+
+A series of up to `MAX_LINES` channels is drawn one line per channel. A wider one (ARFBench's reach 2,000 channels)
+draws its `WIDE_LINES` most unusual channels (`arfbench.channel_rank`) as lines over one grey band that spans the
+others' range at each point, so the cost of a chart no longer grows with a line per channel and what stands out
+stays visible.
 """
+
+import warnings
 
 import io
 from collections.abc import Sequence
@@ -12,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from tsqa.arfbench.channel_rank import top_channels
 from tsqa.arfbench.chart import ChartPainter, Panel
 from tsqa.arfbench.png import encode_png
 from tsqa.arfbench.schema import Series
@@ -20,6 +28,9 @@ PALETTE = (
     "#3d7cc9", "#e8743b", "#19a979", "#ed4a7b", "#945ecf", "#13a4b4", "#525df4", "#bf399e",
     "#6c8893", "#ee6868", "#2f6497", "#a2a50a",
 )  # fmt: skip
+BAND_COLOR = "#d3d3d3"  # the range of the channels a wide series does not draw as lines
+MAX_LINES = 64  # channels drawn one line each
+WIDE_LINES = len(PALETTE)  # lines of a wider series: its most unusual channels, one colour each
 DPI = 100
 SECONDS_PER_DAY = 86400.0
 _PAINTER = ChartPainter(DPI)
@@ -69,18 +80,46 @@ def chart_titles(group: Sequence[Series]) -> list[str]:
     return [plain_text(f"Time-series {k + 1}: {s.name}") for k, s in enumerate(group)]
 
 
-def legend_entries(series: Series, max_legend: int) -> list[tuple[str, str | None]]:
-    """(label, line colour) per legend row: the first `max_legend` channels, then "+N more" without a line.
-    Labels starting with "_" are left out, as matplotlib's legend does."""
+def drawn_channels(series: Series) -> list[int]:
+    """The channels drawn as lines, ascending: all of them up to `MAX_LINES`, else the `WIDE_LINES` that score
+    highest (`arfbench.channel_rank`)."""
+    if len(series.channels) <= MAX_LINES:
+        return list(range(len(series.channels)))
+    return top_channels(series.values, WIDE_LINES).tolist()
+
+
+def legend_entries(series: Series, max_legend: int, drawn: list[int] | None = None) -> list[tuple[str, str | None]]:
+    """(label, line colour) per legend row: the first `max_legend` drawn channels (default all), then "+N more"
+    without a line, or with the band's colour when a band stands for channels not drawn. Labels starting with "_"
+    are left out, as matplotlib's legend does."""
+    drawn = list(range(len(series.channels))) if drawn is None else drawn
     entries = []
-    for c, channel in enumerate(series.channels[:max_legend]):
-        label = legend_label(channel)
+    for position, c in enumerate(drawn[:max_legend]):
+        label = legend_label(series.channels[c])
         if label and not label.startswith("_"):
-            entries.append((label, PALETTE[c % len(PALETTE)]))
-    hidden = len(series.channels) - max_legend
+            entries.append((label, PALETTE[position % len(PALETTE)]))
+    hidden = len(series.channels) - min(max_legend, len(drawn))
     if hidden > 0:
-        entries.append((f"+{hidden} more", None))
+        entries.append((f"+{hidden} more", BAND_COLOR if len(drawn) < len(series.channels) else None))
     return entries
+
+
+def panel_lines(series: Series, max_points: int, drawn: list[int]) -> tuple[np.ndarray, list[tuple[np.ndarray, str]]]:
+    """(x, [((points, 2) x and y, colour)]): the band of the channels not in `drawn` first (when any), then a line
+    per drawn channel. The band alternates between the others' lowest value (even points) and highest (odd points):
+    thinned points come in (minimum, maximum) pairs per bucket, so it spans their whole range."""
+    x, values = thin_points(series, max_points)  # (points,), (points, channels)
+    lines = []
+    others = np.setdiff1d(np.arange(len(series.channels)), drawn)
+    if len(others):
+        rest = values[:, others]  # (points, others): at most max_points rows
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a point where every other channel is missing: NaN
+            low, high = np.nanmin(rest, axis=1), np.nanmax(rest, axis=1)
+        band = np.where(np.arange(len(x)) % 2 == 0, low, high)
+        lines.append((np.column_stack([x, band]), BAND_COLOR))
+    lines += [(np.column_stack([x, values[:, c]]), PALETTE[p % len(PALETTE)]) for p, c in enumerate(drawn)]
+    return x, lines
 
 
 def as_group(series: Series | Sequence[Series]) -> list[Series]:
@@ -119,9 +158,10 @@ def _draw(series: Series | Sequence[Series], **options) -> tuple[np.ndarray, lis
     width_px, max_legend = options["width_px"], options["max_legend"]
     panels = []
     for s, title in zip(group, titles):
-        x, values = thin_points(s, 2 * width_px)
-        lines = [(np.column_stack([x, values[:, c]]), PALETTE[c % len(PALETTE)]) for c in range(len(s.channels))]
-        panels.append({"lines": lines, "title": title, "xlim": x_limits(s, x), "legend": legend_entries(s, max_legend)})
+        drawn = drawn_channels(s)
+        x, lines = panel_lines(s, 2 * width_px, drawn)
+        legend = legend_entries(s, max_legend, drawn)
+        panels.append({"lines": lines, "title": title, "xlim": x_limits(s, x), "legend": legend})
     return _PAINTER.paint(panels, width_px, options["height_px"])
 
 

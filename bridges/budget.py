@@ -6,11 +6,20 @@ not fit, K stays at the minimum and only as many channels are shown as fit: firs
 each series (so every series of a pair is embedded), then the remaining channels by decreasing max surprise. Without
 surprise scores (plot-only prompts, where the encoder is not run) channels are kept in order of appearance.
 Shown channels keep their original order in the prompt; the others are named in a note.
+
+A wide series is not encoded whole: work and memory follow what the budget can keep. When a series has more
+channels than `encode_limit` (twice the channels the budget can show, at least `MIN_ENCODED`), only that many are
+encoded: the channels the question or its options name, then those `arfbench.channel_rank` scores highest (robust
+statistics of the raw values, no model). The policy above then ranks those by surprise; the rest are hidden.
 """
 
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from tsqa.arfbench.channel_rank import channel_scores
+
+MIN_ENCODED = 64  # a series with at most this many channels is always encoded whole
 
 
 @dataclass
@@ -86,6 +95,36 @@ def _rank_key(key: tuple[int, int], max_surprise: list[np.ndarray] | None) -> tu
     series, channel = key
     score = 0.0 if max_surprise is None else float(max_surprise[series][channel])
     return (-score, series, channel)
+
+
+def encode_limit(min_tokens_per_channel: int, max_tokens: int) -> int:
+    """How many channels of one series are encoded: twice what the budget can show, at least `MIN_ENCODED`."""
+    return max(MIN_ENCODED, 2 * (max_tokens // max(1, min_tokens_per_channel)))
+
+
+def encoded_channels(values: np.ndarray, named: set[int], limit: int) -> list[int] | None:
+    """Which channels of one series (values (steps, channels)) to encode: None for all when they are at most
+    `limit`; else, ascending, the `named` ones and the highest-scoring others up to `limit` in all."""
+    channels = values.shape[1]
+    if channels <= limit:
+        return None
+    scores = channel_scores(values)
+    scores[sorted(named)] = np.inf  # named channels first, whatever their score
+    order = np.argsort(-scores, kind="stable")
+    return sorted(order[: max(limit, len(named))].tolist())
+
+
+def widen(plan: TokenPlan, kept: list[list[int] | None], channel_counts: list[int]) -> TokenPlan:
+    """A plan over the encoded channels of each series (`kept[s]`, None for all) as a plan over all channels: the
+    channels that were not encoded are hidden."""
+    series = []
+    for part, channels, count in zip(plan.series, kept, channel_counts):
+        if channels is None:
+            series.append(part)
+            continue
+        shown = sorted(channels[c] for c in part.shown)
+        series.append(ChannelPlan(shown, sorted(set(range(count)) - set(shown))))
+    return TokenPlan(plan.tokens_per_channel, series)
 
 
 def plan_listing(channel_counts: list[int], max_listed: int) -> TokenPlan:

@@ -12,13 +12,14 @@ Grounding tokens are inputs, never predictions: option scoring and the answer lo
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
 import torch
 
-from tsqa.arfbench import Sample
+from tsqa.arfbench import Sample, Series
 from tsqa.bridges.adapter import TimeSeriesPayload
 from tsqa.bridges.budget import TokenPlan
 from tsqa.bridges.features import (
@@ -69,10 +70,7 @@ class Grounder:
             for channel, name in enumerate(series.channels):
                 names.setdefault(name, (index, channel))  # a name in both series of a pair grounds to the first
         self._channels = names
-        alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True) if name.strip())
-        self._channel_pattern = (
-            re.compile(rf"(?<!{_NAME_EDGE})(?:{alternatives})(?!{_NAME_EDGE})") if alternatives else None
-        )
+        self._channel_pattern = channel_pattern(names)
 
     def ground(self, text: str) -> tuple[str, list[Anchor]]:
         """The text with a grounding token after each timestamp, channel name and series label; the anchors in
@@ -152,6 +150,23 @@ class Grounder:
         plan = self.plan.series[series]
         ordered = plan.shown + plan.hidden
         return ordered.index(channel) if channel in ordered else channel
+
+
+def channel_pattern(names: Iterable[str]) -> "re.Pattern | None":
+    """Matches any of `names` where it is not part of a longer tag-set name, the longest first; None without any."""
+    alternatives = "|".join(re.escape(name) for name in sorted(dict.fromkeys(names), key=len, reverse=True) if name.strip())
+    return re.compile(rf"(?<!{_NAME_EDGE})(?:{alternatives})(?!{_NAME_EDGE})") if alternatives else None
+
+
+def named_channels(series: Series, texts: Iterable[str]) -> set[int]:
+    """The channels of `series` whose names a grounder finds in `texts` (the first channel of a repeated name)."""
+    pattern = channel_pattern(series.channels)
+    if pattern is None:
+        return set()
+    first: dict[str, int] = {}
+    for channel, name in enumerate(series.channels):
+        first.setdefault(name, channel)
+    return {first[match.group()] for text in texts for match in pattern.finditer(text)}
 
 
 def _anomalous_window(output: EncoderOutput, channel: int) -> tuple[torch.Tensor, np.ndarray]:

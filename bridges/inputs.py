@@ -1,7 +1,9 @@
 """Questions -> model inputs: encode each series, apply the token budget, write the prompt, run the VLM's processor.
 
 Every series of a batch is encoded in one pass through a content-keyed cache (`encoders.cache`): a series shared by
-several questions, or met again in a later epoch, is encoded once.
+several questions, or met again in a later epoch, is encoded once. A series wider than the budget can use is encoded
+on the channels it can use only (`bridges.budget.encoded_channels`): everything per channel (encoding, features,
+grounding) then works on that view, and the plan is widened back to all channels for the prompt and the answer.
 
 The result is a dict that `HybridModel.forward` takes as keyword arguments: the processor's outputs (input_ids,
 attention_mask, pixel values and grids), the time-series `payload` in prompt order (a `TimeSeriesPayload`: temporal
@@ -12,18 +14,18 @@ Prompts are left-padded so that batched prompts end together, which cached optio
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from transformers import ProcessorMixin
 
-from tsqa.arfbench import Sample
+from tsqa.arfbench import Sample, Series
 from tsqa.bridges.adapter import AdapterConfig, TimeSeriesPayload
-from tsqa.bridges.budget import TokenPlan, plan_listing, plan_tokens
+from tsqa.bridges.budget import TokenPlan, encode_limit, encoded_channels, plan_listing, plan_tokens, widen
 from tsqa.bridges.choices import Modality
 from tsqa.bridges.features import channel_max_surprise, series_tokens
-from tsqa.bridges.grounding import Anchor, Grounder, Kind
+from tsqa.bridges.grounding import Anchor, Grounder, Kind, named_channels
 from tsqa.bridges.images import question_images
 from tsqa.bridges.prompt import (
     MARKER_TOKENS,
@@ -39,6 +41,15 @@ from tsqa.encoders import CachedEncoder, Encoder, EncoderOutput
 from tsqa.encoders.robust import robust_z
 
 IGNORE_INDEX = -100  # label of a token that is not supervised
+
+
+@dataclass
+class EncodedView:
+    """What of one question's series is encoded: the sample with each series cut to its encoded channels, and those
+    channels' indices per series (None where a series is encoded whole)."""
+
+    sample: Sample
+    kept: list[list[int] | None]
 
 
 @dataclass
@@ -91,8 +102,12 @@ class InputBuilder:
             raise ValueError(f"{len(answers)} answers for {len(samples)} samples")
         for index, sample in enumerate(samples):
             self._check(sample, None if answers is None else answers[index], modality)
-        encoded = self._encode_all(samples) if modality != Modality.PLOT else [[] for _ in samples]
-        questions = [self._question(sample, modality, outputs) for sample, outputs in zip(samples, encoded)]
+        if modality == Modality.PLOT:
+            questions = [self._question(sample, modality, EncodedView(sample, []), []) for sample in samples]
+        else:
+            views = [self._encoded_view(sample) for sample in samples]
+            encoded = self._encode_all([view.sample for view in views])
+            questions = [self._question(s, modality, v, outputs) for s, v, outputs in zip(samples, views, encoded)]
         batch = self.processor(
             text=[q.prompt for q in questions],
             images=[q.images for q in questions] if modality != Modality.SERIES else None,
@@ -150,12 +165,28 @@ class InputBuilder:
         if not fewest <= len(sample.series) <= max_series:
             raise ValueError(f"sample {sample.id!r}: {len(sample.series)} series, expected {fewest} to {max_series}")
 
+    def _encoded_view(self, sample: Sample) -> EncodedView:
+        """The channels of each series that are encoded: all of them, or for a series wider than the budget can use,
+        those the question and options name and the highest-scoring others (`bridges.budget.encoded_channels`)."""
+        config = self.adapter_config
+        limit = encode_limit(config.min_tokens_per_channel, config.max_ts_tokens)
+        texts = [sample.question, *sample.options]
+        kept = [encoded_channels(s.values, named_channels(s, texts) if len(s.channels) > limit else set(), limit)
+                for s in sample.series]
+        if all(channels is None for channels in kept):
+            return EncodedView(sample, kept)
+        series = [s if channels is None else _channel_view(s, channels) for s, channels in zip(sample.series, kept)]
+        return EncodedView(replace(sample, series=series), kept)
+
     def _encode_all(self, samples: list[Sample]) -> list[list[EncoderOutput]]:
         """Per sample, the encoder output of each of its series: all series of the batch in one cached call."""
         outputs = iter(self.encoder.encode_list([series.values.T for sample in samples for series in sample.series]))
         return [[next(outputs) for _ in sample.series] for sample in samples]
 
-    def _question(self, sample: Sample, modality: Modality, outputs: list[EncoderOutput]) -> PreparedQuestion:
+    def _question(
+        self, sample: Sample, modality: Modality, view: EncodedView, outputs: list[EncoderOutput]
+    ) -> PreparedQuestion:
+        """`view`: the encoded channels of `sample`'s series, whose encoder `outputs` are given (none for PLOT)."""
         counts = [len(series.channels) for series in sample.series]
         labels = [series_label(i, len(sample.series)) for i in range(len(sample.series))]
         fmt = self.prompt_format
@@ -165,11 +196,13 @@ class InputBuilder:
             plan = plan_listing(counts, fmt.max_listed_channels)
             blocks = [series_block(s, labels[i], plan.series[i], None, fmt) for i, s in enumerate(sample.series)]
         else:
-            plan = self._plan(counts, outputs)
-            z = [robust_z(series.values) for series in sample.series]  # (steps, channels) each
+            encoded = view.sample
+            view_plan = self._plan([len(series.channels) for series in encoded.series], outputs)
+            plan = widen(view_plan, view.kept, counts)
+            z = [robust_z(series.values) for series in encoded.series]  # (steps, encoded channels) each
             if self.adapter_config.grounding:
-                grounder = Grounder(sample, outputs, z, plan, self.adapter_config.fourier_frequencies)
-            blocks, parts = self._time_series_blocks(sample, outputs, z, plan, labels, grounder)
+                grounder = Grounder(encoded, outputs, z, view_plan, self.adapter_config.fourier_frequencies)
+            blocks, parts = self._time_series_blocks(sample, outputs, z, view_plan, plan, labels, grounder)
             if grounder is not None:
                 question, anchors = grounder.ground(question)
                 grounded = [grounder.ground(option) for option in options]
@@ -196,16 +229,18 @@ class InputBuilder:
         sample: Sample,
         outputs: list[EncoderOutput],
         z: list[np.ndarray],
+        view_plan: TokenPlan,
         plan: TokenPlan,
         labels: list[str],
         grounder: Grounder | None,
     ) -> tuple[list[str], list[TimeSeriesPayload]]:
         """Each series' block and its payload in prompt order: with grounding, the label's grounding token, then per
-        shown channel its name's grounding token and its temporal tokens."""
+        shown channel its name's grounding token and its temporal tokens. `view_plan` indexes the encoded channels
+        (what `outputs`, `z` and the grounder hold), `plan` the same choice among all of `sample`'s channels."""
         tokens, frequencies = plan.tokens_per_channel, self.adapter_config.fourier_frequencies
         blocks, parts = [], []
         for index, (series, output) in enumerate(zip(sample.series, outputs)):
-            shown = plan.series[index].shown
+            shown = view_plan.series[index].shown
             pooled = series_tokens(output, z[index], shown, tokens, frequencies)
             first_steps = np.minimum(pooled.span_steps[:, 0], len(series.timestamps) - 1)
             span_starts = series.timestamps[first_steps].tolist()
@@ -243,6 +278,11 @@ class InputBuilder:
             types = [torch.cat([t, torch.zeros_like(a)]) for t, a in zip(types, answers)]  # answers are text
             batch["mm_token_type_ids"] = left_pad(types, 0)
         return batch
+
+
+def _channel_view(series: Series, channels: list[int]) -> Series:
+    """`series` cut to `channels` (ascending indices)."""
+    return replace(series, channels=[series.channels[c] for c in channels], values=series.values[:, channels])
 
 
 def left_pad(rows: list[torch.Tensor], value: int) -> torch.Tensor:
