@@ -4,8 +4,9 @@ when a series has more of them than a prompt or a plot can show (ARFBench's seri
 The series is cut into blocks of 1/64 of its length (at least 4 steps). Each block is forecast by extending the line
 through the medians of the two blocks before it, and each step is judged in units of the channel's noise: 1.4826 x
 the median over blocks of the MAD inside a block, which a slow trend or daily cycle barely moves. A channel's score
-is the largest |z| it holds for two observed steps in a row, so a level shift, a spike, a new trend or a burst of variance
-scores high, and one noisy step, a steady ramp or a smooth seasonal swing does not.
+is the largest |z| it holds for two observed steps in a row, so a level shift, a spike, a new cycle or a burst of
+variance scores high, and one noisy step, a steady ramp or a smooth seasonal swing does not (a change of slope only
+shows where it bends: trend changes are the kind it finds least well).
 Robust statistics in float32, a bounded number of channels at a time: memory beyond the values themselves does not
 grow with the channel count.
 """

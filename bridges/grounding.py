@@ -154,7 +154,8 @@ class Grounder:
 
 def channel_pattern(names: Iterable[str]) -> "re.Pattern | None":
     """Matches any of `names` where it is not part of a longer tag-set name, the longest first; None without any."""
-    alternatives = "|".join(re.escape(name) for name in sorted(dict.fromkeys(names), key=len, reverse=True) if name.strip())
+    longest_first = sorted(dict.fromkeys(names), key=len, reverse=True)
+    alternatives = "|".join(re.escape(name) for name in longest_first if name.strip())
     return re.compile(rf"(?<!{_NAME_EDGE})(?:{alternatives})(?!{_NAME_EDGE})") if alternatives else None
 
 
