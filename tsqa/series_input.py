@@ -148,11 +148,13 @@ def _check_epochs(epochs: np.ndarray, source: str, label: str) -> None:
 
 
 def _numeric(column: pd.Series, source: str, label: str) -> np.ndarray:
-    values = pd.to_numeric(column, errors="coerce")
-    bad = values.isna() & column.notna() & (column.astype(str).str.strip() != "")
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"{source}: column {label!r}, row {row}: {column.iloc[row]!r} is not a number")
+    values = column
+    if not pd.api.types.is_numeric_dtype(column):  # a column parsed as numbers has nothing left to coerce
+        values = pd.to_numeric(column, errors="coerce")
+        bad = values.isna() & column.notna() & (column.astype(str).str.strip() != "")
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(f"{source}: column {label!r}, row {row}: {column.iloc[row]!r} is not a number")
     array = values.to_numpy(dtype=np.float64)
     bad = first_bad_value(array)
     if bad is not None:
