@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from tsqa.arfbench.categories import CORRELATION, PRESENCE
 from tsqa.arfbench.schema import Answer, Sample, Series
-from tsqa.series_input import load_series
+from tsqa.series_input import SizeLimits, load_series
 
 if TYPE_CHECKING:
     from tsqa.bridges.choices import Modality
@@ -119,7 +119,8 @@ def _loaded(series: "str | Path | Series | Sequence") -> list[Series]:
     sources = list(series) if isinstance(series, (list, tuple)) else [series]
     if not 1 <= len(sources) <= 2:
         raise ValueError(f"series: expected one series or a pair, got {len(sources)}")
-    return [load_series(s, name=_series_name(s, i)) for i, s in enumerate(sources)]
+    limits = SizeLimits.answerable()
+    return [load_series(s, name=_series_name(s, i), limits=limits) for i, s in enumerate(sources)]
 
 
 def _series_name(source: object, index: int) -> str:
