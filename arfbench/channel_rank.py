@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-MAD_TO_STD = 1.4826  # MAD x this = the standard deviation, for normal noise
+from tsqa.arfbench.deviation import MAD_TO_SIGMA
 BLOCKS = 64  # blocks per series
 MIN_BLOCK = 4  # steps per block, at least
 CHUNK_CELLS = 2_000_000  # steps x channels scored at once (about 8 MB per float32 copy)
@@ -50,7 +50,7 @@ def _scores(values: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)  # empty blocks and channels: NaN, handled below
         median = np.nanmedian(x, axis=2)  # (chunk, blocks)
         spread = np.nanmedian(np.abs(x - median[..., None]), axis=2)  # (chunk, blocks)
-        scale = MAD_TO_STD * np.nanmedian(spread, axis=1)  # (chunk,)
+        scale = MAD_TO_SIGMA * np.nanmedian(spread, axis=1)  # (chunk,)
         fallback = np.nanstd(x.reshape(channels, -1), axis=1)
     scale = np.where(scale > 0, scale, np.where(fallback > 0, fallback, 1.0)).astype(np.float32)
     forecast = _forecast(median)  # (chunk, blocks)
