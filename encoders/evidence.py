@@ -29,6 +29,7 @@ SOURCES = (Z, BAND)
 MIN_STEPS = 2  # a single step past the threshold is too often heavy-tailed noise
 EXTEND = 0.6  # an excursion extends while |score| stays above this share of the threshold
 BASELINE_WINDOW = 0.15  # the z source's rolling median spans this share of the series
+BAND_CHANNELS = 64  # a wider series gets the forecast band on the channels its z track finds most surprising only
 
 
 class Forecaster(Protocol):
@@ -162,15 +163,23 @@ def _level(values: np.ndarray) -> float | None:
 
 
 def series_evidence(series: Series, forecaster: Forecaster | None = None) -> SeriesEvidence:
-    """The `z` track of every channel, and the `band` track when a forecaster is given."""
+    """The `z` track of every channel, and the `band` track when a forecaster is given: of every channel up to
+    `BAND_CHANNELS`, else of the `BAND_CHANNELS` the z track holds most surprising (NaN for the rest), so the
+    forecaster's work does not grow with a wide series' channels."""
     values = series.values  # (time, channels)
     z, expected = detrended_z(values, round(BASELINE_WINDOW * len(values)))  # each (time, channels)
     tracks = {Z: Track(Z, z.T, expected.T)}
     if forecaster is not None:
-        band = forecaster.forecast_band(values.T)
+        channels = np.arange(values.shape[1])
+        if len(channels) > BAND_CHANNELS:
+            channels = np.sort(np.argsort(-tracks[Z].held(), kind="stable")[:BAND_CHANNELS])
+        judged = values[:, channels].T  # (band channels, time)
+        band = forecaster.forecast_band(judged)
+        score, median = np.full(values.T.shape, np.nan), np.full(values.T.shape, np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            tracks[BAND] = Track(BAND, band.distance(values.T), band.median)
+            score[channels], median[channels] = band.distance(judged), band.median
+        tracks[BAND] = Track(BAND, score, median)
     return SeriesEvidence(series, tracks)
 
 
