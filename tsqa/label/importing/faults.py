@@ -6,8 +6,9 @@ A log says when a fault began, never when its effect ended, so the end is inferr
 time; the reference is the median and robust deviation of each channel over the `REFERENCE_STEPS` steps before it;
 a step deviates when a channel is farther than `BAND` robust deviations from its median; the end is the first step
 after the first deviating one that begins `CALM_STEPS` steps in a row without a deviating step, looked for within
-`horizon` steps (capped at the next fault on that series and at the series' end). A fault whose window shows no
-deviating step is skipped: the data gives no sign of it to ask about.
+`horizon` steps (capped at the next fault on that series and at the series' end). A fault with no deviating step
+within `MAX_LAG` steps of its onset is skipped: the data gives no sign of it to ask about (a later excursion is
+more likely noise than the fault).
 
 The channels are those `--channel KIND=COLUMN` names for the fault's kind, else those that clearly deviate.
 """
@@ -25,11 +26,12 @@ from tsqa.label.importing.common import Importer, map_kind, parse_time, read_tab
 REFERENCE_STEPS = 30
 BAND = 4.0
 CALM_STEPS = 3
+MAX_LAG = 3
 END_RULE = (f"onset: the first step at or after the injection time; end: the first step, after the first one where "
             f"a channel is more than {BAND:g} robust deviations (1.4826 MAD) from its median over the "
             f"{REFERENCE_STEPS} steps before the onset, that starts {CALM_STEPS} steps in a row within that band; "
-            f"searched within the horizon (capped at the next fault on the series and its end); no deviating step: "
-            f"the fault is skipped")
+            f"searched within the horizon (capped at the next fault on the series and its end); no deviating step "
+            f"within {MAX_LAG} steps of the onset: the fault is skipped")
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def inferred_end(series: Series, onset: int, channels: list[int], horizon: int) 
     """(first deviating step, end step or None when still deviating at the series' end) within `horizon` steps."""
     out = _deviating(series, onset, channels)[:horizon]
     hits = np.flatnonzero(out)
-    if not len(hits):
+    if not len(hits) or hits[0] > MAX_LAG:
         return None
     for step in range(hits[0] + 1, len(out) - CALM_STEPS + 1):
         if not out[step : step + CALM_STEPS].any():
@@ -98,7 +100,8 @@ def import_faults(importer: Importer, path: Path, kind_map: dict[str, str], chan
         found = inferred_end(series, onset, columns, reach) if reach > 0 else None
         if found is None:
             importer.report.skipped.append(f"{fault.where}: {fault.kind} on {fault.series}: no step within {reach} "
-                                           "steps leaves the band around the level before the injection")
+                                           "steps (the first {MAX_LAG} for its start) leaves the band around the level before "
+                                           "the injection")
             continue
         first, end = found
         importer.report.inferred.append(

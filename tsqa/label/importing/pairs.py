@@ -15,10 +15,12 @@ ALIASES = {"leads": "first_leads", "lags": "second_leads"}
 FROM_ONSETS = ("dependent", "shared_cause")
 
 
-def _onset(importer: Importer, name: str, where: str) -> int:
+def _onset(importer: Importer, name: str, where: str) -> int | None:
+    """The earliest labelled onset of `name` (None when it has no window, e.g. its fault showed nothing)."""
+    importer.series_named(name, where)
     label = importer.series.get(name)
     if not label or not label["windows"]:
-        raise LabelsError(f"{where}: series {name!r} has no anomaly window to order")
+        return None
     starts = [w["start"] for w in label["windows"]]
     series = importer.series_named(name, where)
     return min(int(series.timestamps[0]) if s is None else s for s in starts)
@@ -30,6 +32,10 @@ def import_pairs(importer: Importer, path: Path) -> None:
         relation = ALIASES.get(row["relation"], row["relation"])
         if relation in FROM_ONSETS:
             first, second = (_onset(importer, row[k], where) for k in ("first", "second"))
+            if first is None or second is None:
+                importer.report.skipped.append(f"{where}: {row['first']} / {row['second']}: {row['relation']}, but "
+                                               "one of them has no anomaly window to order")
+                continue
             step = importer.series_named(row["first"], where).interval
             relation = ("simultaneous" if abs(first - second) < step
                         else "first_leads" if first < second else "second_leads")

@@ -1,0 +1,37 @@
+"""Merge datasets in ARFBench's layout into one, e.g. synthetic training questions with real training splits:
+
+    python scripts/merge_datasets.py --out data/mixed data/synth /work/realbench/nezha/train ...
+
+Series keep their names (a name two datasets both use is refused: the questions would point at the wrong one) and
+every question keeps its category, options, answer and metadata; plots are not rendered (`--images` renders them).
+"""
+
+import argparse
+import sys
+
+from tsqa.arfbench import load_dataset
+from tsqa.arfbench.writer import write_dataset
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("datasets", nargs="+", help="dataset directories in ARFBench's layout")
+    parser.add_argument("--out", required=True, help="the merged dataset's directory")
+    parser.add_argument("--images", action="store_true", help="render the PNG plots")
+    args = parser.parse_args()
+    samples, owner = [], {}
+    for path in args.datasets:
+        loaded = list(load_dataset(path, check_images=False))
+        for sample in loaded:
+            for series in sample.series:
+                if owner.setdefault(series.name, path) != path:
+                    raise SystemExit(f"series {series.name!r} is in both {owner[series.name]} and {path}")
+        samples += loaded
+        print(f"{len(loaded)} questions from {path}")
+    write_dataset(samples, args.out, images=args.images, overwrite=True)
+    print(f"{len(samples)} questions written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
