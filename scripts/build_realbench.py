@@ -258,6 +258,21 @@ def _unstamped(stage: Path, source: str, name: str, values: np.ndarray, labelled
     return written
 
 
+def merge_overlaps(segments: list[tuple[int, int, str]], server: str) -> list[tuple[int, int, str]]:
+    """Segments that overlap (some SMD labels nest one inside another) merged into one: the union of their rows and
+    channels, so the import does not refuse them as overlapping windows."""
+    merged: list[tuple[int, int, str]] = []
+    for first, last, listed in sorted(segments):
+        if merged and first <= merged[-1][1]:
+            f, l, ch = merged.pop()
+            union = sorted({int(c) for c in ch.split(",")} | {int(c) for c in listed.split(",")})
+            print(f"{server}: segments {f}-{l} and {first}-{last} overlap: merged")
+            merged.append((f, max(l, last), ",".join(map(str, union))))
+        else:
+            merged.append((first, last, listed))
+    return merged
+
+
 def interfusion(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) -> dict[str, dict]:
     types = {}
     for row in csv.DictReader(io.StringIO(git_bytes(repo, "data/interpretation_label/anomaly_type.txt").decode())):
@@ -268,8 +283,8 @@ def interfusion(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) ->
         interval = 60 if server.startswith("machine") else 300
         values = read_array(repo, f"data/processed/{server}_test.pkl").astype(np.float64)
         lines = git_bytes(repo, f"data/interpretation_label/{server}.txt").decode().split()
-        segments = [(int(s.split(":")[0].split("-")[0]), int(s.split(":")[0].split("-")[1]),
-                     s.split(":")[1]) for s in lines]
+        segments = merge_overlaps([(int(s.split(":")[0].split("-")[0]), int(s.split(":")[0].split("-")[1]),
+                                    s.split(":")[1]) for s in lines], server)
 
         def write_labels(folder: Path, crop: str, start: int, span: int, inside, segments=segments, server=server):
             folder.mkdir(parents=True, exist_ok=True)

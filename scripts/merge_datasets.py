@@ -1,6 +1,8 @@
 """Merge datasets in ARFBench's layout into one, e.g. synthetic training questions with real training splits:
 
-    python scripts/merge_datasets.py --out data/mixed data/synth /work/realbench/nezha/train ...
+    python scripts/merge_datasets.py --out data/mixed data/synth@2000 /work/realbench/nezha/train ...
+
+`DIR@N` takes the first N questions of DIR.
 
 Series keep their names (a name two datasets both use is refused: the questions would point at the wrong one) and
 every question keeps its category, options, answer and metadata; plots are not rendered (`--images` renders them).
@@ -15,13 +17,14 @@ from tsqa.arfbench.writer import write_dataset
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("datasets", nargs="+", help="dataset directories in ARFBench's layout")
+    parser.add_argument("datasets", nargs="+", help="dataset directories in ARFBench's layout (DIR@N: its first N questions)")
     parser.add_argument("--out", required=True, help="the merged dataset's directory")
     parser.add_argument("--images", action="store_true", help="render the PNG plots")
     args = parser.parse_args()
     samples, owner = [], {}
-    for path in args.datasets:
-        loaded = list(load_dataset(path, check_images=False))
+    for given in args.datasets:
+        path, _, first = given.partition("@")
+        loaded = list(load_dataset(path, check_images=False))[: int(first) if first else None]
         for sample in loaded:
             for series in sample.series:
                 if owner.setdefault(series.name, path) != path:
