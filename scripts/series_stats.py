@@ -68,13 +68,13 @@ def stats(series_list: list) -> dict[str, float]:
         if filled.shape[1] >= 2:
             filled = np.where(np.isnan(filled), np.nanmean(filled, axis=0), filled)
             matrix = np.corrcoef(filled.T)
-            corrs.append(float(np.median(np.abs(matrix[np.triu_indices_from(matrix, 1)]))))
+            corrs.append(float(np.nanmedian(np.abs(matrix[np.triu_indices_from(matrix, 1)]))))
     keys = ["noise", "distinct", "missing", "zeros", "flat", "counter", "jumps", "daily"]
     found = {k: float(np.nanmedian([r[k] for r in rows if k in r])) if any(k in r for r in rows) else np.nan
              for k in keys}
     for k in ("missing", "zeros", "flat", "counter", "jumps"):
         found[k] = float(np.nanmean([r[k] for r in rows if k in r]))  # shares: the mean over channels
-    found["corr"] = float(np.median(corrs)) if corrs else np.nan
+    found["corr"] = float(np.nanmedian(corrs)) if corrs else np.nan
     found["series"] = len(series_list)
     found["channels"] = len(rows)
     return found
