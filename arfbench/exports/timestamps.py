@@ -1,0 +1,88 @@
+"""A timestamp column (unix seconds, date strings, datetimes) as float unix seconds.
+
+Date strings may carry UTC offsets, and an export that crosses a daylight-saving change carries two: every offset
+is honoured and the report says how many there were. A string without a zone is read as UTC, unless other rows have
+one: then it is refused, since its zone cannot be known.
+"""
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from tsqa.arfbench.exports.errors import ExportError
+from tsqa.arfbench.exports.repair import Repairs
+from tsqa.arfbench.value_range import first_bad_epoch
+
+# a zone written after a time of day: Z, +01:00, -0500, +01, UTC, GMT
+_ZONE = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(Z|[+-]\d\d(?::?\d\d)?|UTC|GMT)$", re.IGNORECASE)
+
+
+def stamps_of(column: pd.Series, source: str, label: str, repairs: Repairs) -> np.ndarray:
+    """(rows,) float64 unix seconds; refuses missing, true/false, unparsable and out-of-range stamps by row."""
+    missing = column.isna().to_numpy()
+    if missing.any():
+        raise ExportError(source, "missing timestamp", label, int(np.flatnonzero(missing)[0]))
+    if pd.api.types.is_bool_dtype(column):
+        raise ExportError(source, "true/false values are not timestamps", label)
+    if pd.api.types.is_numeric_dtype(column):
+        stamps = column.to_numpy(dtype=np.float64)
+        _check_range(stamps, column, source, label, numeric=True)
+        return stamps
+    if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column):
+        parsed = column if isinstance(column.dtype, pd.DatetimeTZDtype) else column.dt.tz_localize("UTC")
+        return _seconds(parsed, column, source, label)
+    odd = next((row for row, value in enumerate(column) if isinstance(value, (bool, np.bool_))), None)
+    if odd is not None:
+        raise ExportError(source, "true/false values are not timestamps", label, odd)
+    text = column.astype(str).str.strip()
+    zones = text.str.extract(_ZONE, expand=False)
+    aware = zones.notna().to_numpy()
+    if aware.any() and not aware.all():
+        naive, zoned = int(np.argmin(aware)), int(np.argmax(aware))
+        raise ExportError(source, f"{_shown(text.iloc[naive])} has no time zone while other rows have one (row "
+                                  f"{zoned}: {_shown(text.iloc[zoned])}); give every timestamp its UTC offset, or none",
+                          label, naive, "a timestamp without a time zone among timestamps with one")
+    offsets = sorted(set(zones[aware].map(_offset)))
+    if len(offsets) > 1:
+        shown = ", ".join(offsets[:4]) + (", ..." if len(offsets) > 4 else "")
+        repairs.note(f"timestamps in {len(offsets)} UTC offsets ({shown}) read as UTC")
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    failed = parsed.isna().to_numpy()
+    if failed.any():  # other layouts ("03/10/2024 01:00"), parsed one by one
+        parsed[failed] = pd.to_datetime(text[failed], utc=True, errors="coerce", format="mixed")
+        failed = parsed.isna().to_numpy()
+    if failed.any():
+        row = int(np.flatnonzero(failed)[0])
+        raise ExportError(source, f"{_shown(column.iloc[row])} is not a timestamp", label, row, "not a timestamp")
+    return _seconds(parsed, column, source, label)
+
+
+def _offset(zone: str) -> str:
+    """A zone as a report shows it: +01:00, Z (UTC and GMT included)."""
+    zone = zone.upper().replace(":", "")
+    if zone in ("Z", "UTC", "GMT"):
+        return "Z"
+    return f"{zone[:3]}:{zone[3:] or '00'}"
+
+
+def _seconds(parsed: pd.Series, column: pd.Series, source: str, label: str) -> np.ndarray:
+    try:
+        stamps = ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise ExportError(source, "timestamps before 1900 or after 2200", label) from None
+    _check_range(stamps, column, source, label, numeric=False)
+    return stamps
+
+
+def _check_range(stamps: np.ndarray, column: pd.Series, source: str, label: str, numeric: bool) -> None:
+    bad = first_bad_epoch(stamps)
+    if bad is not None:
+        detail = bad[1] if numeric else f"{_shown(column.iloc[bad[0]])} is before 1900 or after 2200"
+        raise ExportError(source, detail, label, bad[0], "a timestamp before 1900 or after 2200")
+
+
+def _shown(value: object) -> str:
+    """A cell as an error shows it: quoted, at most 40 characters (a message never echoes a whole file)."""
+    text = repr(value) if isinstance(value, str) else repr(str(value))
+    return text if len(text) <= 42 else text[:39] + "...'"
