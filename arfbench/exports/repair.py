@@ -81,11 +81,11 @@ class Placement:
 
 def duration(seconds: float) -> str:
     """A size for a report line: '41 s', '64 min', '5 h', '2 d' (rounded to what a reader needs)."""
-    seconds = abs(float(seconds))
+    seconds = round(abs(float(seconds)), 3)
     if seconds < 1:
         return f"{seconds:.3g} s"
     if seconds < 120:
-        return f"{seconds:.0f} s" if seconds >= 10 or seconds == int(seconds) else f"{seconds:.1f} s"
+        return f"{seconds:.0f} s" if seconds >= 10 or seconds == round(seconds) else f"{seconds:.1f} s"
     if seconds < 2 * 3600:
         return f"{seconds / 60:.0f} min"
     if seconds < 2 * 86400:

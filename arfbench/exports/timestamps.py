@@ -20,6 +20,7 @@ _ZONE = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(Z|[+-]\d\d(?::?\d\d)?|UTC|
 
 def stamps_of(column: pd.Series, source: str, label: str, repairs: Repairs) -> np.ndarray:
     """(rows,) float64 unix seconds; refuses missing, true/false, unparsable and out-of-range stamps by row."""
+    column = column.reset_index(drop=True)  # rows are counted by position
     missing = column.isna().to_numpy()
     if missing.any():
         raise ExportError(source, "missing timestamp", label, int(np.flatnonzero(missing)[0]))
@@ -31,18 +32,34 @@ def stamps_of(column: pd.Series, source: str, label: str, repairs: Repairs) -> n
         return stamps
     if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column):
         parsed = column if isinstance(column.dtype, pd.DatetimeTZDtype) else column.dt.tz_localize("UTC")
-        return _seconds(parsed, column, source, label)
+        stamps = _seconds(parsed, source, label)
+        _check_range(stamps, column, source, label, numeric=False)
+        return stamps
     odd = next((row for row, value in enumerate(column) if isinstance(value, (bool, np.bool_))), None)
     if odd is not None:
         raise ExportError(source, "true/false values are not timestamps", label, odd)
+    numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    stamps = numbers.copy()
+    dates = np.isnan(numbers)  # the rest are unix seconds, written as text or mixed with dates
+    if dates.any():
+        stamps[dates] = _dates(column[dates], source, label, repairs)
+    bad = first_bad_epoch(stamps)
+    if bad is not None:
+        _check_range(stamps, column, source, label, numeric=not dates[bad[0]])
+    return stamps
+
+
+def _dates(column: pd.Series, source: str, label: str, repairs: Repairs) -> np.ndarray:
+    """Date strings as unix seconds, each UTC offset honoured."""
     text = column.astype(str).str.strip()
     zones = text.str.extract(_ZONE, expand=False)
     aware = zones.notna().to_numpy()
     if aware.any() and not aware.all():
         naive, zoned = int(np.argmin(aware)), int(np.argmax(aware))
         raise ExportError(source, f"{_shown(text.iloc[naive])} has no time zone while other rows have one (row "
-                                  f"{zoned}: {_shown(text.iloc[zoned])}); give every timestamp its UTC offset, or none",
-                          label, naive, "a timestamp without a time zone among timestamps with one")
+                                  f"{column.index[zoned]}: {_shown(text.iloc[zoned])}); give every timestamp its UTC "
+                                  "offset, or none",
+                          label, int(column.index[naive]), "a timestamp without a time zone among timestamps with one")
     offsets = sorted(set(zones[aware].map(_offset)))
     if len(offsets) > 1:
         shown = ", ".join(offsets[:4]) + (", ..." if len(offsets) > 4 else "")
@@ -54,8 +71,9 @@ def stamps_of(column: pd.Series, source: str, label: str, repairs: Repairs) -> n
         failed = parsed.isna().to_numpy()
     if failed.any():
         row = int(np.flatnonzero(failed)[0])
-        raise ExportError(source, f"{_shown(column.iloc[row])} is not a timestamp", label, row, "not a timestamp")
-    return _seconds(parsed, column, source, label)
+        raise ExportError(source, f"{_shown(column.iloc[row])} is not a timestamp", label, int(column.index[row]),
+                          "not a timestamp")
+    return _seconds(parsed, source, label)
 
 
 def _offset(zone: str) -> str:
@@ -66,13 +84,11 @@ def _offset(zone: str) -> str:
     return f"{zone[:3]}:{zone[3:] or '00'}"
 
 
-def _seconds(parsed: pd.Series, column: pd.Series, source: str, label: str) -> np.ndarray:
+def _seconds(parsed: pd.Series, source: str, label: str) -> np.ndarray:
     try:
-        stamps = ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64)
+        return ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64)
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
         raise ExportError(source, "timestamps before 1900 or after 2200", label) from None
-    _check_range(stamps, column, source, label, numeric=False)
-    return stamps
 
 
 def _check_range(stamps: np.ndarray, column: pd.Series, source: str, label: str, numeric: bool) -> None:

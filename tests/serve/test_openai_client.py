@@ -127,7 +127,8 @@ def test_oversized_requests_are_413_and_serving_goes_on(client, checkpoint, make
 def test_malformed_series_are_400_and_serving_goes_on(client, checkpoint, make_series_part):
     broken = [
         (make_series_part(steps=2, values=[[1.0, 2.0], [3.0]]), "one value per channel"),
-        ({"type": "time_series", "time_series": {"timestamps": [0, 0], "values": [1.0, 2.0]}}, "duplicate timestamp"),
+        ({"type": "time_series", "time_series": {"timestamps": [0, 0], "values": [1.0, 2.0], "strict": True}},
+         "repeats the time step"),
         ({"type": "time_series", "time_series": {"csv": "when,a\nmonday,1\n"}}, "no timestamp column"),
     ]
     for part, message in broken:
