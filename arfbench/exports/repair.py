@@ -124,22 +124,32 @@ def place(stamps: np.ndarray, rows: np.ndarray, policy: RepairPolicy, repairs: R
     if wanted is not None and step is not None and wanted < step:
         raise ExportError(repairs.source, f"interval {wanted}s is finer than the file's {step}s step: most steps "
                                           f"would be missing; choose {step}s or a multiple of it")
-    if step is not None and wanted in (None, step):
-        return _on_step(stamps, rows, step, repairs)
+    if step is not None:
+        placement = _on_step(stamps, rows, step, repairs)
+        if wanted in (None, step):
+            return placement
+        repairs.repair(f"{len(stamps)} stamps resampled from the file's {step} s step onto the {wanted} s grid asked "
+                       f"for (the {COMBINE} of each step)",
+                       f"timestamps are not on a {wanted}s grid: the most common step between them is {step}s")
+        return _buckets(placement.start + placement.slots * step, wanted)
     if wanted is None:
         gaps = np.diff(stamps)
         wanted = max([c for c in COMMON_STEPS if c <= np.median(gaps)] or [1])
-        reason = (f"no dominant step between stamps ({duration(gaps.min())} to {duration(gaps.max())} apart): "
-                  f"{len(stamps)} stamps resampled onto a {wanted} s grid (the {COMBINE} of each step)")
-        refusal = f"timestamps are not on a {wanted}s grid: no step between them dominates"
+        repairs.repair(f"no dominant step between stamps ({duration(gaps.min())} to {duration(gaps.max())} apart): "
+                       f"{len(stamps)} stamps resampled onto a {wanted} s grid (the {COMBINE} of each step)",
+                       f"timestamps are not on a {wanted}s grid: no step between them dominates")
     else:
-        reason = f"{len(stamps)} stamps resampled onto the {wanted} s grid asked for (the {COMBINE} of each step)"
-        refusal = f"timestamps are not on a {wanted}s grid: the most common step between them is {step}s"
-    repairs.repair(reason, refusal)
-    buckets = (np.floor(stamps / wanted) * wanted).astype(np.int64)
-    start = int(buckets[0])
-    slots = (buckets - start) // wanted
-    return Placement(wanted, start, int(slots[-1]) + 1, slots, resampled=True)
+        repairs.repair(f"{len(stamps)} stamps resampled onto the {wanted} s grid asked for (the {COMBINE} of each step)",
+                       f"timestamps are not on a {wanted}s grid: no step between them dominates")
+    return _buckets(stamps, wanted)
+
+
+def _buckets(stamps: np.ndarray, interval: int) -> Placement:
+    """Resampling: each stamp into its `interval` bucket, buckets aligned to the unix epoch."""
+    buckets = (np.floor(stamps / interval) * interval).astype(np.int64)
+    start = int(buckets.min())
+    slots = (buckets - start) // interval
+    return Placement(interval, start, int(slots.max()) + 1, slots, resampled=True)
 
 
 def dominant_step(stamps: np.ndarray) -> int | None:

@@ -231,4 +231,5 @@ def test_a_jittered_series_is_repaired_and_its_repairs_travel_with_it():
     assert error.status == 400 and "row 0: timestamp 1700000107 is 7 s off the 60s grid" in error.message
     part = _series(values=list(range(12)), timestamps=stamps, interval=120)
     (coarse,) = parse_chat_request(body(part, text("q")), MODEL, LIMITS).series
-    assert coarse.interval == 120 and coarse.values[:, 0].tolist() == [0.5, 2.5, 4.5, 6.5, 8.5, 10.5]
+    assert coarse.interval == 120 and coarse.values[:, 0].tolist() == [0.0, 1.5, 3.5, 5.5, 7.5, 9.5, 11.0]
+    assert coarse.repairs[1] == "12 stamps resampled from the file's 60 s step onto the 120 s grid asked for (the mean of each step)"
