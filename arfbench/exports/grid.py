@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tsqa.arfbench.exports.repair import COMBINE, Placement, Repairs
+from tsqa.arfbench.exports.repair import COMBINE, Placement, Repairs, counted
 
 
 def combine(keys: np.ndarray, values: np.ndarray, size: int, rows: np.ndarray, placement: Placement,
@@ -24,7 +24,7 @@ def combine(keys: np.ndarray, values: np.ndarray, size: int, rows: np.ndarray, p
         repeated = np.ones(len(keys), dtype=bool)
         repeated[firsts] = False
         row = int(rows[order][np.argmax(repeated)])
-        repairs.repair(f"{len(keys) - len(firsts)} repeated {what} averaged (the {COMBINE} of the values on one step)",
+        repairs.repair(f"{counted(len(keys) - len(firsts), what)} averaged (the {COMBINE} of the values on one step)",
                        "repeats the time step of an earlier row", row)
     chosen = values[order]
     observed = ~np.isnan(chosen)

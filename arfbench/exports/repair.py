@@ -79,6 +79,11 @@ class Placement:
     resampled: bool  # several stamps per step are the resampling itself, not repeats
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 stamp', '14 stamps'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def duration(seconds: float) -> str:
     """A size for a report line: '41 s', '64 min', '5 h', '2 d' (rounded to what a reader needs)."""
     seconds = round(abs(float(seconds)), 3)
@@ -112,7 +117,7 @@ def note_order(stamps: np.ndarray, channels: np.ndarray | None, repairs: Repairs
         return
     latest = ordered.groupby(groups).cummax().to_numpy()
     late = int(np.count_nonzero(ordered.to_numpy()[1:][same] < latest[:-1][same]))
-    repairs.note(f"{late} rows out of time order: sorted by time")
+    repairs.note(f"{counted(late, 'row')} out of time order: sorted by time")
 
 
 def place(stamps: np.ndarray, rows: np.ndarray, policy: RepairPolicy, repairs: Repairs) -> Placement:
@@ -219,7 +224,7 @@ def _on_step(stamps: np.ndarray, rows: np.ndarray, step: int, repairs: Repairs) 
     if moved.any():
         first = int(np.argmax(moved))
         repairs.repair(
-            f"{int(moved.sum())} stamps moved by up to {duration(np.abs(jitter).max())} onto the {step} s grid",
+            f"{counted(int(moved.sum()), 'stamp')} moved by up to {duration(np.abs(jitter).max())} onto the {step} s grid",
             f"timestamp {stamps[first]:.15g} is {duration(jitter[first])} off the {step}s grid the other rows follow",
             int(rows[first]))
     inside = shift != 0
@@ -227,7 +232,7 @@ def _on_step(stamps: np.ndarray, rows: np.ndarray, step: int, repairs: Repairs) 
         first = int(np.argmax(inside))
         runs = int(np.count_nonzero(np.diff(np.r_[False, inside].astype(np.int8)) == 1))
         repairs.repair(
-            f"{runs} phase change{'s' if runs > 1 else ''} re-anchored: {int(inside.sum())} stamps moved by up to "
+            f"{counted(runs, 'phase change')} re-anchored: {counted(int(inside.sum()), 'stamp')} moved by up to "
             f"{duration(np.abs(shift).max())} onto the {step} s grid",
             f"timestamp {stamps[first]:.15g} is {duration(shift[first])} off the {step}s grid the other rows follow "
             "(its sampling phase moved)", int(rows[first]))

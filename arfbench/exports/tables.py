@@ -119,7 +119,7 @@ def _wide_series(frame: pd.DataFrame, stamps: np.ndarray, name: str, source: str
     placement = place(distinct, firsts, policy, repairs)
     check_size(placement.steps, values.shape[1], source, limits)
     grid = combine(placement.slots[inverse], values, placement.steps, np.arange(len(stamps)), placement, repairs,
-                   "stamps")
+                   "repeated stamp")
     return _series(grid, [str(c) for c in frame.columns], placement, name, source, repairs)
 
 
@@ -141,7 +141,7 @@ def long_series(rows: LongRows, name: str, source: str, policy: RepairPolicy = R
     rank[order] = np.arange(width)
     keys = placement.slots[inverse] * width + rank[rows.codes]
     grid = combine(keys, rows.values, placement.steps * width, np.arange(len(keys)), placement, repairs,
-                   "(stamp, channel) values")
+                   "repeated (stamp, channel) value")
     return _series(grid.reshape(placement.steps, width), [rows.names[i] for i in order], placement, name, source,
                    repairs)
 

@@ -125,4 +125,4 @@ def test_long_rows_repeated_per_channel_are_averaged_channel_by_channel():
                           "group": ["a", "a", "a", "b", "b"], "value": [1.0, 3.0, 5.0, 7.0, 9.0]})
     series = load_series(frame)
     np.testing.assert_array_equal(series.values, [[2.0, 7.0], [5.0, 9.0]])
-    assert series.repairs == ["1 repeated (stamp, channel) values averaged (the mean of the values on one step)"]
+    assert series.repairs == ["1 repeated (stamp, channel) value averaged (the mean of the values on one step)"]
