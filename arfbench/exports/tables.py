@@ -80,7 +80,8 @@ def numbers(column: pd.Series, source: str, label: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(column):
         raise ExportError(source, "true/false is not a series value; use 1 and 0", label, 0)
     if column.dtype == object:
-        odd = next((row for row, v in enumerate(column) if isinstance(v, (bool, np.bool_))), None)
+        odd = next((row for row, v in enumerate(column) if isinstance(v, (bool, np.bool_))
+                    or (isinstance(v, str) and v.strip().lower() in ("true", "false"))), None)
         if odd is not None:
             raise ExportError(source, "true/false is not a series value; use 1 and 0", label, odd)
     values = pd.to_numeric(column, errors="coerce")
