@@ -63,6 +63,16 @@ def test_scores_the_options_exactly_like_tsqa_ask(client, checkpoint, tsqa, make
     assert reply["answer"] == direct.answer
 
 
+def test_the_reply_says_what_was_repaired_in_each_series(client, checkpoint, make_series_part):
+    clean = _ask(client, checkpoint.name, [make_series_part(), _text(QUESTION)], extra_body={"options": OPTIONS})
+    assert clean.model_extra["tsqa"]["repairs"] == [[]]
+    part = make_series_part()
+    part["time_series"]["timestamps"] = [t + (5 if i == 3 else 0) for i, t in enumerate(part["time_series"]["timestamps"])]
+    repaired = _ask(client, checkpoint.name, [part, _text(QUESTION)], extra_body={"options": OPTIONS})
+    assert repaired.model_extra["tsqa"]["repairs"] == [["1 stamp moved by up to 5 s onto the 60 s grid"]]
+    assert _probabilities(repaired) == pytest.approx(_probabilities(clean), abs=1e-9)  # the same grid, once repaired
+
+
 def test_options_in_extra_body_score_the_same_and_the_series_matters(client, checkpoint, make_series_part):
     formatted = _ask(client, checkpoint.name, [make_series_part(), _text(question_text(QUESTION, OPTIONS))])
     extra = _ask(client, checkpoint.name, [make_series_part(), _text(QUESTION)], extra_body={"options": OPTIONS})
