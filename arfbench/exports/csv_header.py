@@ -9,7 +9,7 @@ import csv
 import io
 from typing import BinaryIO
 
-from tsqa.arfbench.exports.errors import ExportError
+from tsqa.arfbench.exports.errors import ExportError, quoted
 from tsqa.arfbench.exports.limits import SeriesTooLarge, SizeLimits
 
 BYTES_PER_COLUMN = 256  # the longest channel name a header line may spend on average, quotes and comma included
@@ -43,7 +43,7 @@ def check_header_text(line: str, source: str, limits: SizeLimits) -> list[str]:
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
         if name in seen:
-            raise ExportError(source, f"columns {seen[name]} and {index} are both named {name[:60]!r}; rename one "
+            raise ExportError(source, f"columns {seen[name]} and {index} are both named {quoted(name)}; rename one "
                                       "(channel names must be unique)")
         seen[name] = index
     return names

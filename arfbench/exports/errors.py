@@ -1,5 +1,13 @@
 """One error type for every refused export, keeping the column and row apart so each reader can say where."""
 
+QUOTED_CHARACTERS = 40
+
+
+def quoted(value: object) -> str:
+    """A cell as a refusal quotes it: as text, cut to `QUOTED_CHARACTERS` (a message never repeats a whole file)."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(text if len(text) <= QUOTED_CHARACTERS else text[: QUOTED_CHARACTERS - 3] + "...")
+
 
 class ExportError(ValueError):
     """A file (or frame) that cannot be read as a series: `field` is the column or part at fault, `row` the data

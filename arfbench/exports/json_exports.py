@@ -12,7 +12,7 @@ Where names collide, the metric name (or the Id) is put in front of them.
 import numpy as np
 import pandas as pd
 
-from tsqa.arfbench.exports.errors import ExportError
+from tsqa.arfbench.exports.errors import ExportError, quoted
 from tsqa.arfbench.exports.repair import Repairs
 from tsqa.arfbench.exports.tables import LongRows
 from tsqa.arfbench.exports.timestamps import stamps_of
@@ -30,14 +30,14 @@ def export_rows(document: object, source: str, repairs: Repairs) -> LongRows:
     if isinstance(document, dict) and isinstance(document.get("MetricDataResults"), list):
         return _cloudwatch(document, source, repairs)
     if isinstance(document, dict) and document.get("status") == "error":
-        raise ExportError(source, f"the export holds an error, not data: {str(document.get('error'))[:200]!r}")
+        raise ExportError(source, f"the export holds an error, not data: {quoted(document.get('error'))}")
     raise ExportError(source, f"JSON, but not {FORMATS}")
 
 
 def _prometheus(document: dict, source: str) -> LongRows:
     data = document["data"]
     if data["resultType"] != "matrix":
-        raise ExportError(source, f"a Prometheus {str(data['resultType'])[:20]!r} result; export a range query "
+        raise ExportError(source, f"a Prometheus {quoted(data['resultType'])} result; export a range query "
                                   "(/api/v1/query_range, resultType matrix)")
     results = _list(data.get("result"), source, "data.result")
     parts, primary, secondary = [], [], []
@@ -56,7 +56,7 @@ def _prometheus(document: dict, source: str) -> LongRows:
 
 def _datadog(document: dict, source: str) -> LongRows:
     if document.get("status") == "error" or document.get("error"):
-        raise ExportError(source, f"the Datadog export holds an error: {str(document.get('error'))[:200]!r}")
+        raise ExportError(source, f"the Datadog export holds an error: {quoted(document.get('error'))}")
     parts, primary, secondary = [], [], []
     for k, item in enumerate(document["series"]):
         path = f"series[{k}]"
@@ -129,7 +129,7 @@ def _values(values: list, source: str, path: str) -> np.ndarray:
         try:
             parsed[row] = float(value)
         except (ValueError, OverflowError):
-            raise ExportError(source, f"{str(value)[:40]!r} is not a number", path, row) from None
+            raise ExportError(source, f"{quoted(value)} is not a number", path, row) from None
     bad = first_bad_value(parsed)
     if bad is not None:
         raise ExportError(source, bad[1], path, bad[0])
@@ -143,7 +143,7 @@ def _names(primary: list[str], secondary: list[str], source: str) -> list[str]:
     names = primary if len(set(primary)) == len(primary) else secondary
     if len(set(names)) != len(names):
         repeated = next(n for n in names if names.count(n) > 1)
-        raise ExportError(source, f"two series are both named {repeated[:80]!r}; export them apart")
+        raise ExportError(source, f"two series are both named {quoted(repeated)}; export them apart")
     return names
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tsqa.arfbench.exports.errors import ExportError
+from tsqa.arfbench.exports.errors import ExportError, quoted
 from tsqa.arfbench.exports.grid import combine
 from tsqa.arfbench.exports.limits import SizeLimits, check_size
 from tsqa.arfbench.exports.repair import RepairPolicy, Repairs, note_gaps, note_order, place
@@ -88,8 +88,7 @@ def numbers(column: pd.Series, source: str, label: str) -> np.ndarray:
     bad = values.isna() & column.notna() & (column.astype(str).str.strip() != "")
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        shown = repr(column.iloc[row]) if len(str(column.iloc[row])) <= 40 else repr(str(column.iloc[row])[:37] + "...")
-        raise ExportError(source, f"{shown} is not a number", label, row, "not a number")
+        raise ExportError(source, f"{quoted(column.iloc[row])} is not a number", label, row, "not a number")
     array = values.to_numpy(dtype=np.float64)
     bad_value = first_bad_value(array)
     if bad_value is not None:

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from tsqa.arfbench.exports.errors import ExportError
+from tsqa.arfbench.exports.errors import ExportError, quoted
 from tsqa.arfbench.exports.repair import Repairs
 from tsqa.arfbench.value_range import first_bad_epoch
 
@@ -56,8 +56,8 @@ def _dates(column: pd.Series, source: str, label: str, repairs: Repairs) -> np.n
     aware = zones.notna().to_numpy()
     if aware.any() and not aware.all():
         naive, zoned = int(np.argmin(aware)), int(np.argmax(aware))
-        raise ExportError(source, f"{_shown(text.iloc[naive])} has no time zone while other rows have one (row "
-                                  f"{column.index[zoned]}: {_shown(text.iloc[zoned])}); give every timestamp its UTC "
+        raise ExportError(source, f"{quoted(text.iloc[naive])} has no time zone while other rows have one (row "
+                                  f"{column.index[zoned]}: {quoted(text.iloc[zoned])}); give every timestamp its UTC "
                                   "offset, or none",
                           label, int(column.index[naive]), "a timestamp without a time zone among timestamps with one")
     offsets = sorted(set(zones[aware].map(_offset)))
@@ -71,7 +71,7 @@ def _dates(column: pd.Series, source: str, label: str, repairs: Repairs) -> np.n
         failed = parsed.isna().to_numpy()
     if failed.any():
         row = int(np.flatnonzero(failed)[0])
-        raise ExportError(source, f"{_shown(column.iloc[row])} is not a timestamp", label, int(column.index[row]),
+        raise ExportError(source, f"{quoted(column.iloc[row])} is not a timestamp", label, int(column.index[row]),
                           "not a timestamp")
     return _seconds(parsed, source, label)
 
@@ -94,11 +94,5 @@ def _seconds(parsed: pd.Series, source: str, label: str) -> np.ndarray:
 def _check_range(stamps: np.ndarray, column: pd.Series, source: str, label: str, numeric: bool) -> None:
     bad = first_bad_epoch(stamps)
     if bad is not None:
-        detail = bad[1] if numeric else f"{_shown(column.iloc[bad[0]])} is before 1900 or after 2200"
+        detail = bad[1] if numeric else f"{quoted(column.iloc[bad[0]])} is before 1900 or after 2200"
         raise ExportError(source, detail, label, bad[0], "a timestamp before 1900 or after 2200")
-
-
-def _shown(value: object) -> str:
-    """A cell as an error shows it: quoted, at most 40 characters (a message never echoes a whole file)."""
-    text = repr(value) if isinstance(value, str) else repr(str(value))
-    return text if len(text) <= 42 else text[:39] + "...'"
