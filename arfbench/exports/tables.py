@@ -96,6 +96,19 @@ def numbers(column: pd.Series, source: str, label: str) -> np.ndarray:
     return array
 
 
+def _wide_values(frame: pd.DataFrame, source: str) -> np.ndarray:
+    """(rows, channels) float64: numeric columns checked at once, the others (text, flags) one by one."""
+    plain = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes)
+    if not plain:
+        return np.stack([numbers(frame[c], source, str(c)) for c in frame.columns], axis=1)
+    values = frame.to_numpy(dtype=np.float64)
+    bad = first_bad_value(values)
+    if bad is not None:
+        row, column = divmod(bad[0], values.shape[1])
+        raise ExportError(source, bad[1], str(frame.columns[column]), row)
+    return values
+
+
 def _distinct(stamps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(distinct stamps ascending, the first row of each, each row's index into them); hashed, not sorted, since a
     long file has far more rows than distinct stamps."""
@@ -113,7 +126,7 @@ def _wide_series(frame: pd.DataFrame, stamps: np.ndarray, name: str, source: str
     if frame.shape[1] == 0:
         raise ExportError(source, "no value columns besides the timestamps")
     check_size(len(frame), frame.shape[1], source, limits)
-    values = np.stack([numbers(frame[c], source, str(c)) for c in frame.columns], axis=1)  # (rows, channels)
+    values = _wide_values(frame, source)
     note_order(stamps, None, repairs)
     distinct, firsts, inverse = _distinct(stamps)
     placement = place(distinct, firsts, policy, repairs)
