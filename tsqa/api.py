@@ -51,7 +51,8 @@ class TSQA:
     ) -> Answer:
         """Answer a question about one series, or two for a paired question (pass a list of two).
 
-        series: a CSV/parquet path, a DataFrame, an array (time,) or (time, channels), or an `arfbench.Series`.
+        series: a file path (CSV, parquet, Prometheus / Datadog / CloudWatch JSON), a DataFrame, an array (time,) or
+        (time, channels), or an `arfbench.Series`.
         With options, every option is scored and the most likely returned; without, the model generates an answer.
         The plot is written to `plot` (or a temporary file) and its path returned. `modality` (both, plot, series)
         defaults to what the model was trained to see. `evidence` appends the series' evidence (`evidence_text`) to

@@ -5,7 +5,8 @@ import json
 
 from tsqa.bridges.choices import Modality
 
-HELP = "Ask a question about a metric file (CSV or parquet); prints the answer and how sure the model is."
+HELP = ("Ask a question about a metric file (CSV, parquet, Prometheus / Datadog / CloudWatch JSON); prints the answer, "
+        "how sure the model is and what was repaired in the data.")
 
 BAR_WIDTH = 30
 
@@ -49,6 +50,8 @@ def probability_bars(probabilities: dict[str, float], chosen: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     if args.evidence_budget is not None and not args.evidence:
         raise ValueError("--evidence-budget needs --evidence")
+    if args.interval is not None and args.interval < 1:
+        raise ValueError(f"--interval: a positive number of seconds, got {args.interval}")
     if len(args.series) > 2:
         raise ValueError(f"--series: at most two files (a pair), got {len(args.series)}")
     from tsqa.api import TSQA
