@@ -65,6 +65,11 @@ def _parquet(path: Path, source: str, limits: SizeLimits) -> pd.DataFrame:
         if metadata.num_columns - 1 > limits.max_channels:
             raise SeriesTooLarge(f"{source}: {metadata.num_columns} columns, more than the limit of "
                                  f"{limits.max_channels} channels")
+        long = {"epoch", "group", "value"} <= {n.strip().lower() for n in metadata.schema.names}
+        cells = metadata.num_rows * (1 if long else max(metadata.num_columns - 1, 1))
+        if cells > limits.max_cells:
+            raise SeriesTooLarge(f"{source}: {metadata.num_rows} rows hold {cells} values, more than the limit of "
+                                 f"{limits.max_cells} cells")
         return pq.read_table(path).to_pandas()
     except (OSError, pa.ArrowException, ValueError) as err:
         if isinstance(err, SeriesTooLarge):

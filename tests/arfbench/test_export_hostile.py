@@ -88,3 +88,23 @@ def test_the_label_page_error_names_row_and_reason_but_no_cell(tmp_path):
         app._series("bad")
     assert "bad.csv: column 'timestamp', row 1: not a timestamp" in str(refused.value)
     assert "TOPSECRET" not in str(refused.value) and str(tmp_path) not in str(refused.value)
+
+
+def test_deeply_nested_json_and_a_runaway_data_row_are_one_clear_line(tmp_path):
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 100_000)
+    with pytest.raises(ExportError, match="nested.json: cannot be read as JSON"):
+        load_series(nested)
+    runaway = tmp_path / "runaway.csv"
+    runaway.write_text("timestamp,cpu\n0,1\n60," + ",".join(["1"] * 200_000) + "\n")
+    began = time.perf_counter()
+    with pytest.raises(ExportError, match="runaway.csv: cannot be read as CSV .*Expected 2 fields"):
+        load_series(runaway)
+    assert time.perf_counter() - began < 2.0
+
+
+def test_a_parquet_file_is_sized_from_its_metadata_before_it_is_read(tmp_path):
+    frame = pd.DataFrame({"timestamp": 1_700_000_000 + 60 * np.arange(1000), "a": 1.0, "b": 2.0})
+    frame.to_parquet(tmp_path / "big.parquet")
+    with pytest.raises(SeriesTooLarge, match="1000 rows hold 2000 values, more than the limit of 1500 cells"):
+        load_series(tmp_path / "big.parquet", limits=SizeLimits(max_cells=1500))
