@@ -12,9 +12,9 @@ seconds, the sampling phase moves after a gap, an export runs newest first. The 
    moved as a whole onto the nearest grid step;
 5. stamps that land on one step are combined by the mean of their values (`COMBINE`);
 6. steps without any stamp stay missing (NaN), reported as gaps;
-7. without a dominant step, or with `interval` set to another step, stamps are resampled: the mean over each
-   `interval` bucket aligned to the unix epoch. Without `interval`, that bucket is the largest `COMMON_STEPS` entry
-   not above the median gap.
+7. without a dominant step, stamps are resampled: the mean over each bucket aligned to the unix epoch, the bucket
+   being `interval`, else the largest `COMMON_STEPS` entry not above the median gap; with `interval` set to another
+   step than the file's own, the file is first put on its own step (2-5), then resampled the same way.
 
 Every repair is one line of the report ("14 repeated stamps averaged"); `strict` refuses instead, naming the row.
 Sorting and gaps change no stamp and no value: they are reported, and allowed under `strict`.

@@ -66,8 +66,9 @@ def long_rows(frame: pd.DataFrame, columns: dict[str, object], source: str, repa
     missing = groups.isna().to_numpy()
     if missing.any():
         raise ExportError(source, "missing channel name", "group", int(np.flatnonzero(missing)[0]))
-    odd = next((row for row, g in enumerate(groups) if not isinstance(g, (str, int, float, np.number))
-                or isinstance(g, (bool, np.bool_))), None)
+    text = groups.dtype == object and pd.api.types.infer_dtype(groups, skipna=False) == "string"
+    odd = None if text else next((row for row, g in enumerate(groups) if not isinstance(g, (str, int, float, np.number))
+                                  or isinstance(g, (bool, np.bool_))), None)
     if odd is not None:
         raise ExportError(source, f"a channel name must be text, got {type(groups.iloc[odd]).__name__}", "group", odd)
     codes, names = pd.factorize(groups.astype(str))
