@@ -22,6 +22,7 @@ from tsqa.arfbench.value_range import first_bad_value
 
 TIME_COLUMNS = ("timestamp", "time", "date", "datetime", "epoch")
 LONG_COLUMNS = ("epoch", "group", "value")
+LONG_GROUPS = ("series", "metric")
 
 
 @dataclass
@@ -45,18 +46,39 @@ def series_from_frame(frame: pd.DataFrame, name: str, source: str, policy: Repai
         raise ExportError(source, f"column name {str(duplicated[0])!r} appears more than once; rename the copies")
     repairs = Repairs(source, policy.strict)
     columns = {str(c).strip().lower(): c for c in frame.columns}
-    if set(LONG_COLUMNS) <= set(columns):
-        return long_series(long_rows(frame, {c: columns[c] for c in LONG_COLUMNS}, source, repairs), name, source,
-                           policy, limits, repairs)
+    time_column = next((columns[c] for c in TIME_COLUMNS if c in columns), None)
+    long = _long_columns(columns, time_column)
+    if long is not None:
+        return long_series(long_rows(frame, long, source, repairs), name, source, policy, limits, repairs)
     if isinstance(frame.index, pd.DatetimeIndex):
         stamps = stamps_of(frame.index.to_series(), source, "index", repairs)
         return _wide_series(frame, stamps, name, source, policy, limits, repairs)
-    time_column = next((columns[c] for c in TIME_COLUMNS if c in columns), None)
     if time_column is None:
-        raise ExportError(source, f"no timestamp column; name one of {', '.join(TIME_COLUMNS)} or use the long format "
-                                  "with columns epoch, group, value")
+        time_column = _dates_first(frame, source)
     stamps = stamps_of(frame[time_column], source, str(time_column), repairs)
     return _wide_series(frame.drop(columns=[time_column]), stamps, name, source, policy, limits, repairs)
+
+
+def _long_columns(columns: dict[str, object], time_column: object) -> dict[str, object] | None:
+    """The long layout's columns: `epoch, group, value`, or exactly a time column, `value` and a `series` or
+    `metric` column naming the channel (as Grafana's "series as rows" export has it); None for a wide frame."""
+    if set(LONG_COLUMNS) <= set(columns):
+        return {c: columns[c] for c in LONG_COLUMNS}
+    group = next((columns[c] for c in LONG_GROUPS if c in columns), None)
+    if len(columns) == 3 and time_column is not None and group is not None and "value" in columns:
+        return {"epoch": time_column, "group": group, "value": columns["value"]}
+    return None
+
+
+def _dates_first(frame: pd.DataFrame, source: str) -> object:
+    """A first column of date strings is the time column whatever its name; else the frame is refused."""
+    first = frame.columns[0]
+    if frame[first].dtype == object:
+        sample = frame[first].head(100).astype(str)
+        if pd.to_datetime(sample, errors="coerce", format="mixed", utc=True).notna().all():
+            return first
+    raise ExportError(source, f"no timestamp column; name one of {', '.join(TIME_COLUMNS)} (or put date strings in the "
+                              "first column), or use the long format with columns epoch, group, value")
 
 
 def long_rows(frame: pd.DataFrame, columns: dict[str, object], source: str, repairs: Repairs) -> LongRows:

@@ -168,3 +168,17 @@ def test_channel_names_that_are_not_text_are_named(tmp_path):
     pq.write_table(table, tmp_path / "binary.parquet")
     with pytest.raises(ValueError, match=r"binary.parquet: column 'group', row 0: a channel name must be text"):
         load_series(tmp_path / "binary.parquet")
+
+
+def test_a_first_column_of_dates_is_the_time_column_whatever_its_name():
+    frame = pd.DataFrame({"Zeit": ["2024-01-01 00:00", "2024-01-01 00:01"], "cpu": [1.0, 2.0]})
+    assert load_series(frame).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    with pytest.raises(ValueError, match="no timestamp column"):
+        load_series(pd.DataFrame({"host": ["a", "b"], "cpu": [1.0, 2.0]}))
+
+
+def test_series_as_rows_exports_are_long():
+    frame = pd.DataFrame({"Series": ["cpu{host=a}", "cpu{host=b}"] * 2, "Time": [0, 0, 60, 60],
+                          "Value": [1.0, 2.0, 3.0, 4.0]})
+    series = load_series(frame)
+    assert series.channels == ["cpu{host=a}", "cpu{host=b}"] and series.values.tolist() == [[1.0, 2.0], [3.0, 4.0]]
