@@ -120,6 +120,7 @@ class IncidentsApp:
             "timestamps": x.astype(np.int64).tolist(),
             "values": _nullable(values.T),
             "thinned": len(x) < high - low,
+            "repairs": series.repairs,
         }
 
     def _window_steps(self, series: Series, body: object) -> tuple[int, int | None, list[int]]:
