@@ -21,8 +21,15 @@ def header_budget(limits: SizeLimits) -> int:
     return max(MIN_HEADER_BYTES, (limits.max_channels + 1) * BYTES_PER_COLUMN)
 
 
-def check_header(stream: BinaryIO, source: str, limits: SizeLimits) -> list[str]:
-    """The header's column names; reads at most `header_budget` bytes and leaves `stream` where it began."""
+def delimiter(line: str) -> str:
+    """The header's field separator: a comma, else a semicolon or tab (spreadsheets in some locales write those)."""
+    if "," in line:
+        return ","
+    return max((";", "\t"), key=line.count) if (";" in line or "\t" in line) else ","
+
+
+def header_line(stream: BinaryIO, source: str, limits: SizeLimits) -> str:
+    """The first line, read within `header_budget` bytes; `stream` is left where it began."""
     budget = header_budget(limits)
     start = stream.tell()
     line = stream.readline(budget + 1)
@@ -30,16 +37,17 @@ def check_header(stream: BinaryIO, source: str, limits: SizeLimits) -> list[str]
     if len(line) > budget and not line.endswith(b"\n"):
         raise SeriesTooLarge(f"{source}: the header line is longer than {budget} bytes, more than "
                              f"{limits.max_channels} channels can need; is this a CSV file?")
-    return check_header_text(line.decode("utf-8-sig", errors="replace"), source, limits)
+    return line.decode("utf-8-sig", errors="replace")
 
 
 def check_header_text(line: str, source: str, limits: SizeLimits) -> list[str]:
     """The column names of one header line: refused when too many (the time column aside) or repeated."""
-    width = line.count(",") + 1
+    separator = delimiter(line)
+    width = line.count(separator) + 1
     if width - 1 > limits.max_channels:
         raise SeriesTooLarge(f"{source}: the header has {width} columns, more than the limit of {limits.max_channels} "
                              "channels")
-    names = next(csv.reader(io.StringIO(line)), [])
+    names = next(csv.reader(io.StringIO(line), delimiter=separator), [])
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
         if name in seen:

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tsqa.arfbench.exports.csv_header import check_header
+from tsqa.arfbench.exports.csv_header import check_header_text, delimiter, header_line
 from tsqa.arfbench.exports.errors import ExportError
 from tsqa.arfbench.exports.json_exports import FORMATS, export_rows
 from tsqa.arfbench.exports.limits import SeriesTooLarge, SizeLimits
@@ -79,8 +79,9 @@ def _parquet(path: Path, source: str, limits: SizeLimits) -> pd.DataFrame:
 
 def _csv(path: Path, source: str, limits: SizeLimits) -> pd.DataFrame:
     with path.open("rb") as stream:
-        check_header(stream, source, limits)
+        header = header_line(stream, source, limits)
+        check_header_text(header, source, limits)
         try:
-            return pd.read_csv(stream)
+            return pd.read_csv(stream, sep=delimiter(header))
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:  # EmptyDataError is a ValueError
             raise ExportError(source, f"cannot be read as CSV ({str(err).strip()[:200]})") from None

@@ -182,3 +182,12 @@ def test_series_as_rows_exports_are_long():
                           "Value": [1.0, 2.0, 3.0, 4.0]})
     series = load_series(frame)
     assert series.channels == ["cpu{host=a}", "cpu{host=b}"] and series.values.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_semicolon_and_tab_separated_files_are_read(tmp_path, separator):
+    path = tmp_path / "locale.csv"
+    path.write_text(separator.join(["timestamp", "cpu", "mem"]) + "\n" +
+                    "\n".join(separator.join([str(1_700_000_000 + 60 * i), str(i), "1.5"]) for i in range(4)) + "\n")
+    series = load_series(path)
+    assert series.channels == ["cpu", "mem"] and series.values[:, 0].tolist() == [0.0, 1.0, 2.0, 3.0]
