@@ -89,7 +89,7 @@ class TSQABackend:
         from tsqa.evidence.question import token_counter, with_evidence
 
         model = self.tsqa.model
-        return with_evidence(sample, model.encoder, question.evidence, token_counter(model.processor.tokenizer))
+        return with_evidence(sample, model.forecaster, question.evidence, token_counter(model.processor.tokenizer))
 
     def _answers(self, samples: list, mode: str, modality: str, max_new_tokens: int) -> list:
         """The model's answers; when the batch is refused (one question the model cannot take), each question is
