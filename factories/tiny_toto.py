@@ -26,12 +26,6 @@ def tiny_toto_config(**overrides) -> Toto2ModelConfig:
     return _config(shape, overrides)
 
 
-def toto_4m_like_config(**overrides) -> Toto2ModelConfig:
-    """Shaped like Toto-2.0-4m (patch 32, width 256, 4 layers); heads and layer grouping are guesses (4, 2 + 2)."""
-    shape = dict(patch_size=32, d_model=256, num_heads=4, num_layers=4, layer_group_size=2)
-    return _config(shape, overrides)
-
-
 def published_toto_config(hub_id: str, **overrides) -> Toto2ModelConfig:
     """The published config.json of `hub_id` (Toto-2.0-22m or -313m; the JSON file says where it comes from)."""
     if hub_id not in PUBLISHED:
