@@ -3,7 +3,6 @@ ones, and the published architectures whose config.json values are kept in `fact
 
 from pathlib import Path
 
-import torch
 from toto2 import Toto2Model, Toto2ModelConfig
 
 from tsqa.factories.seeded import seeded
