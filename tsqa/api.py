@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from tsqa.bridges.hybrid import HybridModel
 
 DEMO_MODEL = Path(__file__).parent / "demo_model"
-DEMO_DETECTOR = Path(__file__).parent / "detector.json"  # `tsqa eval --model detector`: fit by `tsqa fit-detector`
 
 
 class TSQA:
@@ -64,7 +63,7 @@ class TSQA:
         plot_path = self._render(loaded, plot)
         sample = question_sample(question, options, loaded, [plot_path], category)
         if evidence:
-            from tsqa.eval.evidence import with_evidence
+            from tsqa.evidence.question import with_evidence
 
             sample = with_evidence(sample, budget=evidence_budget, **self._evidence_sources())
         mode = "score" if options else "generate"
@@ -74,13 +73,13 @@ class TSQA:
     def evidence_text(self, series: "str | Path | Series | Sequence", budget: int | None = None) -> str:
         """The evidence `ask(..., evidence=True)` appends for these series: robust z-scores and the model's own Toto
         forecast band, within `budget` of its tokenizer's tokens (default 512)."""
-        from tsqa.eval.evidence import evidence_text
+        from tsqa.evidence.question import evidence_text
 
         sample = question_sample("", [], _loaded(series), [])
         return evidence_text(sample, budget=budget, **self._evidence_sources())
 
     def _evidence_sources(self) -> dict:
-        from tsqa.eval.evidence import token_counter
+        from tsqa.evidence.question import token_counter
 
         return {"forecaster": self.model.encoder, "count": token_counter(self.model.processor.tokenizer)}
 

@@ -86,7 +86,7 @@ class TSQABackend:
         --evidence` does the same for any model)."""
         if question.evidence is None:
             return sample
-        from tsqa.eval.evidence import token_counter, with_evidence
+        from tsqa.evidence.question import token_counter, with_evidence
 
         model = self.tsqa.model
         return with_evidence(sample, model.encoder, question.evidence, token_counter(model.processor.tokenizer))
