@@ -15,19 +15,21 @@ import subprocess
 import sys
 import time
 
+from PIL import Image
+
 from tsqa.arfbench.chart import Chart
 from tsqa.arfbench.plot import as_group, chart_options, chart_panels, encode_png, png_bytes
 from tsqa.arfbench.synth import generate_questions
 from tsqa.bridges.images import plot_cache, question_images, reset_plot_cache
 
-from shaped import arfbench_shaped, unique_charts, unique_series  # noqa: E402  (beside this script)
+from shaped import arfbench_shaped, unique_charts, unique_series  # beside this script
 
 _COLD = """
 import time
 wall, cpu = time.perf_counter(), time.process_time()
 from tsqa.arfbench.plot import png_bytes
 from tsqa.arfbench.synth import generate_questions
-series = generate_questions(1, 0)[0].sample.series[0]
+series = next(generate_questions(1, 0)).sample.series[0]
 imported = time.perf_counter() - wall, time.process_time() - cpu
 wall, cpu = time.perf_counter(), time.process_time()
 png_bytes(series)
@@ -40,7 +42,7 @@ def fresh_png(series) -> bytes:
     group = as_group(series)
     options = chart_options(group)
     chart = Chart(len(group), options["width_px"], options["height_px"])
-    return encode_png(chart.draw(chart_panels(group, options))[:, :, :3])
+    return encode_png(Image.fromarray(chart.draw(chart_panels(group, options))[:, :, :3]))
 
 
 def _rate(label: str, draw, groups: list) -> float:
