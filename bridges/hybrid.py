@@ -34,6 +34,7 @@ from tsqa.bridges.choices import AnswerMode, Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
 from tsqa.factories.bases import locate
 from tsqa.factories.hub import anchored, portable, resolve
+from tsqa.factories.loading import quiet_loading
 from tsqa.bridges.inputs import IGNORE_INDEX, InputBuilder, PreparedQuestion
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
@@ -538,8 +539,9 @@ class _EmbeddingInjector:
 def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dtype | None):
     """The VLM (in eval mode, on `device`) and its processor, from a Hub id, a local directory or a built spec."""
     path = locate(vlm_id)
-    vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto").to(device).eval()
-    return vlm, AutoProcessor.from_pretrained(path)
+    with quiet_loading():
+        vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto").to(device).eval()
+        return vlm, AutoProcessor.from_pretrained(path)
 
 
 def load_encoder(encoder_id: "str | Path", device: "str | torch.device") -> Encoder:
