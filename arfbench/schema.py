@@ -90,6 +90,7 @@ class Answer:
     hidden_channels: list[list[str]] = field(default_factory=list)  # per series, those left out by the budget
     plot: Path | None = None  # the plot the question showed, when one was drawn for it
     modality: str | None = None  # what the answering model was shown: both, plot or series (None: not a tsqa model)
+    evidence: str | None = None  # the evidence text appended to the question, when it was asked with evidence
     repairs: list[list[str]] = field(default_factory=list)  # per series, what its reader repaired (one line per kind)
 
     @property
@@ -111,4 +112,4 @@ class Answer:
             "plot": None if self.plot is None else str(self.plot),
             "modality": self.modality,
             "repairs": self.repairs,
-        }
+        } | ({"evidence": self.evidence} if self.evidence is not None else {})
