@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from tsqa.arfbench import load_dataset
-from tsqa.series_input import load_series
+from tsqa.arfbench.exports.load import load_series
 
 MAX_SERIES = 400
 

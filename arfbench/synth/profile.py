@@ -75,8 +75,3 @@ REAL = replace(DEFAULT, name="real",
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (DEFAULT, SHIFTED, REAL)}
 
-
-def profile_named(name: str) -> Profile:
-    if name not in PROFILES:
-        raise ValueError(f"unknown generator profile {name!r}; expected one of {sorted(PROFILES)}")
-    return PROFILES[name]

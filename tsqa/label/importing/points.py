@@ -10,7 +10,7 @@ import numpy as np
 
 from tsqa.arfbench.incident_labels import OTHER, LabelsError
 from tsqa.label.importing.common import Importer, parse_time, step_at_or_after
-from tsqa.series_input import TIME_COLUMNS
+from tsqa.arfbench.exports.tables import TIME_COLUMNS
 
 
 def _read(path: Path, column: str) -> tuple[list[str] | None, np.ndarray]:
