@@ -1,8 +1,7 @@
 """Dashboard-style line charts of one series, or of a pair stacked, as the image a vision model is shown.
 
-`arfbench.chart` paints them with matplotlib's Agg primitives on a layout matplotlib computes (no pyplot, no global
-state, no display), about 20x faster than drawing a Figure and with the same pixels. The PNG bytes are a function of
-the input alone (fixed size and dpi, no metadata).
+`arfbench.chart` draws them with matplotlib (Agg, no pyplot, no global state, no display) on figures reused per layout;
+Pillow writes the PNG. The PNG bytes are a function of the input alone (fixed size and dpi, no metadata).
 
 A series of up to `MAX_LINES` channels is drawn one line per channel. A wider one (ARFBench's reach 2,000 channels)
 draws its `WIDE_LINES` most unusual channels (`arfbench.channel_rank`) as lines over one grey band that spans the
@@ -10,9 +9,8 @@ others' range at each point, so the cost of a chart no longer grows with a line 
 stays visible.
 """
 
-import warnings
-
 import io
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,8 +18,7 @@ import numpy as np
 from PIL import Image
 
 from tsqa.arfbench.channel_rank import top_channels
-from tsqa.arfbench.chart import ChartPainter, Panel
-from tsqa.arfbench.png import encode_png
+from tsqa.arfbench.chart import ChartPool, PanelData
 from tsqa.arfbench.schema import Series
 
 PALETTE = (
@@ -31,9 +28,9 @@ PALETTE = (
 BAND_COLOR = "#d3d3d3"  # the range of the channels a wide series does not draw as lines
 MAX_LINES = 64  # channels drawn one line each
 WIDE_LINES = len(PALETTE)  # lines of a wider series: its most unusual channels, one colour each
-DPI = 100
 SECONDS_PER_DAY = 86400.0
-_PAINTER = ChartPainter(DPI)
+PNG_COMPRESSION = 1  # zlib level: charts are mostly flat white; level 1 is as small as 6 (0.6%) and faster
+_CHARTS = ChartPool()
 
 
 def thin_points(series: Series, max_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -104,22 +101,21 @@ def legend_entries(series: Series, max_legend: int, drawn: list[int] | None = No
     return entries
 
 
-def panel_lines(series: Series, max_points: int, drawn: list[int]) -> tuple[np.ndarray, list[tuple[np.ndarray, str]]]:
-    """(x, [((points, 2) x and y, colour)]): the band of the channels not in `drawn` first (when any), then a line
-    per drawn channel. The band alternates between the others' lowest value (even points) and highest (odd points):
-    thinned points come in (minimum, maximum) pairs per bucket, so it spans their whole range."""
+def panel_lines(series: Series, max_points: int, drawn: list[int]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """(x (points,), values (points, lines), a colour per line): the band of the channels not in `drawn` first (when
+    any), then a line per drawn channel. The band alternates between the others' lowest value (even points) and
+    highest (odd points): thinned points come in (minimum, maximum) pairs per bucket, so it spans their range."""
     x, values = thin_points(series, max_points)  # (points,), (points, channels)
-    lines = []
+    colours = tuple(PALETTE[p % len(PALETTE)] for p in range(len(drawn)))
+    if len(drawn) == len(series.channels):
+        return x, values, colours
     others = np.setdiff1d(np.arange(len(series.channels)), drawn)
-    if len(others):
-        rest = values[:, others]  # (points, others): at most max_points rows
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a point where every other channel is missing: NaN
-            low, high = np.nanmin(rest, axis=1), np.nanmax(rest, axis=1)
-        band = np.where(np.arange(len(x)) % 2 == 0, low, high)
-        lines.append((np.column_stack([x, band]), BAND_COLOR))
-    lines += [(np.column_stack([x, values[:, c]]), PALETTE[p % len(PALETTE)]) for p, c in enumerate(drawn)]
-    return x, lines
+    rest = values[:, others]  # (points, others): at most max_points rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a point where every other channel is missing: NaN
+        low, high = np.nanmin(rest, axis=1), np.nanmax(rest, axis=1)
+    band = np.where(np.arange(len(x)) % 2 == 0, low, high)
+    return x, np.column_stack([band, values[:, drawn]]), (BAND_COLOR, *colours)
 
 
 def as_group(series: Series | Sequence[Series]) -> list[Series]:
@@ -150,40 +146,44 @@ def chart_options(
             "titles": None if titles is None else tuple(titles)}  # fmt: skip
 
 
-def _draw(series: Series | Sequence[Series], **options) -> tuple[np.ndarray, list[Panel]]:
-    """(the (height, width, 4) RGBA canvas, what each panel shows)."""
-    group = as_group(series)
-    options = chart_options(group, **options)
+def chart_panels(group: Sequence[Series], options: dict) -> list[PanelData]:
+    """What each panel of `group`'s chart shows, for options filled in by `chart_options`."""
     titles = chart_titles(group) if options["titles"] is None else [plain_text(t) for t in options["titles"]]
-    width_px, max_legend = options["width_px"], options["max_legend"]
     panels = []
     for s, title in zip(group, titles):
         drawn = drawn_channels(s)
-        x, lines = panel_lines(s, 2 * width_px, drawn)
-        legend = legend_entries(s, max_legend, drawn)
-        panels.append({"lines": lines, "title": title, "xlim": x_limits(s, x), "legend": legend})
-    return _PAINTER.paint(panels, width_px, options["height_px"])
+        x, values, colours = panel_lines(s, 2 * options["width_px"], drawn)
+        legend = tuple(legend_entries(s, options["max_legend"], drawn))
+        panels.append(PanelData(x, values, colours, title, x_limits(s, x), legend))
+    return panels
 
 
-def draw_chart(series: Series | Sequence[Series], **options) -> tuple[np.ndarray, list[Panel]]:
-    """The chart (one panel per series) as an (height, width, 3) uint8 array, and what each panel shows.
-    options: see `chart_options`."""
-    rgba, panels = _draw(series, **options)
-    return rgba[:, :, :3], panels
+def draw_chart(series: Series | Sequence[Series], **options) -> np.ndarray:
+    """The chart (one panel per series) as an (height, width, 3) uint8 array. options: see `chart_options`."""
+    group = as_group(series)
+    options = chart_options(group, **options)
+    return _CHARTS.draw(chart_panels(group, options), options["width_px"], options["height_px"])[:, :, :3]
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """PNG bytes without metadata: they depend on the pixels alone."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
+    return buffer.getvalue()
 
 
 def png_bytes(series: Series | Sequence[Series], **options) -> bytes:
-    """The chart as PNG bytes (RGBA, opaque, as matplotlib saved it); identical bytes for identical input."""
-    return encode_png(_draw(series, **options)[0])
+    """The chart as PNG bytes (RGB); identical bytes for identical input. options: see `chart_options`."""
+    return encode_png(Image.fromarray(draw_chart(series, **options)))
 
 
 def render_plot(series: Series | Sequence[Series], path: str | Path | None = None, **options) -> Image.Image:
     """Render one series or a pair; write the PNG to `path` when given. Returns the image (RGB).
     options: see `chart_options`."""
-    rgba, _ = _draw(series, **options)
+    image = Image.fromarray(draw_chart(series, **options))
     if path is not None:
-        Path(path).write_bytes(encode_png(rgba))
-    return Image.fromarray(rgba, "RGBA").convert("RGB")
+        Path(path).write_bytes(encode_png(image))
+    return image
 
 
 def open_png(data: bytes) -> Image.Image:

@@ -20,24 +20,26 @@ def test_wide_series_draws_the_unusual_channels_and_the_range_of_the_rest():
     series = _series(300)
     drawn = drawn_channels(series)
     assert len(drawn) == WIDE_LINES and 297 in drawn and drawn == sorted(drawn)
-    x, lines = panel_lines(series, 200, drawn)
-    assert len(lines) == WIDE_LINES + 1 and lines[0][1] == BAND_COLOR
-    band = lines[0][0][:, 1]  # thinned: (min, max) pairs per bucket
+    x, values, colours = panel_lines(series, 200, drawn)
+    assert values.shape == (200, WIDE_LINES + 1) and colours[0] == BAND_COLOR and len(set(colours)) == WIDE_LINES + 1
+    edges = np.linspace(0, 500, 101).astype(int)[:-1]  # thin's 100 buckets
+    peaks = np.fmax.reduceat(series.values[:, 297], edges)
+    np.testing.assert_array_equal(values[1::2, 1 + drawn.index(297)], peaks)  # the shifted channel's own line
+    band = values[:, 0]  # thinned: (min, max) pairs per bucket
     others = np.setdiff1d(np.arange(300), drawn)
     assert len(band) == len(x) == 200
     rest = series.values[:, others]
     assert np.nanmin(band) == np.nanmin(rest) and np.nanmax(band) == np.nanmax(rest)
     legend = legend_entries(series, 8, drawn)
     assert legend[-1] == ("+292 more", BAND_COLOR) and len(legend) == 9
-    image, panels = draw_chart(series)
-    assert image.shape == (320, 960, 3) and len(panels[0].lines) == WIDE_LINES + 1
+    assert draw_chart(series).shape == (320, 960, 3)
 
 
 def test_up_to_max_lines_every_channel_is_a_line():
     series = _series(MAX_LINES)
     drawn = drawn_channels(series)
     assert drawn == list(range(MAX_LINES))
-    _, lines = panel_lines(series, 2000, drawn)
-    assert len(lines) == MAX_LINES and BAND_COLOR not in {colour for _, colour in lines}
+    _, values, colours = panel_lines(series, 2000, drawn)
+    assert values is series.values and len(colours) == MAX_LINES and BAND_COLOR not in colours
     assert legend_entries(series, 8, drawn) == legend_entries(series, 8)
     assert legend_entries(series, 8)[-1] == (f"+{MAX_LINES - 8} more", None)
