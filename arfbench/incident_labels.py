@@ -4,25 +4,26 @@
      "series": {"<series name>": {"no_anomaly": false, "caption": "p95 latency by dc", "windows": [
          {"channels": ["dc:us1"], "start": 1700000600, "end": 1700003000, "kind": "Level Shift",
           "direction": "up", "magnitude_pct": 40.0}]}},
-     "pairs": [{"series": ["a", "b"], "relation": "first_leads"}]}
+     "pairs": [{"series": ["a", "b"], "relation": "first_leads"}],
+     "meta": {"imports": [{"shape": "faults", "from": "faults.csv", "rule": "..."}]}}
 
 A window covers the steps from `start` (the first anomalous one; null: already under way when the series begins) up to
 `end` (the first normal one again; null: not resolved when the series ends), in unix seconds. A pair says how the
-anomalies of two series relate: `first_leads`, `second_leads`, `simultaneous` or `unrelated`.
+anomalies of two series relate: `first_leads`, `second_leads`, `simultaneous` or `unrelated`. `meta` (optional) says
+where imported labels came from and by which rule what the source did not state was inferred (`tsqa label import`).
 
-Every load checks the whole file and names the field at fault; every save goes through a temporary file and
-`os.replace`, so the file on disk is always either the old or the new version, never a torn one.
+Every load checks the whole file and names the field at fault; every save goes through `arfbench.atomic` (a
+temporary file, fsync, rename), so the file on disk is always either the old or the new version, never a torn one.
 """
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from tsqa.arfbench import options as opt
+from tsqa.arfbench.atomic import atomic_file
 from tsqa.arfbench.layout import check_name
 from tsqa.arfbench.schema import Series
 
@@ -124,7 +125,7 @@ def check_pair(pair: object, where: str) -> dict:
 
 def check_labels(doc: object, where: str) -> dict:
     """The whole document, checked; `where` (the file) starts every message."""
-    d = _keys(doc, where, {"schema", "version", "series", "pairs"})
+    d = _keys(doc, where, {"schema", "version", "series", "pairs"}, {"meta"})
     if d["schema"] != SCHEMA:
         _fail(f"{where}, field 'schema'", f"expected {SCHEMA!r}, got {d['schema']!r}: not a tsqa labels file")
     if d["version"] != VERSION:
@@ -147,7 +148,12 @@ def check_labels(doc: object, where: str) -> dict:
         if key in seen:
             _fail(f"{where}, pair {i}", f"series {p['series']} are paired twice")
         seen.add(key)
-    return {"schema": SCHEMA, "version": VERSION, "series": series, "pairs": pairs}
+    checked = {"schema": SCHEMA, "version": VERSION, "series": series, "pairs": pairs}
+    if "meta" in d:
+        if not isinstance(d["meta"], dict):
+            _fail(f"{where}, field 'meta'", "expected a JSON object")
+        checked["meta"] = d["meta"]
+    return checked
 
 
 def read_labels(path: str | Path) -> dict:
@@ -173,16 +179,8 @@ def write_labels(path: str | Path, doc: dict) -> bytes:
     over `path`. Returns the bytes written."""
     path = Path(path)
     data = labels_bytes(check_labels(doc, str(path)))
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as temporary:
+        temporary.write_bytes(data)
     return data
 
 

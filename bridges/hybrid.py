@@ -200,6 +200,12 @@ class HybridModel(nn.Module):
     def device(self) -> torch.device:
         return self.vlm.get_input_embeddings().weight.device
 
+    @property
+    def forecaster(self) -> CachedEncoder | None:
+        """The encoder behind the model's encoding cache, as the evidence's forecaster: a series' forecast band and
+        its encoding come from one pass, so evidence costs the model no second encoding."""
+        return self.builder.encoder
+
     def cache_encodings(self, directory: "str | Path | None" = None, max_bytes: int = 2**30) -> CachedEncoder:
         """Keep encoder outputs in memory up to `max_bytes` (LRU), and on disk in `directory` when given (training
         runs: a resumed or later stage encodes nothing again). Returns the cache, whose counts say what it did."""

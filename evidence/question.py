@@ -50,4 +50,9 @@ def with_evidence(
 
     `forecaster` (e.g. the checkpoint's `TotoEncoder`) adds the band figures; without it only z-scores are given.
     """
-    return replace(sample, question=sample.question + SEPARATOR + evidence_text(sample, forecaster, budget, count))
+    return appended(sample, evidence_text(sample, forecaster, budget, count))
+
+
+def appended(sample: Sample, evidence: str) -> Sample:
+    """The sample with `evidence` appended to its question after a blank line; everything else kept."""
+    return replace(sample, question=sample.question + SEPARATOR + evidence)

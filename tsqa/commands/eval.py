@@ -97,7 +97,8 @@ def _with_evidence(args: argparse.Namespace, spec, answerer):
 
     if spec.kind == "checkpoint":
         model = answerer.model
-        return EvidenceAnswerer(answerer, model.encoder, args.evidence_budget, token_counter(model.processor.tokenizer))
+        return EvidenceAnswerer(answerer, model.forecaster, args.evidence_budget,
+                                token_counter(model.processor.tokenizer))
     return EvidenceAnswerer(answerer, _forecaster(args.evidence_encoder, args.device), args.evidence_budget)
 
 
