@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from tsqa.arfbench import categories as cat
+from tsqa.arfbench.cells import original_cell
 from tsqa.arfbench.gaps import FILL_OF_FLAG
 from tsqa.arfbench.layout import QA_CSV, split_query_group
 from tsqa.arfbench.problems import Problem
@@ -169,6 +170,7 @@ def read_qa_rows(root: Path) -> tuple[list[QuestionRow], list[Problem], int]:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
         raise ValueError(f"{path}: not a readable csv ({err})") from None
+    frame = frame.map(original_cell)  # cells written spreadsheet-safe by `writer`, as they were given
     missing = [c for c in REQUIRED if c not in frame.columns]
     if "options_str" not in frame.columns and "options" not in frame.columns:
         missing.append("options_str")

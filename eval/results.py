@@ -2,13 +2,16 @@
 
 Results files are read the way the reference reads them (`pandas.read_csv` with its default missing-value rules:
 an empty cell, and also texts such as "NA" or "None", become missing), so that every metric sees what the
-reference's metrics see.
+reference's metrics see. Cells are written spreadsheet-safe (`arfbench.cells`: a text such as "=1+1" gets a leading
+apostrophe, a number such as "-5" does not) and read back as the original text.
 """
 
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+
+from tsqa.arfbench.cells import original_cell, safe_cell
 
 PUBLISHED_COLUMNS = (
     "run",
@@ -53,7 +56,8 @@ class ResultRow:
     sample_id: str | None = None
 
     def cells(self) -> list[str]:
-        """The row's CSV cells in `COLUMNS` order, formatted as pandas' `to_csv` would (None -> "", True -> "True")."""
+        """The row's CSV cells in `COLUMNS` order, formatted as pandas' `to_csv` would (None -> "", True -> "True"),
+        each spreadsheet-safe (`arfbench.cells.safe_cell`)."""
         values = {
             "run": self.run,
             "model": self.model,
@@ -72,7 +76,7 @@ class ResultRow:
             "latency_s": None if self.latency_s is None else round(self.latency_s, 4),
             "sample_id": self.sample_id,
         }
-        return ["" if values[name] is None else str(values[name]) for name in COLUMNS]
+        return ["" if values[name] is None else safe_cell(str(values[name])) for name in COLUMNS]
 
 
 def _standard_json(value: object) -> str:
@@ -85,7 +89,7 @@ def _missing(value: object) -> bool:
 
 
 def _text(value: object) -> str | None:
-    return None if _missing(value) else str(value)
+    return None if _missing(value) else original_cell(str(value))
 
 
 def _correctness(value: object, where: str) -> float | None:

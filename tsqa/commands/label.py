@@ -87,6 +87,8 @@ def _incidents(args: argparse.Namespace) -> int:
     source = open_source(args.paths)
     app = IncidentsApp(source)
     print(f"{len(source.files)} series in {source.root}; labels in {app.store.path}")
+    if app.store.removed:
+        print(f"removed {len(app.store.removed)} temporary file(s) of saves interrupted before they finished")
     _serve(app, args, "label incidents")
     return 0
 
@@ -143,6 +145,8 @@ def _answers(args: argparse.Namespace) -> int:
     samples = list(load_dataset(root))[: args.limit]
     app = AnswersApp(root, samples, expert, out, args.seed)
     print(f"{len(samples)} questions of {root}; {len(app.writer.answered)} already answered by {expert} in {out}")
+    if app.writer.torn:
+        print(f"its last row was torn (an interrupted write); moved to {app.writer.torn}")
     try:
         _serve(app, args, f"answers of {expert}")
     finally:

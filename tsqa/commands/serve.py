@@ -51,6 +51,17 @@ def _positive(kind: type):
     return parse
 
 
+def _wait_ms(text: str) -> float:
+    """--batch-wait-ms: milliseconds within what `BatchSettings` allows (0 to 10 s)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 10_000:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"{text} must be between 0 and 10000 milliseconds")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits, batching = Limits(), BatchSettings()
     parser.add_argument("--model", help="checkpoint directory or Hub id (default: the bundled demo checkpoint)")
@@ -66,7 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             help=f"{_LIMIT_HELP[field.name]} (default {default})")
     parser.add_argument("--max-batch", type=_positive(int), default=batching.max_batch,
                         help=f"questions the model answers in one call (default {batching.max_batch})")
-    parser.add_argument("--batch-wait-ms", type=float, default=1000 * batching.max_wait_s,
+    parser.add_argument("--batch-wait-ms", type=_wait_ms, default=1000 * batching.max_wait_s,
                         help="how long a batch may wait for requests already on their way "
                              f"(default {1000 * batching.max_wait_s:g} ms)")
     parser.add_argument("--max-queue", type=_positive(int), default=batching.max_queue,

@@ -15,6 +15,7 @@ from tsqa.arfbench.incident_labels import (
     check_series_label,
     labels_bytes,
     read_labels,
+    remove_stale_temporaries,
     write_labels,
 )
 
@@ -26,6 +27,7 @@ class LabelsConflict(Exception):
 class LabelStore:
     def __init__(self, root: Path) -> None:
         self.path = root / LABELS_FILE
+        self.removed = remove_stale_temporaries(self.path)  # left by a save killed before its rename
         self._lock = threading.Lock()
         self._doc = read_labels(self.path)  # LabelsError (a ValueError naming the field) when tampered
         self._on_disk = self.path.read_bytes() if self.path.exists() else None
