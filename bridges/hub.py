@@ -9,11 +9,14 @@ checkpoint directory copied or moved together with its base models still loads.
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BUILT_PREFIXES = ("smollm2:",)  # specs of base models built on first use into the tsqa cache
 _HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CACHE_SNAPSHOT = re.compile(r"models--(?P<org>[^/]+?)--(?P<name>[^/]+)/snapshots/[^/]+$")
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")  # torch.save / pickle files
 
 
 def is_built(reference: str) -> bool:
@@ -41,6 +44,31 @@ def resolve(reference: "str | Path", base: Path | None = None) -> Path:
     if _HUB_ID.fullmatch(text):
         return download(text)
     raise FileNotFoundError(f"{text}: no such directory, and not a Hub id (org/name)")
+
+
+def require_safetensors(directory: Path, what: str) -> None:
+    """Refuse a model folder whose weights are only pickle files (`pytorch_model.bin`, `adapter_model.bin`):
+    unpickling can run code, so tsqa reads safetensors only, and says so here rather than in an unpickling error."""
+    if not directory.is_dir() or any(directory.glob("*.safetensors")) or any(directory.glob("*.safetensors.*")):
+        return
+    pickled = sorted(p.name for p in directory.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
+    if pickled:
+        raise ValueError(f"{directory}: the {what} weights are pickle files ({', '.join(pickled[:3])}), which tsqa "
+                         "never loads (unpickling can run code); save them as safetensors "
+                         "(save_pretrained(..., safe_serialization=True)) and try again")
+
+
+@contextmanager
+def loading_weights(path: Path, what: str) -> Iterator[None]:
+    """A damaged or mismatched weights file (a truncated safetensors file, tensors of other shapes) as one
+    ValueError naming the file, instead of an error from deep inside safetensors or torch."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (SafetensorError, RuntimeError) as err:
+        reason = " ".join(str(err).split())
+        raise ValueError(f"{path}: the {what} weights cannot be loaded ({reason[:300]})") from None
 
 
 def download(hub_id: str) -> Path:

@@ -32,7 +32,7 @@ from tsqa.arfbench import Answer, Sample
 from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
 from tsqa.bridges.choices import AnswerMode, Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
-from tsqa.bridges.hub import anchored, portable, resolve
+from tsqa.bridges.hub import anchored, loading_weights, portable, require_safetensors, resolve
 from tsqa.bridges.inputs import IGNORE_INDEX, InputBuilder, PreparedQuestion
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
@@ -152,9 +152,12 @@ class HybridModel(nn.Module):
             weights = directory / ADAPTER_WEIGHTS
             if not weights.is_file():
                 raise FileNotFoundError(f"{directory}: missing {ADAPTER_WEIGHTS}")
-            model.adapter.load_state_dict(load_file(weights, device=str(model.device)))
+            with loading_weights(weights, "adapter"):
+                model.adapter.load_state_dict(load_file(weights, device=str(model.device)))
         if (directory / LORA_DIR).is_dir():
-            model._set_peft(PeftModel.from_pretrained(vlm, directory / LORA_DIR, is_trainable=trainable))
+            require_safetensors(directory / LORA_DIR, "LoRA")
+            with loading_weights(directory / LORA_DIR, "LoRA"):
+                model._set_peft(PeftModel.from_pretrained(vlm, directory / LORA_DIR, is_trainable=trainable))
             if merge_lora:
                 model.merge_lora()
         return model
@@ -531,7 +534,10 @@ class _EmbeddingInjector:
 def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dtype | None):
     """The VLM (in eval mode, on `device`) and its processor, from a Hub id, a local directory or a built spec."""
     path = resolve(vlm_id)
-    vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto").to(device).eval()
+    require_safetensors(path, "VLM")
+    with loading_weights(path, "VLM"):
+        vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto", use_safetensors=True)
+    vlm = vlm.to(device).eval()
     return vlm, AutoProcessor.from_pretrained(path)
 
 

@@ -9,12 +9,14 @@ record experts' answers to a dataset's questions for `tsqa report --human`.
 import argparse
 import sys
 
+from tsqa.commands._arguments import port
+
 HELP = "Label incidents on a local page, build questions from the labels, and record expert answers."
 
 
 def _server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one, printed at start)")
+    parser.add_argument("--port", type=port, default=0, help="port (default 0: a free one, printed at start)")
     parser.add_argument("--open", action="store_true", help="open the page in the default web browser")
 
 

@@ -21,7 +21,10 @@ class Listener(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, handler: type) -> None:
         if ":" in host:
             self.address_family = socket.AF_INET6
-        super().__init__((host, port), handler)
+        try:
+            super().__init__((host, port), handler)
+        except OSError as err:  # a name that does not resolve, an address of another machine, a port in use
+            raise OSError(f"cannot listen on {host}:{port} ({err.strerror or err})") from None
         self.origin = LocalOrigin.of(host, self.server_address)
 
     def handle_error(self, request: socket.socket, client_address: tuple) -> None:
