@@ -147,6 +147,7 @@ class PageServer(Listener):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # a request line without a version still gets a status line and headers
     server_version = f"tsqa-label/{__version__}"
     timeout = SOCKET_TIMEOUT_S
     server: PageServer
