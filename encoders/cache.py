@@ -88,8 +88,10 @@ class CachedEncoder(Encoder):
         if manifest.is_file():
             try:
                 recorded = json.loads(manifest.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deeply
                 raise ValueError(f"{manifest}: not a readable encoder cache manifest ({err})") from None
+            if not isinstance(recorded, dict):
+                raise ValueError(f"{manifest}: not an encoder cache manifest (a JSON {type(recorded).__name__})")
             if recorded != expected:
                 raise ValueError(
                     f"{directory}: an encoder cache of another encoder ({recorded.get('identity')!r}, max_context "

@@ -216,3 +216,18 @@ def test_option_lists_and_names_are_bounded_before_anything_is_built():
     assert error.status == 400 and "longer than 256 characters" in error.message and len(error.message) < 200
     error = refusal(body(text("q"), _series(values=[1.0]), options=["o" * 1000, "o" * 1000]))
     assert "duplicate options" in error.message and len(error.message) < 200  # the value is cut, not echoed whole
+
+
+@pytest.mark.parametrize("values", [[True, False, True], ["1", "2", "3"], ["inf", 1, 2], [[1, 2], [3, "nan"], [5, 6]],
+                                    [1, 2, 10**400]])
+def test_series_values_are_json_numbers_or_null_only(values):
+    """numpy would read true as 1, "1" as 1 and "inf" as infinity: each is refused with the reason."""
+    part = {"type": "time_series", "time_series": {"values": values}}
+    error = refusal(body(part, text("Is there an anomaly?"), options=["Yes", "No"]))
+    assert error.status == 400 and "values must be numbers or null (not true/false or text)" in error.message
+
+
+def test_null_values_are_missing_steps():
+    part = {"type": "time_series", "time_series": {"values": [1, None, 3.5, 4, 5]}}
+    question = parse_chat_request(body(part, text("Is there an anomaly?"), options=["Yes", "No"]), MODEL, LIMITS)
+    assert np.isnan(question.series[0].values[1, 0]) and question.series[0].values[2, 0] == 3.5
