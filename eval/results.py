@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tsqa.arfbench.cells import original_cell, safe_cell
+from tsqa.arfbench.csv_header import check_header_width
 
 PUBLISHED_COLUMNS = (
     "run",
@@ -29,6 +30,7 @@ PUBLISHED_COLUMNS = (
 )
 EXTRA_COLUMNS = ("raw_response", "probabilities", "latency_s", "sample_id")
 COLUMNS = PUBLISHED_COLUMNS + EXTRA_COLUMNS
+MAX_COLUMNS = 64  # ours are 16; room for columns other tools add
 REQUIRED_COLUMNS = (
     "model", "query_group", "question", "options", "correct_answer", "task_category", "model_answer", "is_correct",
 )  # fmt: skip
@@ -179,6 +181,7 @@ def read_results(path: str | Path) -> list[ResultRow]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"results file not found: {path}")
+    check_header_width(path, MAX_COLUMNS, "a results file")
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:

@@ -208,3 +208,22 @@ def test_bad_cells_are_named_with_file_row_and_column(tmp_path, make_row, column
     with pytest.raises(ValueError) as error:
         read_results(path)
     assert str(error.value).startswith(f"{path}, data row 1: ") and message in str(error.value)
+
+
+def test_a_header_of_a_million_columns_is_refused_at_once(tmp_path):
+    """pandas' work on a header grows with the square of its columns (minutes for 200,000): refused before it."""
+    from tsqa.arfbench.qa_rows import read_qa_rows
+
+    header = ",".join(f"c{i}" for i in range(1_000_000))
+    path = tmp_path / "results.csv"
+    path.write_text(header + "\n")
+    qa = tmp_path / "data"
+    qa.mkdir()
+    (qa / "arfbench-qa.csv").write_text(header)  # no newline either
+    with pytest.raises(ValueError, match=r"results.csv: its header has \d+\+ columns, more than a results file has"):
+        read_results(path)
+    with pytest.raises(ValueError, match=r"its header has \d+\+ columns, more than an ARFBench arfbench-qa.csv has"):
+        read_qa_rows(qa)
+    path.write_text(",".join(f"c{i}" for i in range(65)) + "\n1\n")
+    with pytest.raises(ValueError, match="its header has 65 columns"):
+        read_results(path)
