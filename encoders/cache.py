@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from tsqa.encoders.inputs import as_series_batch, to_float_array
 
 _FORMAT = "tsqa-encoder-cache-v1"
 MANIFEST = "cache.json"
+STALE_TEMPORARY_S = 3600  # a temporary file this old was left by a killed process
 
 
 class CachedEncoder(Encoder):
@@ -100,6 +102,7 @@ class CachedEncoder(Encoder):
                 )
         else:
             manifest.write_text(json.dumps(expected, indent=2) + "\n")
+        _remove_stale_temporaries(directory)
         return directory
 
     def _lookup(self, key: str) -> "EncoderOutput | None":
@@ -152,3 +155,15 @@ class CachedEncoder(Encoder):
         finally:
             if os.path.exists(temporary):
                 os.remove(temporary)
+
+
+def _remove_stale_temporaries(directory: Path) -> None:
+    """Remove entries' temporary files left by a process killed mid-write: older than STALE_TEMPORARY_S (a write
+    takes moments), so another process's write in flight into the same directory is never touched."""
+    now = time.time()
+    for temporary in directory.glob(".*.tmp"):
+        try:
+            if now - temporary.stat().st_mtime > STALE_TEMPORARY_S:
+                temporary.unlink()
+        except FileNotFoundError:  # removed meanwhile by another process
+            pass

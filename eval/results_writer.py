@@ -34,8 +34,10 @@ def _complete_length(data: bytes) -> int:
 
 
 def _records(data: bytes, path: Path) -> list[list[str]]:
+    """The records of `data`, without blank lines (an editor may leave one at the end); a byte-order mark at the
+    start (as some editors save) is not part of the header."""
     try:
-        return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        return [r for r in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) if r]
     except (UnicodeDecodeError, csv.Error) as err:
         raise ValueError(f"{path}: not a results CSV written by tsqa ({err})") from None
 

@@ -1,5 +1,8 @@
 """The cache encodes each distinct series once and returns exactly what the encoder returned."""
 
+import os
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -90,6 +93,19 @@ def test_unreadable_entry_is_reported_and_replaced(tiny_encoder, wavy_series, tm
     assert counting.calls == [1]
     assert_same(recovered, expected)
     assert_same(CachedEncoder(CountingEncoder(tiny_encoder), cache_dir=tmp_path).encode(values), expected)
+
+
+def test_temporary_files_of_killed_writes_do_not_pile_up(tiny_encoder, wavy_series, tmp_path):
+    """A write killed before its rename leaves `.KEY.*.tmp`: an old one is removed when the cache opens; a fresh one
+    (another process writing now) is left alone."""
+    CachedEncoder(tiny_encoder, cache_dir=tmp_path).encode(wavy_series(1, 12))
+    old, fresh = tmp_path / ".0123456789abcdef.x1.tmp", tmp_path / ".fedcba9876543210.y2.tmp"
+    old.write_bytes(b"half an entry")
+    fresh.write_bytes(b"being written")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    CachedEncoder(tiny_encoder, cache_dir=tmp_path)
+    assert not old.exists() and fresh.exists()
 
 
 def test_a_cache_of_other_weights_is_refused(tiny_encoder, tiny_checkpoint, wavy_series, tmp_path):

@@ -80,6 +80,19 @@ def test_a_last_row_without_its_newline_is_kept(tmp_path, make_row):
     assert not path.with_name("results.csv.torn").exists()
 
 
+def test_an_editors_byte_order_mark_and_blank_last_lines_are_not_rows(tmp_path, make_row):
+    path = tmp_path / "results.csv"
+    rows = _rows(make_row, 3)
+    with ResultsWriter(path, "m") as writer:
+        for row in rows[:2]:
+            writer.append(row)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes() + b"\n\r\n")
+    with ResultsWriter(path, "m") as writer:
+        assert writer.answered == {"0_0#0", "1_0#1"}
+        writer.append(rows[2])
+    assert read_results(path) == rows
+
+
 def test_a_failed_write_leaves_no_torn_row(tmp_path, make_row, monkeypatch):
     """A full disk mid-row: the file is cut back to its last whole row, so the next row starts on its own line."""
     path = tmp_path / "results.csv"

@@ -249,3 +249,25 @@ def test_an_answers_file_whose_last_row_lacks_its_newline_keeps_every_answer(dat
     assert "4 already answered" in capsys.readouterr().out
     assert read_results(out) == answered and out.read_bytes().endswith(b"\n")
     assert not out.with_name("alice.csv.torn").exists()
+
+
+def test_connections_beyond_the_cap_get_an_immediate_json_503(incidents, monkeypatch):
+    """Each connection holds a thread: past the cap a connection is answered 503 at once, without one."""
+    monkeypatch.setattr("tsqa.web.listener.MAX_CONNECTIONS", 4)
+    host, port = incidents.server_address[:2]
+    idle = [socket.create_connection((host, port), timeout=30) for _ in range(4)]  # connected, silent
+    try:
+        with socket.create_connection((host, port), timeout=30) as extra:
+            data = b""
+            while chunk := extra.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in head and "busy" in json.loads(body)["error"]
+    finally:
+        for connection in idle:
+            connection.close()
+    for _ in range(200):  # the server notices the closed connections within moments
+        if _raw(incidents, "GET", "/api/state")[0] == 200:
+            break
+        time.sleep(0.05)
+    assert _raw(incidents, "GET", "/api/state")[0] == 200

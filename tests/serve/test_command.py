@@ -27,9 +27,25 @@ def test_loopback_hosts_need_no_warning(host):
     assert exposure_warning(host, None) is None
 
 
+def test_a_name_whose_every_address_is_loopback_needs_no_warning(monkeypatch):
+    import socket
+
+    answers = {"box-local": [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.1.1", 0)),
+                             (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0))],
+               "box-lan": [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0)),
+                           (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.1.5", 0))]}
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs: answers[host])
+    assert exposure_warning("box-local", None) is None
+    assert "WITHOUT an API key" in exposure_warning("box-lan", None)
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.5", "myhost.example", "", "::ffff:10.0.0.1",
                                   "localhost.example", "128.0.0.1"])
-def test_exposed_hosts_warn_louder_without_a_key(host):
+def test_exposed_hosts_warn_louder_without_a_key(host, monkeypatch):
+    import socket
+
+    public = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: public)  # names resolve offline
     assert exposure_warning(host, "k").startswith("warning: listening on")
     assert "WITHOUT an API key" in exposure_warning(host, None)
 

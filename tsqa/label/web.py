@@ -23,7 +23,7 @@ from tsqa import __version__
 from tsqa.arfbench.layout import check_name
 from tsqa.web.json_body import JSONBodyError, decode_json
 from tsqa.web.listener import Listener
-from tsqa.web.origin import declares_json, is_loopback
+from tsqa.web.origin import binds_loopback, declares_json
 
 logger = logging.getLogger("tsqa.label")
 
@@ -125,7 +125,7 @@ def static_reply(name: str, token: str) -> Reply:
 
 def exposure_warning(host: str) -> str | None:
     """A warning when `host` can be reached from other machines (only the token then keeps them out)."""
-    if is_loopback(host):
+    if binds_loopback(host):
         return None
     return f"warning: listening on {host}, reachable from other machines; anyone with the URL (and its token) can edit"
 

@@ -14,8 +14,6 @@ page the user visits can make the browser run the model.
 import hmac
 import json
 import logging
-import socket
-import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
@@ -30,14 +28,12 @@ from tsqa.serve.limits import Limits
 from tsqa.serve.request import parse_chat_request
 from tsqa.serve.responses import chat_completion, model_card, model_list
 from tsqa.web.json_body import JSONBodyError, decode_json
-from tsqa.web.listener import Listener
-from tsqa.web.origin import declares_json, is_loopback
+from tsqa.web.listener import MAX_CONNECTIONS, RETRY_AFTER_S, Listener
+from tsqa.web.origin import binds_loopback, declares_json
 
 logger = logging.getLogger("tsqa.serve")
 
 SOCKET_TIMEOUT_S = 60  # a client silent this long mid-request loses its connection
-RETRY_AFTER_S = 1
-MAX_CONNECTIONS = 512  # open connections, each with its own thread
 MODELS_PREFIX = "/v1/models/"
 ROUTES = {  # path -> allowed methods
     "/health": ("GET",),
@@ -57,40 +53,17 @@ class ChatServer(Listener):
         self.api_key = api_key or None
         self.limits = limits
         self.created = int(time.time())
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(host, port, _Handler)
         self.batcher = Batcher(backend.answer_batch, batching)
 
-    def process_request(self, request: socket.socket, client_address) -> None:
-        """A thread per connection, up to MAX_CONNECTIONS (each may hold a body of max_request_bytes); beyond, a
-        503 right away."""
-        with self._connections_lock:
-            full = len(self._connections) >= MAX_CONNECTIONS
-            if not full:
-                self._connections.add(request)
-        if full:
-            _answer_busy(request)
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
+    def busy_body(self) -> dict:
+        return busy(f"the server is busy: {MAX_CONNECTIONS} connections are open; retry later", RETRY_AFTER_S).body()
 
     def server_close(self) -> None:
         """Stop listening, stop the model worker and end kept-alive connections, so no thread outlives the server."""
         super().server_close()
         if hasattr(self, "batcher"):
             self.batcher.close()
-        with self._connections_lock:
-            for connection in self._connections:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:  # already closed by the client
-                    pass
 
     @property
     def url(self) -> str:
@@ -98,22 +71,9 @@ class ChatServer(Listener):
         return f"{self.base}/v1"
 
 
-def _answer_busy(connection: socket.socket) -> None:
-    """A whole 503 response written to a connection no handler will read."""
-    error = busy(f"the server is busy: {MAX_CONNECTIONS} connections are open; retry later", RETRY_AFTER_S)
-    data = json.dumps(error.body()).encode()
-    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            f"Retry-After: {RETRY_AFTER_S}\r\nConnection: close\r\n\r\n")
-    try:
-        connection.settimeout(5)
-        connection.sendall(head.encode() + data)
-    except OSError:  # the client is gone already
-        pass
-
-
 def exposure_warning(host: str, api_key: str | None) -> str | None:
     """A warning when `host` is reachable from other machines; louder when no key protects it."""
-    if is_loopback(host):
+    if binds_loopback(host):
         return None
     if api_key:
         return f"warning: listening on {host}, reachable from other machines; requests need the API key"
@@ -179,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._allow(path, ("GET",))
             model = unquote(path[len(MODELS_PREFIX) :])
             if model != self.server.model_name:
-                raise APIError(404, f"model {model!r} not found; this server serves {self.server.model_name!r}",
+                raise APIError(404, f"model {shown(model)} not found; this server serves {self.server.model_name!r}",
                                "model_not_found")
             return model_card(model, self.server.created)
         if path not in ROUTES:

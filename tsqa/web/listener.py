@@ -1,14 +1,19 @@
-"""The listening side both servers share: a thread per connection, a listen queue that holds a burst, IPv6 when the
-address asks for it, and one log line (not a traceback) for a client that went away mid-answer."""
+"""The listening side both servers share: a thread per connection up to a cap (beyond it, an immediate 503), a listen
+queue that holds a burst, IPv6 when the address asks for it, kept-alive connections ended with the server, and one log
+line (not a traceback) for a client that went away mid-answer."""
 
+import json
 import logging
 import socket
 import sys
+import threading
 from http.server import ThreadingHTTPServer
 
 from tsqa.web.origin import LocalOrigin
 
 LISTEN_BACKLOG = 1024  # connections the kernel holds before accept (the standard library's default is 5)
+MAX_CONNECTIONS = 512  # open connections, each with its own thread (and perhaps a body in memory)
+RETRY_AFTER_S = 1
 
 
 class Listener(ThreadingHTTPServer):
@@ -19,6 +24,8 @@ class Listener(ThreadingHTTPServer):
     logger = logging.getLogger("tsqa.web")
 
     def __init__(self, host: str, port: int, handler: type) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
         if ":" in host:
             self.address_family = socket.AF_INET6
         try:
@@ -26,6 +33,48 @@ class Listener(ThreadingHTTPServer):
         except OSError as err:  # a name that does not resolve, an address of another machine, a port in use
             raise OSError(f"cannot listen on {host}:{port} ({err.strerror or err})") from None
         self.origin = LocalOrigin.of(host, self.server_address)
+
+    def busy_body(self) -> dict:
+        """The JSON body of the 503 a connection beyond MAX_CONNECTIONS gets (servers give it their error shape)."""
+        return {"error": f"the server is busy: {MAX_CONNECTIONS} connections are open; retry later"}
+
+    def process_request(self, request: socket.socket, client_address: tuple) -> None:
+        """A thread per connection, up to MAX_CONNECTIONS; beyond, a 503 right away, without a thread."""
+        with self._connections_lock:
+            full = len(self._connections) >= MAX_CONNECTIONS
+            if not full:
+                self._connections.add(request)
+        if full:
+            self._answer_busy(request)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def _answer_busy(self, connection: socket.socket) -> None:
+        """A whole 503 response written to a connection no handler will read."""
+        data = json.dumps(self.busy_body()).encode()
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
+                f"\r\nRetry-After: {RETRY_AFTER_S}\r\nConnection: close\r\n\r\n")
+        try:
+            connection.settimeout(5)
+            connection.sendall(head.encode() + data)
+        except OSError:  # the client is gone already
+            pass
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Stop listening and end kept-alive connections, so no handler thread outlives the server."""
+        super().server_close()
+        with self._connections_lock:
+            for connection in self._connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:  # already closed by the client
+                    pass
 
     def handle_error(self, request: socket.socket, client_address: tuple) -> None:
         """A client that closed its connection before the answer was written (a dropped scan, a closed tab) is

@@ -45,6 +45,21 @@ def is_loopback(host: str) -> bool:
     return address is not None and address.is_loopback
 
 
+def binds_loopback(host: str) -> bool:
+    """True when listening on `host` listens on loopback only: a loopback spelling, or a name (from /etc/hosts, say)
+    whose every address is loopback. For the exposure warning; never for a request's `Host`, which must not be
+    looked up (that is what DNS rebinding changes)."""
+    if is_loopback(host):
+        return True
+    if _address(host) is not None or not host.strip():
+        return False
+    try:
+        found = socket.getaddrinfo(host.strip(), None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):  # the bind will fail and say why
+        return False
+    return bool(found) and all(is_loopback(str(entry[4][0])) for entry in found)
+
+
 def _host_and_port(text: str) -> tuple[str, int | None] | None:
     """("name", port or None) of a `Host` header's value, the name lowercased without brackets; None if malformed."""
     try:
