@@ -44,7 +44,7 @@ def parse_option_list(text: str) -> list[str]:
     """A JSON list of strings or of {"value": ...} objects -> the option texts."""
     try:
         parsed = json.loads(text)
-    except (json.JSONDecodeError, RecursionError, TypeError):
+    except (ValueError, RecursionError, TypeError):  # not JSON, too deep, 4300+ digit numbers
         raise ValueError(f"not valid JSON (or nested too deeply): {text[:80]!r}") from None
     if not isinstance(parsed, list):
         raise ValueError(f"expected a JSON list, got {type(parsed).__name__}")
@@ -129,7 +129,7 @@ class _RowChecker:
         if text:
             try:
                 meta = json.loads(text)
-            except (json.JSONDecodeError, RecursionError) as err:
+            except (ValueError, RecursionError) as err:
                 self.problem(META_COLUMN, f"not valid JSON ({err})")
             if not isinstance(meta, dict):
                 self.problem(META_COLUMN, "expected a JSON object")

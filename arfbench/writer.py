@@ -3,10 +3,10 @@
 Columns of `arfbench-qa.csv`: the unnamed index, query_group, question, options_str (JSON list of strings),
 options (the same as [{"value": ...}]), correct_answer, task_category, difficulty, interpolate_1, interpolate_2
 (1 linear, 0 forward fill, empty: gaps stay missing) and `meta` (this project's extension: `Sample.meta` as JSON,
-without the keys that have their own column). The question and answer cells are spreadsheet-safe
-(`arfbench.cells`); the loader reads them back as written. Each series is written once, at its own interval and at the next
-`coarser` published intervals that are multiples of it (mean per bucket); images are rendered with `arfbench.plot`
-unless `images=False`.
+without the keys that have their own column). The question and answer cells are spreadsheet-safe (`arfbench.cells`);
+the loader reads them back as written. Each series is written once, at its own interval and at the next `coarser`
+published intervals that are multiples of it (mean per bucket); images are rendered with `arfbench.plot` unless
+`images=False`.
 """
 
 import json

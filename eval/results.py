@@ -123,7 +123,7 @@ def _probabilities(value: object, where: str) -> dict[str, float] | None:
         return None
     try:
         decoded = json.loads(str(value))
-    except (json.JSONDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:  # not JSON, too deep, 4300+ digit numbers
         raise ValueError(f"{where}: probabilities is not JSON ({err})") from None
     if not isinstance(decoded, dict):
         raise ValueError(f"{where}: probabilities must be a JSON object, got {type(decoded).__name__}")

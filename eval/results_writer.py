@@ -80,7 +80,7 @@ def recorded_options(cell: str) -> tuple[str, ...]:
     """A row's `options` cell (a JSON list as `result_row` writes it) as a sorted tuple; unreadable -> empty."""
     try:
         options = json.loads(cell)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, too deep, 4300+ digit numbers
         return ()
     return tuple(sorted(str(o) for o in options)) if isinstance(options, list) else ()
 

@@ -172,3 +172,11 @@ def test_the_command_line_reports_a_pickle_in_one_line(monkeypatch, capsys):
     assert main(["report", "results.csv"]) == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "refused to load a pickle file" in error and "Unsupported operand" in error
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000, '{"format_version": ' + "1" * 5000 + "}", b"\xff\xfe{}"])
+def test_a_config_no_parser_reads_is_one_error_naming_it(content, tmp_path):
+    path = tmp_path / CONFIG_NAME
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ValueError, match=f"{CONFIG_NAME}: not valid JSON"):
+        HybridModel.from_pretrained(tmp_path)

@@ -87,7 +87,8 @@ def test_a_save_must_be_declared_json(incidents, folder):
         status, _, answer = _raw(incidents, "PUT", "/api/labels/cpu", body, {"Content-Type": content_type})
         assert status == 415 and "application/json" in answer["error"]
     assert not (folder / "incident-labels.json").exists()
-    assert _raw(incidents, "PUT", "/api/labels/cpu", body, {"Content-Type": "application/json; charset=utf-8"})[0] == 200
+    declared = {"Content-Type": "application/json; charset=utf-8"}
+    assert _raw(incidents, "PUT", "/api/labels/cpu", body, declared)[0] == 200
 
 
 def test_bodies_that_are_not_plain_json_are_400_with_the_reason(incidents, answers, folder):

@@ -50,7 +50,8 @@ def served():
 
 def _body() -> bytes:
     content = [{"type": "time_series", "time_series": {"values": [1.0, 2.0, 3.0]}}, {"type": "text", "text": "Up?"}]
-    return json.dumps({"model": "m", "messages": [{"role": "user", "content": content}], "options": ["a", "b"]}).encode()
+    body = {"model": "m", "messages": [{"role": "user", "content": content}], "options": ["a", "b"]}
+    return json.dumps(body).encode()
 
 
 def _raw(server, head: str, body: bytes = b"") -> tuple[int, dict, dict]:

@@ -231,3 +231,9 @@ def test_null_values_are_missing_steps():
     part = {"type": "time_series", "time_series": {"values": [1, None, 3.5, 4, 5]}}
     question = parse_chat_request(body(part, text("Is there an anomaly?"), options=["Yes", "No"]), MODEL, LIMITS)
     assert np.isnan(question.series[0].values[1, 0]) and question.series[0].values[2, 0] == 3.5
+
+
+def test_an_options_line_with_a_number_no_parser_converts_is_400():
+    part = {"type": "time_series", "time_series": {"values": [1, 2, 3]}}
+    error = refusal(body(part, text("Is there an anomaly?\nOptions: [" + "9" * 5000 + "]")))
+    assert error.status == 400 and "is not a JSON list of strings" in error.message
