@@ -199,6 +199,14 @@ def test_a_labels_file_of_brackets_is_one_error_line(folder, capsys):
     assert error.count("\n") == 1 and "not valid JSON" in error
 
 
+def test_a_hand_edited_caption_no_file_can_hold_is_refused_at_start(folder, kit):
+    """A lone surrogate ("\\ud800" in the file) would make every later save fail: refused when the file is read."""
+    text = json.dumps(kit.LABELS).replace('"caption": "max:latency.p99{env:prod} by {dc}"', '"caption": "p99 \\ud800"')
+    (folder / "incident-labels.json").write_text(text)
+    with pytest.raises(LabelsError, match="series 'latency', field 'caption'.*lone surrogates"):
+        read_labels(folder / "incident-labels.json")
+
+
 def test_a_hand_edited_window_on_an_unknown_channel_is_refused_at_start(folder, kit, capsys):
     labels = json.loads(json.dumps(kit.LABELS))
     labels["series"]["latency"]["windows"][0]["channels"] = ["dc:zz"]

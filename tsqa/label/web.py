@@ -14,7 +14,6 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -22,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from tsqa import __version__
 from tsqa.arfbench.layout import check_name
 from tsqa.web.json_body import JSONBodyError, decode_json
-from tsqa.web.listener import Listener
+from tsqa.web.listener import Listener, protocol_error
 from tsqa.web.origin import binds_loopback, declares_json
 
 logger = logging.getLogger("tsqa.label")
@@ -173,11 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Errors http.server finds itself (a bad request line, headers too large, an unknown method) as JSON too.
         The request was not understood, so its connection is not reused."""
         self.close_connection = True
-        try:
-            phrase = HTTPStatus(code).phrase
-        except ValueError:
-            phrase = "error"
-        self._send(json_reply({"error": f"{message or phrase} (HTTP {code})"}, code))
+        self._send(json_reply({"error": protocol_error(code, message)[1]}, code))
 
     def _request(self) -> Request:
         url = urlsplit(self.path)

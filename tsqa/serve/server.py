@@ -16,7 +16,6 @@ import json
 import logging
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
@@ -28,7 +27,7 @@ from tsqa.serve.limits import Limits
 from tsqa.serve.request import parse_chat_request
 from tsqa.serve.responses import chat_completion, model_card, model_list
 from tsqa.web.json_body import JSONBodyError, decode_json
-from tsqa.web.listener import MAX_CONNECTIONS, RETRY_AFTER_S, Listener
+from tsqa.web.listener import MAX_CONNECTIONS, RETRY_AFTER_S, Listener, protocol_error
 from tsqa.web.origin import binds_loopback, declares_json
 
 logger = logging.getLogger("tsqa.serve")
@@ -243,12 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Errors http.server finds itself (a bad request line, headers too large, an unknown method) as JSON too.
         The request was not understood, so its connection is not reused."""
         self.close_connection = True
-        try:
-            phrase = HTTPStatus(code).phrase
-        except ValueError:
-            phrase = "error"
-        text = shown(message)[1:-1] if message else phrase
-        error = APIError(code, f"{text} (HTTP {code})", phrase.lower().replace(" ", "_"))  # the request's fault
+        phrase, text = protocol_error(code, message)
+        error = APIError(code, text, phrase.lower().replace(" ", "_"))  # the request's fault
         self._send(code, error.body(), error.headers)
 
     def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:

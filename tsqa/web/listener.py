@@ -7,6 +7,7 @@ import logging
 import socket
 import sys
 import threading
+from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 
 from tsqa.web.origin import LocalOrigin
@@ -14,6 +15,20 @@ from tsqa.web.origin import LocalOrigin
 LISTEN_BACKLOG = 1024  # connections the kernel holds before accept (the standard library's default is 5)
 MAX_CONNECTIONS = 512  # open connections, each with its own thread (and perhaps a body in memory)
 RETRY_AFTER_S = 1
+SHOWN_CHARACTERS = 80  # how much of http.server's message (which may repeat the request line) an error shows
+
+
+def protocol_error(code: int, message: str | None) -> tuple[str, str]:
+    """(the status's phrase, the text to show) for an error http.server finds itself (a bad request line, headers
+    too large, an unknown method), which each server sends as JSON in its own shape."""
+    try:
+        phrase = HTTPStatus(code).phrase
+    except ValueError:
+        phrase = "error"
+    text = message or phrase
+    if len(text) > SHOWN_CHARACTERS:
+        text = text[: SHOWN_CHARACTERS - 1] + "\u2026"
+    return phrase, f"{text} (HTTP {code})"
 
 
 class Listener(ThreadingHTTPServer):
