@@ -12,7 +12,7 @@ import pandas as pd
 
 from tsqa.arfbench import categories as cat
 from tsqa.arfbench.cells import original_cell
-from tsqa.arfbench.csv_header import check_header_width
+from tsqa.arfbench.exports.csv_header import check_file_header
 from tsqa.arfbench.gaps import FILL_OF_FLAG
 from tsqa.arfbench.layout import QA_CSV, split_query_group
 from tsqa.arfbench.problems import Problem
@@ -168,7 +168,7 @@ def read_qa_rows(root: Path) -> tuple[list[QuestionRow], list[Problem], int]:
     path = root / QA_CSV
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no {QA_CSV} (is this a dataset in the ARFBench layout?)")
-    check_header_width(path, MAX_COLUMNS, f"an ARFBench {QA_CSV}")
+    check_file_header(path, MAX_COLUMNS, f"an ARFBench {QA_CSV}")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tsqa.arfbench.cells import original_cell, safe_cell
-from tsqa.arfbench.csv_header import check_header_width
+from tsqa.arfbench.exports.csv_header import check_file_header
 
 PUBLISHED_COLUMNS = (
     "run",
@@ -181,7 +181,7 @@ def read_results(path: str | Path) -> list[ResultRow]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"results file not found: {path}")
-    check_header_width(path, MAX_COLUMNS, "a results file")
+    check_file_header(path, MAX_COLUMNS, "a results file")
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:

@@ -1,7 +1,8 @@
 """The cache encodes each distinct series once and returns exactly what the encoder returned."""
 
 import os
-import time
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -96,16 +97,17 @@ def test_unreadable_entry_is_reported_and_replaced(tiny_encoder, wavy_series, tm
 
 
 def test_temporary_files_of_killed_writes_do_not_pile_up(tiny_encoder, wavy_series, tmp_path):
-    """A write killed before its rename leaves `.KEY.*.tmp`: an old one is removed when the cache opens; a fresh one
-    (another process writing now) is left alone."""
+    """A write killed before its rename leaves `.KEY.safetensors.PID.HEX.tmp`: removed when the cache opens again,
+    unless its process still runs (another process writing into the same directory now)."""
     CachedEncoder(tiny_encoder, cache_dir=tmp_path).encode(wavy_series(1, 12))
-    old, fresh = tmp_path / ".0123456789abcdef.x1.tmp", tmp_path / ".fedcba9876543210.y2.tmp"
-    old.write_bytes(b"half an entry")
-    fresh.write_bytes(b"being written")
-    hours_ago = time.time() - 2 * 3600
-    os.utime(old, (hours_ago, hours_ago))
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(30)
+    killed = tmp_path / f".{'ab' * 32}.safetensors.{child.pid}.1234abcd.tmp"
+    writing = tmp_path / f".{'cd' * 32}.safetensors.{os.getpid()}.5678abcd.tmp"
+    killed.write_bytes(b"half an entry")
+    writing.write_bytes(b"being written")
     CachedEncoder(tiny_encoder, cache_dir=tmp_path)
-    assert not old.exists() and fresh.exists()
+    assert not killed.exists() and writing.exists()
 
 
 def test_a_cache_of_other_weights_is_refused(tiny_encoder, tiny_checkpoint, wavy_series, tmp_path):

@@ -5,7 +5,10 @@ temporary files of killed saves, and ids that are digits only to Unicode. Real s
 import http.client
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -225,20 +228,30 @@ def test_a_hand_edited_window_on_an_unknown_channel_is_refused_at_start(folder, 
         IncidentsApp(open_source([folder]))
 
 
-def test_temporary_files_of_killed_saves_are_removed_at_the_next_start(labelled, serve, kit, capsys):
+def _dead_pid() -> int:
+    """The pid of a process that has ended (what a kill -9 leaves in the name of a save's temporary file)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(30)
+    return child.pid
+
+
+def test_temporary_files_of_killed_saves_are_removed_at_the_next_start(labelled, serve, kit):
     path = labelled / "incident-labels.json"
     before = path.read_bytes()
-    left = [labelled / f".incident-labels.json.{tag}.tmp" for tag in ("a1b2c3", "zz_99", "x")]
+    dead = _dead_pid()
+    left = [labelled / f".incident-labels.json.{dead}.{tag}.tmp" for tag in ("a1b2c3d4", "00ff00ff")]
     for temporary in left:
         temporary.write_bytes(before[:100])  # what a save killed mid-write leaves
-    other = labelled / ".other.json.a1.tmp"
-    other.write_text("not ours")
+    in_flight = labelled / f".incident-labels.json.{os.getpid()}.0123abcd.tmp"  # a live process writing now
+    in_flight.write_bytes(before[:50])
+    other = labelled / ".notes.txt.tmp"
+    other.write_text("not one of ours")
     app = IncidentsApp(open_source([labelled]))
-    assert sorted(app.store.removed) == sorted(left)
-    assert not any(t.exists() for t in left) and other.exists() and path.read_bytes() == before
+    assert app.store.removed == sorted(left)
+    assert not any(t.exists() for t in left) and in_flight.exists() and other.exists() and path.read_bytes() == before
     server = serve(app)
     assert kit.call(server, "PUT", "/api/labels/cpu", LABEL)[0] == 200
-    assert sorted(p.name for p in labelled.iterdir() if p.name.startswith(".")) == [other.name]
+    assert sorted(p.name for p in labelled.iterdir() if p.name.startswith(".")) == sorted([other.name, in_flight.name])
 
 
 def test_an_answers_file_whose_last_row_lacks_its_newline_keeps_every_answer(dataset, tmp_path, capsys, monkeypatch):

@@ -8,6 +8,7 @@ of a batch once, in batched encoder calls.
 
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -78,6 +79,8 @@ class TSQABackend:
                     continue
                 group = [samples[i] for i in indices]
                 for index, answer in zip(indices, self._answers(group, mode, modality, max_new_tokens)):
+                    if isinstance(answer, Answer):
+                        answer = replace(answer, repairs=[list(s.repairs) for s in questions[index].series])
                     replies[index] = _checked(answer)
         return replies
 
@@ -86,10 +89,10 @@ class TSQABackend:
         --evidence` does the same for any model)."""
         if question.evidence is None:
             return sample
-        from tsqa.eval.evidence import token_counter, with_evidence
+        from tsqa.evidence.question import token_counter, with_evidence
 
         model = self.tsqa.model
-        return with_evidence(sample, model.encoder, question.evidence, token_counter(model.processor.tokenizer))
+        return with_evidence(sample, model.forecaster, question.evidence, token_counter(model.processor.tokenizer))
 
     def _answers(self, samples: list, mode: str, modality: str, max_new_tokens: int) -> list:
         """The model's answers; when the batch is refused (one question the model cannot take), each question is
