@@ -18,6 +18,7 @@ temporary file, fsync, rename), so the file on disk is always either the old or 
 
 import json
 import math
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ DIRECTIONS = ("up", "down")
 RELATIONS = ("first_leads", "second_leads", "simultaneous", "unrelated")
 MAX_CAPTION = 500
 MAX_MAGNITUDE = 1e6
+MAX_FILE_BYTES = 64 << 20  # far beyond any folder's labels; a larger file is refused before it is parsed
 
 
 class LabelsError(ValueError):
@@ -76,6 +78,8 @@ def check_window(window: object, where: str) -> dict:
     channels = w["channels"]
     if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
         _fail(f"{where}, field 'channels'", "expected a non-empty list of channel names")
+    if any(_odd_characters(c, "Cs") for c in channels):
+        _fail(f"{where}, field 'channels'", "a channel name holds a lone surrogate (\\ud800-\\udfff), not text")
     if len(set(channels)) != len(channels):
         _fail(f"{where}, field 'channels'", "a channel is listed twice")
     start, end = _epoch(w["start"], f"{where}, field 'start'"), _epoch(w["end"], f"{where}, field 'end'")
@@ -102,9 +106,16 @@ def check_series_label(label: object, where: str) -> dict:
     if s["no_anomaly"] and windows:
         _fail(where, "marked as having no anomaly but has anomaly windows; remove the windows first")
     caption = s.get("caption", "")
-    if not isinstance(caption, str) or len(caption) > MAX_CAPTION or "\n" in caption:
-        _fail(f"{where}, field 'caption'", f"expected one line of at most {MAX_CAPTION} characters")
+    if not isinstance(caption, str) or len(caption) > MAX_CAPTION or _odd_characters(caption, "Cc", "Cs"):
+        _fail(f"{where}, field 'caption'", f"expected one line of at most {MAX_CAPTION} characters, without control "
+              "characters or lone surrogates")
     return {"no_anomaly": s["no_anomaly"], "windows": windows, "caption": caption}
+
+
+def _odd_characters(text: str, *categories: str) -> bool:
+    """True when `text` holds a character of a Unicode category in `categories` ("Cc" controls such as a newline or
+    tab, "Cs" lone surrogates, which no file can hold)."""
+    return any(unicodedata.category(char) in categories for char in text)
 
 
 def check_pair(pair: object, where: str) -> dict:
@@ -161,12 +172,19 @@ def read_labels(path: str | Path) -> dict:
     path = Path(path)
     if not path.exists():
         return empty_labels()
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise LabelsError(f"{path}: {size} bytes, more than a labels file holds ({MAX_FILE_BYTES}); not a labels file")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:
         raise LabelsError(f"{path}: not UTF-8 text ({err})") from None
     except json.JSONDecodeError as err:
         raise LabelsError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except RecursionError:
+        raise LabelsError(f"{path}: not a labels file (its JSON is nested too deeply to read)") from None
+    except ValueError as err:  # an integer of more than 4300 digits
+        raise LabelsError(f"{path}: not valid JSON ({str(err)[:120]})") from None
     return check_labels(doc, str(path))
 
 

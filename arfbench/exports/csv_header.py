@@ -7,6 +7,7 @@ duplicate names refused (pandas would silently rename the second `cpu` to `cpu.1
 
 import csv
 import io
+from pathlib import Path
 from typing import BinaryIO
 
 from tsqa.arfbench.exports.errors import ExportError, quoted
@@ -55,3 +56,14 @@ def check_header_text(line: str, source: str, limits: SizeLimits) -> list[str]:
                                       "(channel names must be unique)")
         seen[name] = index
     return names
+
+
+def check_file_header(path: Path, max_columns: int, what: str) -> None:
+    """Refuse a CSV file of a fixed format (`what`: "a results file") whose header is wider than the format can be
+    (`max_columns`), in bounded work, before pandas reads it."""
+    limits = SizeLimits(max_channels=max_columns)
+    with open(path, "rb") as stream:
+        line = header_line(stream, str(path), limits)
+    width = line.count(delimiter(line)) + 1
+    if width > max_columns:
+        raise ValueError(f"{path}: its header has {width} columns, more than {what} has (at most {max_columns})")

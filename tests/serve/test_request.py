@@ -233,3 +233,24 @@ def test_a_jittered_series_is_repaired_and_its_repairs_travel_with_it():
     (coarse,) = parse_chat_request(body(part, text("q")), MODEL, LIMITS).series
     assert coarse.interval == 120 and coarse.values[:, 0].tolist() == [0.0, 1.5, 3.5, 5.5, 7.5, 9.5, 11.0]
     assert coarse.repairs[1] == "12 stamps resampled from the file's 60 s step onto the 120 s grid asked for (the mean of each step)"
+
+
+@pytest.mark.parametrize("values", [[True, False, True], ["1", "2", "3"], ["inf", 1, 2], [[1, 2], [3, "nan"], [5, 6]],
+                                    [1, 2, 10**400]])
+def test_series_values_are_json_numbers_or_null_only(values):
+    """numpy would read true as 1, "1" as 1 and "inf" as infinity: each is refused with the reason."""
+    part = {"type": "time_series", "time_series": {"values": values}}
+    error = refusal(body(part, text("Is there an anomaly?"), options=["Yes", "No"]))
+    assert error.status == 400 and "values must be numbers or null (not true/false or text)" in error.message
+
+
+def test_null_values_are_missing_steps():
+    part = {"type": "time_series", "time_series": {"values": [1, None, 3.5, 4, 5]}}
+    question = parse_chat_request(body(part, text("Is there an anomaly?"), options=["Yes", "No"]), MODEL, LIMITS)
+    assert np.isnan(question.series[0].values[1, 0]) and question.series[0].values[2, 0] == 3.5
+
+
+def test_an_options_line_with_a_number_no_parser_converts_is_400():
+    part = {"type": "time_series", "time_series": {"values": [1, 2, 3]}}
+    error = refusal(body(part, text("Is there an anomaly?\nOptions: [" + "9" * 5000 + "]")))
+    assert error.status == 400 and "is not a JSON list of strings" in error.message

@@ -10,12 +10,14 @@ record experts' answers to a dataset's questions for `tsqa report --human`.
 import argparse
 import sys
 
+from tsqa.commands._arguments import port
+
 HELP = "Label incidents on a local page, build questions from the labels, and record expert answers."
 
 
 def _server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one, printed at start)")
+    parser.add_argument("--port", type=port, default=0, help="port (default 0: a free one, printed at start)")
     parser.add_argument("--open", action="store_true", help="open the page in the default web browser")
 
 
@@ -115,6 +117,8 @@ def _incidents(args: argparse.Namespace) -> int:
     source = open_source(args.paths)
     app = IncidentsApp(source)
     print(f"{len(source.files)} series in {source.root}; labels in {app.store.path}")
+    if app.store.removed:
+        print(f"removed {len(app.store.removed)} temporary file(s) of saves interrupted before they finished")
     _serve(app, args, "label incidents")
     return 0
 
@@ -171,6 +175,8 @@ def _answers(args: argparse.Namespace) -> int:
     samples = list(load_dataset(root))[: args.limit]
     app = AnswersApp(root, samples, expert, out, args.seed)
     print(f"{len(samples)} questions of {root}; {len(app.writer.answered)} already answered by {expert} in {out}")
+    if app.writer.torn:
+        print(f"its last row was torn (an interrupted write); moved to {app.writer.torn}")
     try:
         _serve(app, args, f"answers of {expert}")
     finally:

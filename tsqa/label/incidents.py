@@ -44,6 +44,19 @@ class IncidentsApp:
         self.source = source
         self.store = LabelStore(source.root)
         self.token = token
+        self._check_windows()
+
+    def _check_windows(self) -> None:
+        """Each window of the file lies on its series (a hand edit may name a channel or a time it does not have):
+        refused at start with the file, series, window and field, not at the first question built from it."""
+        for name, label in self.store.snapshot()["series"].items():
+            if name in self.source.files and label["windows"]:
+                try:
+                    series = self.source.load(name)
+                except (ValueError, OSError):
+                    continue  # unreadable now: its view says why when it is opened
+                for i, window in enumerate(label["windows"]):
+                    place_window(window, series, f"{self.store.path}, series {name!r}, window {i}")
 
     def __call__(self, request: Request) -> Reply:
         page = page_reply(request, "incidents.html", self.token)

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from tsqa.arfbench.incident_labels import LABELS_FILE
 from tsqa.arfbench.layout import QA_CSV, TS_DIR, check_name
 from tsqa.arfbench.schema import Series
 
@@ -22,6 +23,11 @@ class SeriesFile:
     name: str
     path: Path
     interval: int | None  # ARFBench layout: the file's resampling interval; None: a file `tsqa ask` reads
+
+
+def _is_series_file(path: Path) -> bool:
+    """A folder's series files: exports by suffix, never the labels file the page writes beside them (JSON too)."""
+    return path.suffix.lower() in SERIES_SUFFIXES and path.name != LABELS_FILE and path.is_file()
 
 
 def _plain(stem: str) -> str:
@@ -98,7 +104,7 @@ def open_source(paths: list[str | Path]) -> SeriesSource:
             index = index_series_files(root)
             files = {name: SeriesFile(name, found[0][1], found[0][0]) for name, found in index.items()}
             return SeriesSource(root, {n: f for n, f in files.items() if _is_plain(n)}, _captions(root))
-        candidates = sorted(p for p in root.iterdir() if p.suffix.lower() in SERIES_SUFFIXES and p.is_file())
+        candidates = sorted(p for p in root.iterdir() if _is_series_file(p))
         for path in candidates:
             _check_inside(path, root)
     else:

@@ -118,10 +118,13 @@ def _values_frame(payload: dict, label: str, limits: Limits) -> pd.DataFrame:
     width = len(values[0]) if isinstance(values[0], list) else 1
     _check_size(len(values), width, label, limits)
     try:
+        if not _plain_numbers(values):  # numpy would take true as 1 and "inf" as infinity
+            raise TypeError
         array = np.array(values, dtype=np.float64)  # null -> NaN, a missing value
     except (TypeError, ValueError, OverflowError):
         raise bad_request(
-            f"{label}: values must be numbers or null, and every step must have one value per channel",
+            f"{label}: values must be numbers or null (not true/false or text), and every step must have one value "
+            "per channel",
             "invalid_time_series",
         ) from None
     if array.ndim == 1:
@@ -132,6 +135,15 @@ def _values_frame(payload: dict, label: str, limits: Limits) -> pd.DataFrame:
     channels = _channels(payload.get("channels"), array.shape[1], label)
     return pd.DataFrame({TIME_COLUMN: _timestamps(payload, len(array), label),
                          **{channel: array[:, c] for c, channel in enumerate(channels)}})
+
+
+def _plain_numbers(values: list) -> bool:
+    """True when every value (of a step, or of a step's list) is a JSON number or null."""
+    for step in values:
+        for value in step if isinstance(step, list) else (step,):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                return False
+    return True
 
 
 def _check_size(steps: int, channels: int, label: str, limits: Limits) -> None:
