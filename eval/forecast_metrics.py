@@ -1,7 +1,7 @@
 """Forecast accuracy, per channel and forecast window: MASE (the median's mean absolute error over the in-sample error
-of the seasonal naive forecast) and the weighted quantile loss (twice the pinball loss summed over steps and
-quantiles, over the sum of absolute values and the number of quantiles; 0 is perfect, a point forecast scores its
-absolute error over the sum of absolute values)."""
+of the seasonal naive forecast) and the scaled quantile loss (twice the mean pinball loss over steps and quantiles,
+over that same in-sample error: a CRPS approximation in MASE's units; a point forecast scores its MASE). Metrics hold
+values of very different sizes (bytes, rates, latencies), so tables aggregate them by geometric mean."""
 
 import numpy as np
 
@@ -21,10 +21,15 @@ def mase(actual: np.ndarray, median: np.ndarray, scale: float) -> float:
     return float(np.nanmean(np.abs(actual - median)) / scale)
 
 
-def weighted_quantile_loss(actual: np.ndarray, quantiles: np.ndarray, levels: np.ndarray) -> float:
-    """actual (horizon,), quantiles (levels, horizon), levels (levels,) -> the loss; NaN when all actuals are 0."""
+def scaled_quantile_loss(actual: np.ndarray, quantiles: np.ndarray, levels: np.ndarray, scale: float) -> float:
+    """actual (horizon,), quantiles (levels, horizon), levels (levels,) -> the loss in units of `scale`."""
     observed = np.isfinite(actual)
     error = actual[None, observed] - quantiles[:, observed]
     pinball = np.maximum(levels[:, None] * error, (levels[:, None] - 1) * error)
-    total = np.abs(actual[observed]).sum()
-    return float(2 * pinball.sum() / (len(levels) * total)) if total > 0 else float("nan")
+    return float(2 * pinball.mean() / scale)
+
+
+def geometric_mean(values: list[float], floor: float = 1e-3) -> float:
+    """Of the finite values, each at least `floor` (a perfect forecast of a flat stretch scores 0)."""
+    finite = np.asarray([v for v in values if np.isfinite(v)])
+    return float(np.exp(np.log(np.maximum(finite, floor)).mean())) if len(finite) else float("nan")
