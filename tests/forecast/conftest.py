@@ -41,13 +41,3 @@ def metric_csv(tmp_path) -> Path:
     metric_frame().to_csv(path, index=False)
     return path
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models on a shared 2-core machine run many times faster on one thread than on two that contend."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

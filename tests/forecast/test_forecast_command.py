@@ -9,6 +9,8 @@ from PIL import Image
 
 from tsqa.cli import main
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def test_json_csv_and_plot(metric_csv, tiny_toto_dir, tmp_path, capsys):
     out, plot = tmp_path / "out" / "f.csv", tmp_path / "f.png"
@@ -51,3 +53,17 @@ def test_too_short_a_file_is_refused(tmp_path, tiny_toto_dir, capsys):
     path.write_text("timestamp,cpu\n" + "".join(f"{1700000000 + 60 * i},{i}\n" for i in range(5)))
     assert main(["forecast", "--series", str(path), "--horizon", "4", "--model", str(tiny_toto_dir)]) == 1
     assert "history: 5 steps is too short" in capsys.readouterr().err
+
+
+def test_the_bundled_small_toto_is_the_default(metric_csv, tmp_path, capsys):
+    from toto2 import Toto2Model
+
+    from tsqa.forecasting import BUNDLED_TOTO
+
+    model = Toto2Model.from_pretrained(str(BUNDLED_TOTO))
+    assert 1_000_000 <= sum(p.numel() for p in model.parameters()) <= 4_000_000
+    assert main(["forecast", "--series", str(metric_csv), "--horizon", "16", "--out", str(tmp_path / "f.csv"),
+                 "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    cpu = np.array(payload["channels"][0]["median"])
+    assert np.all((cpu > 70) & (cpu < 130))  # the history waves between 90 and 110

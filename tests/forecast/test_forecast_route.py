@@ -13,6 +13,8 @@ from tsqa.serve.server import ChatServer
 
 from .conftest import START, metric_frame
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 class _NoAnswers:
     """A backend for a server that is only asked to forecast."""

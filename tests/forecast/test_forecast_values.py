@@ -8,6 +8,8 @@ from tsqa.forecasting import forecast_series
 
 from .conftest import START, metric_frame
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def test_shapes_and_quantile_order(tiny_toto):
     values = metric_frame(steps=50).drop(columns="timestamp").to_numpy().T  # (2, 50): not whole patches

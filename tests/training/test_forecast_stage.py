@@ -17,16 +17,8 @@ from tsqa.training.forecast_loop import ForecastRun
 from tsqa.training.forecast_loss import forecast_loss
 from tsqa.training.forecast_windows import ForecastWindows, window_batch
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 WINDOWS = ForecastWindows(context=64, min_context=16, max_variates=3, future_patches=3, hide_probability=0.5)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models on a shared 2-core machine run many times faster on one thread than on two that contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _learnable(count: int = 6, steps: int = 200, seed: int = 0) -> list[np.ndarray]:
