@@ -165,3 +165,5 @@ def test_train_command_runs_a_forecast_only_recipe_on_metric_files(tmp_path, cap
     assert [r["kind"] for r in records] == ["train", "train", "eval"]
     assert json.loads((out / "data.json").read_text())["series"]["held_out"]["series"] == 1
     assert Toto2Model.from_pretrained(str(out / "forecast" / "final")).config.d_model == 16
+    assert main(["train", "--recipe", "tiny", "--series", str(files), "--out", str(tmp_path / "other")]) == 1
+    assert "--series: recipe 'tiny' has no forecast stage" in capsys.readouterr().err

@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if args.synthetic is not None and args.synthetic < 1:
         raise ValueError(f"--synthetic needs a positive number of questions, got {args.synthetic}")
     series = None
+    if args.series and recipe.stages[0].kind != "forecast":
+        raise ValueError(f"--series: recipe {recipe.name!r} has no forecast stage to train on metric series")
     if args.series:
         from tsqa.training.series_data import load_metric_series, split_series
 
