@@ -10,19 +10,18 @@ A window covers the steps from `start` (the first anomalous one; null: already u
 `end` (the first normal one again; null: not resolved when the series ends), in unix seconds. A pair says how the
 anomalies of two series relate: `first_leads`, `second_leads`, `simultaneous` or `unrelated`.
 
-Every load checks the whole file and names the field at fault; every save goes through a temporary file and
-`os.replace`, so the file on disk is always either the old or the new version, never a torn one.
+Every load checks the whole file and names the field at fault; every save goes through `arfbench.atomic` (a
+temporary file, fsync, rename), so the file on disk is always either the old or the new version, never a torn one.
 """
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from tsqa.arfbench import options as opt
+from tsqa.arfbench.atomic import atomic_file
 from tsqa.arfbench.layout import check_name
 from tsqa.arfbench.schema import Series
 
@@ -173,16 +172,8 @@ def write_labels(path: str | Path, doc: dict) -> bytes:
     over `path`. Returns the bytes written."""
     path = Path(path)
     data = labels_bytes(check_labels(doc, str(path)))
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as temporary:
+        temporary.write_bytes(data)
     return data
 
 

@@ -9,7 +9,6 @@ unless `images=False`.
 """
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from tsqa.arfbench.atomic import atomic_file
 from tsqa.arfbench.gaps import FLAG_OF_FILL
 from tsqa.arfbench.layout import IMAGE_DIR, QA_CSV, TS_DIR, image_path, split_query_group
 from tsqa.arfbench.plot_cache import PlotCache
@@ -125,7 +125,6 @@ def write_dataset(
     for row, index in zip(rows, _csv_indices(ids)):
         row[""] = index
     frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
-    temporary = csv_path.with_name(csv_path.name + ".tmp")
-    frame.to_csv(temporary, index=False)
-    os.replace(temporary, csv_path)
+    with atomic_file(csv_path) as temporary:
+        frame.to_csv(temporary, index=False)
     return csv_path

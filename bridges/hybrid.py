@@ -32,7 +32,9 @@ from tsqa.arfbench import Answer, Sample
 from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
 from tsqa.bridges.choices import AnswerMode, Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
-from tsqa.bridges.hub import anchored, portable, resolve
+from tsqa.factories.bases import locate
+from tsqa.factories.hub import anchored, portable, resolve
+from tsqa.factories.loading import quiet_loading
 from tsqa.bridges.inputs import IGNORE_INDEX, InputBuilder, PreparedQuestion
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
@@ -144,7 +146,7 @@ class HybridModel(nn.Module):
         `merge_lora` folds LoRA into the base weights for faster inference; `trainable` keeps LoRA trainable."""
         directory = resolve(directory)
         config = TSQAConfig.load(directory)
-        vlm, processor = load_vlm(resolve(config.vlm, directory), device, dtype)
+        vlm, processor = load_vlm(locate(config.vlm, directory), device, dtype)
         encoder = None if config.encoder is None else load_encoder(resolve(config.encoder, directory), device)
         encoder_ref = None if config.encoder is None else anchored(config.encoder, directory)
         model = cls(vlm, processor, encoder, replace(config, vlm=anchored(config.vlm, directory), encoder=encoder_ref))
@@ -197,6 +199,12 @@ class HybridModel(nn.Module):
     @property
     def device(self) -> torch.device:
         return self.vlm.get_input_embeddings().weight.device
+
+    @property
+    def forecaster(self) -> CachedEncoder | None:
+        """The encoder behind the model's encoding cache, as the evidence's forecaster: a series' forecast band and
+        its encoding come from one pass, so evidence costs the model no second encoding."""
+        return self.builder.encoder
 
     def cache_encodings(self, directory: "str | Path | None" = None, max_bytes: int = 2**30) -> CachedEncoder:
         """Keep encoder outputs in memory up to `max_bytes` (LRU), and on disk in `directory` when given (training
@@ -530,9 +538,10 @@ class _EmbeddingInjector:
 
 def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dtype | None):
     """The VLM (in eval mode, on `device`) and its processor, from a Hub id, a local directory or a built spec."""
-    path = resolve(vlm_id)
-    vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto").to(device).eval()
-    return vlm, AutoProcessor.from_pretrained(path)
+    path = locate(vlm_id)
+    with quiet_loading():
+        vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto").to(device).eval()
+        return vlm, AutoProcessor.from_pretrained(path)
 
 
 def load_encoder(encoder_id: "str | Path", device: "str | torch.device") -> Encoder:

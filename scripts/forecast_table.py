@@ -16,7 +16,7 @@ import argparse
 import numpy as np
 
 from tsqa.encoders.forecast import forecast_values
-from tsqa.encoders.tiny import random_toto
+from tsqa.factories.tiny_toto import random_toto
 from tsqa.eval.forecast_metrics import geometric_mean, mase, scaled_quantile_loss, seasonal_scale
 from tsqa.forecasting import load_forecaster
 

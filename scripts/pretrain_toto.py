@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from tsqa import arfbench
+from tsqa.arfbench.atomic import atomic_folder
 from tsqa.forecasting import BUNDLED_TOTO
 from tsqa.training.forecast_stage import question_series
 from tsqa.training.pipeline import run_recipe
@@ -44,13 +45,9 @@ def main() -> None:
     synthetic = synthetic_series(args.synthetic, seed=recipe.seed + 1000)
     print(f"{len(train)} real + {len(synthetic)} synthetic training series, {len(held_out)} held out")
     final = run_recipe(recipe, [], [], args.work, resume=args.resume, series=(train + synthetic, held_out))
-    staging = BUNDLED_TOTO.with_name(BUNDLED_TOTO.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    for name in ("config.json", "model.safetensors"):
-        shutil.copy2(final / name, staging / name)
-    shutil.rmtree(BUNDLED_TOTO, ignore_errors=True)
-    staging.rename(BUNDLED_TOTO)
+    with atomic_folder(BUNDLED_TOTO) as staging:
+        for name in ("config.json", "model.safetensors"):  # not the generated model card
+            shutil.copy2(final / name, staging / name)
     print(f"bundled {final} as {BUNDLED_TOTO}")
 
 

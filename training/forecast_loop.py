@@ -6,7 +6,6 @@ loads with `Toto2Model.from_pretrained` and `TotoEncoder.from_pretrained`, and a
 """
 
 import contextlib
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from accelerate import Accelerator, DistributedType
 from toto2 import Toto2Model
 from tqdm.auto import tqdm
 
+from tsqa.arfbench.atomic import atomic_folder
 from tsqa.training.checkpoint import Position, checkpoints, load_checkpoint, prune_checkpoints, save_checkpoint
 from tsqa.training.config import StageConfig
 from tsqa.training.forecast_loss import ForecastObjective
@@ -157,11 +157,8 @@ class ForecastRun:
         self.accelerator.wait_for_everyone()
 
     def _finish(self, result: ForecastResult) -> None:
-        """`final/` written aside and renamed, so a kill while saving never leaves a half-written model."""
+        """`final/` complete or absent: written aside, then renamed."""
         if self.accelerator.is_main_process:
-            partial = result.final_dir.with_name(FINAL_DIR + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            self.unwrapped.eval().save_pretrained(partial)
-            shutil.rmtree(result.final_dir, ignore_errors=True)
-            partial.rename(result.final_dir)
+            with atomic_folder(result.final_dir) as partial:
+                self.unwrapped.eval().save_pretrained(partial)
         self.accelerator.wait_for_everyone()

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from tsqa.forecasting import SeriesForecast
 
 DEMO_MODEL = Path(__file__).parent / "demo_model"
-DEMO_DETECTOR = Path(__file__).parent / "detector.json"  # `tsqa eval --model detector`: fit by `tsqa fit-detector`
 
 
 class TSQA:
@@ -55,7 +54,8 @@ class TSQA:
         With options, every option is scored and the most likely returned; without, the model generates an answer.
         The plot is written to `plot` (or a temporary file) and its path returned. `modality` (both, plot, series)
         defaults to what the model was trained to see. `evidence` appends the series' evidence (`evidence_text`) to
-        the question, within `evidence_budget` tokens of the model's tokenizer (default 512).
+        the question, within `evidence_budget` tokens of the model's tokenizer (default 512), and returns it as the
+        answer's `evidence`; each series is loaded and encoded once for both (the model's encoding cache).
         """
         if not question.strip():
             raise ValueError("question: empty")
@@ -65,18 +65,20 @@ class TSQA:
             raise ValueError(f"options: duplicates in {options}")
         plot_path = self._render(loaded, plot)
         sample = question_sample(question, options, loaded, [plot_path], category)
+        text = None
         if evidence:
-            from tsqa.eval.evidence import with_evidence
+            from tsqa.evidence.question import appended, evidence_text
 
-            sample = with_evidence(sample, budget=evidence_budget, **self._evidence_sources())
+            text = evidence_text(sample, budget=evidence_budget, **self._evidence_sources())
+            sample = appended(sample, text)
         mode = "score" if options else "generate"
         (answer,) = self.model.answer([sample], mode=mode, batch_size=1, modality=modality)
-        return replace(answer, plot=plot_path)
+        return replace(answer, plot=plot_path, evidence=text)
 
     def evidence_text(self, series: "str | Path | Series | Sequence", budget: int | None = None) -> str:
         """The evidence `ask(..., evidence=True)` appends for these series: robust z-scores and the model's own Toto
         forecast band, within `budget` of its tokenizer's tokens (default 512)."""
-        from tsqa.eval.evidence import evidence_text
+        from tsqa.evidence.question import evidence_text
 
         sample = question_sample("", [], _loaded(series), [])
         return evidence_text(sample, budget=budget, **self._evidence_sources())
@@ -94,9 +96,9 @@ class TSQA:
         return forecast_series(self._forecasters[key], series, horizon)
 
     def _evidence_sources(self) -> dict:
-        from tsqa.eval.evidence import token_counter
+        from tsqa.evidence.question import token_counter
 
-        return {"forecaster": self.model.encoder, "count": token_counter(self.model.processor.tokenizer)}
+        return {"forecaster": self.model.forecaster, "count": token_counter(self.model.processor.tokenizer)}
 
     @staticmethod
     def _render(series: list[Series], plot: "str | Path | None") -> Path:

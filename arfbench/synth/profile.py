@@ -66,8 +66,3 @@ SHIFTED = Profile(
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (DEFAULT, SHIFTED)}
 
-
-def profile_named(name: str) -> Profile:
-    if name not in PROFILES:
-        raise ValueError(f"unknown generator profile {name!r}; expected one of {sorted(PROFILES)}")
-    return PROFILES[name]

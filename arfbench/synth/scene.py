@@ -4,12 +4,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tsqa.arfbench.options import format_timestamp
 from tsqa.arfbench.schema import Series
 from tsqa.arfbench.synth.anomalies import Anomaly, inject, stays_in_bounds
 from tsqa.arfbench.synth.channels import ENVS, caption, channel_names
 from tsqa.arfbench.synth.metrics import FAMILIES, MetricFamily, make_baseline
 from tsqa.arfbench.synth.profile import DEFAULT, Profile
-from tsqa.arfbench.synth.timeline import format_timestamp
 
 GAP_PROBABILITY = 0.3
 GAP_MARGIN = 3  # steps around the anomaly's onset and end that stay observed, so its window is readable

@@ -7,7 +7,7 @@ import pytest
 
 from tsqa.arfbench import categories as cat
 from tsqa.arfbench.synth import generate
-from tsqa.arfbench.synth.profile import DEFAULT, PROFILES, SHIFTED, Profile, profile_named
+from tsqa.arfbench.synth.profile import DEFAULT, PROFILES, SHIFTED, Profile
 from tsqa.cli import main
 
 
@@ -40,9 +40,7 @@ def test_shifted_questions_keep_their_answers_and_balance():
 def test_default_profile_is_the_default():
     assert generate(3, seed=1)[0].series[0] == generate(3, seed=1, profile=DEFAULT)[0].series[0]
     assert generate(3, seed=1)[0].series[0] != generate(3, seed=1, profile=SHIFTED)[0].series[0]
-    assert profile_named("shifted") is SHIFTED and set(PROFILES) == {"default", "shifted"}
-    with pytest.raises(ValueError, match="unknown generator profile 'odd'"):
-        profile_named("odd")
+    assert PROFILES["shifted"] is SHIFTED and set(PROFILES) == {"default", "shifted"}
     with pytest.raises(ValueError, match="some count of 4 or more"):
         Profile("p", ((60, 1.0),), 10, 20, (1, 2), (0.5, 0.5), ("a",), ("b",), ("c",))
 

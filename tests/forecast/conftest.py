@@ -10,7 +10,7 @@ START = 1_700_000_000
 
 @pytest.fixture(scope="session")
 def tiny_toto_dir(tmp_path_factory) -> Path:
-    from tsqa.encoders.tiny import save_tiny_toto
+    from tsqa.factories.tiny_toto import save_tiny_toto
 
     return save_tiny_toto(tmp_path_factory.mktemp("forecast-toto"), seed=0)
 

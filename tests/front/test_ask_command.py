@@ -46,6 +46,14 @@ def test_text_output_shows_bars_and_the_plot(tiny_checkpoint, incident_csv, tmp_
     assert sum(line.startswith("* ") for line in out.splitlines()) == 1
 
 
+def test_the_answer_comes_without_progress_bars(tiny_checkpoint, incident_csv, tmp_path, capsys):
+    main(["ask", "--model", str(tiny_checkpoint), "--series", incident_csv, "--question",
+          "Is there an anomaly in the time-series?", "--options", *OPTIONS, "--plot", str(tmp_path / "p.png")])
+    out, err = capsys.readouterr()
+    assert err == ""  # no "Loading weights" bar (loading local weights is quick)
+    assert [line.split(" ")[0] for line in out.splitlines()] == ["Answer:", "*", "", "Plot:"]
+
+
 def test_probability_bars_are_sorted_and_scaled():
     lines = probability_bars({"a": 0.25, "bb": 0.75}, "bb")
     assert lines[0].startswith("* bb") and lines[0].count("#") == 22 and "75.0%" in lines[0]

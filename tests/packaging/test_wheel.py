@@ -29,7 +29,8 @@ def _run(command: list, cwd: Path, env: dict) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def build(tmp_path_factory) -> tuple[Path, str]:
+    """The wheel built from a copy of the checkout, and what the build printed."""
     out = tmp_path_factory.mktemp("wheel")
     source = tmp_path_factory.mktemp("source")
     for name in _source_files():
@@ -37,9 +38,20 @@ def wheel(tmp_path_factory) -> Path:
         shutil.copy2(ROOT / name, source / name)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
                "--wheel-dir", str(out), str(source)]
-    _run(command, cwd=source, env={**os.environ, "PIP_NO_INPUT": "1"})
+    proc = _run(command, cwd=source, env={**os.environ, "PIP_NO_INPUT": "1"})
     (path,) = out.glob("tsqa-*.whl")
-    return path
+    return path, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(build) -> Path:
+    return build[0]
+
+
+def test_the_build_warns_about_nothing(build):
+    # setuptools prints a page per data folder it takes for a package missing from pyproject's list
+    _, printed = build
+    assert "Warning" not in printed and "would be ignored" not in printed, printed[-3000:]
 
 
 def test_the_wheel_has_one_top_level_package_with_recipes_and_demo(wheel):
@@ -49,7 +61,9 @@ def test_the_wheel_has_one_top_level_package_with_recipes_and_demo(wheel):
     for required in ("tsqa/recipes/tiny.toml", "tsqa/demo_model/tsqa_config.json", "tsqa/bridges/hybrid.py",
                      "tsqa/arfbench/synth/generate.py", "tsqa/training/loop.py", "tsqa/eval/metrics.py",
                      "tsqa/label/static/incidents.html", "tsqa/label/static/chart.js", "tsqa/label/static/label.css",
-                     "tsqa/detector.json", "tsqa/toto_small/config.json", "tsqa/toto_small/model.safetensors"):
+                     "tsqa/evidence/detector.json", "tsqa/evidence/detector.py",
+                     "tsqa/factories/published/qwen3_vl_processor.json", "tsqa/factories/published/toto_2_22m.json",
+                     "tsqa/toto_small/config.json", "tsqa/toto_small/model.safetensors"):
         assert required in names
     packages = [name for name in _source_files() if name.endswith("/__init__.py") and not name.startswith("tests/")]
     shipped = [name for name in names if name.endswith("/__init__.py")]

@@ -10,7 +10,7 @@ import torch
 from accelerate import Accelerator
 from toto2 import Toto2Model
 
-from tsqa.encoders.tiny import random_toto, tiny_toto_config
+from tsqa.factories.tiny_toto import random_toto, tiny_toto_config
 from tsqa.training.checkpoint import checkpoints
 from tsqa.training.config import StageConfig
 from tsqa.training.forecast_loop import ForecastRun

@@ -53,12 +53,11 @@ def run(args: argparse.Namespace) -> int:
                        evidence=args.evidence, evidence_budget=args.evidence_budget)
     if result.error:
         raise ValueError(f"{', '.join(args.series)}: {result.error}; no answer is given")
-    evidence = model.evidence_text(args.series, args.evidence_budget) if args.evidence else None
     if args.json:
-        print(json.dumps(result.to_json() | ({"evidence": evidence} if evidence is not None else {}), allow_nan=False))
+        print(json.dumps(result.to_json(), allow_nan=False))
         return 0
-    if evidence is not None:
-        print(f"Evidence (appended to the question):\n{evidence}\n")
+    if result.evidence is not None:
+        print(f"Evidence (appended to the question):\n{result.evidence}\n")
     print(f"Answer: {result.answer}")
     if result.probabilities:
         print("\n".join(probability_bars(result.probabilities, result.answer)))

@@ -58,10 +58,9 @@ def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
         return CheckpointAnswerer.from_pretrained(spec.name, name=args.name, device=args.device, mode=args.mode,
                                                   modality=args.modality)
     if spec.kind == "detector":
-        from tsqa.api import DEMO_DETECTOR
-        from tsqa.eval.detector import Detector, DetectorAnswerer
+        from tsqa.evidence.detector import BUNDLED, Detector, DetectorAnswerer
 
-        detector = Detector.load(spec.name or DEMO_DETECTOR)
+        detector = Detector.load(spec.name or BUNDLED)
         encoder = args.evidence_encoder or detector.encoder
         forecaster = _forecaster(encoder, args.device) if detector.source == "band" else None
         return DetectorAnswerer(detector, forecaster, name=args.name or "detector")
@@ -93,11 +92,13 @@ def _forecaster(encoder: str | None, device: str):
 
 def _with_evidence(args: argparse.Namespace, spec, answerer):
     """The answerer asked with evidence appended: a checkpoint's own encoder and tokenizer, else characters."""
-    from tsqa.eval.evidence import EvidenceAnswerer, token_counter
+    from tsqa.eval.evidence import EvidenceAnswerer
+    from tsqa.evidence.question import token_counter
 
     if spec.kind == "checkpoint":
         model = answerer.model
-        return EvidenceAnswerer(answerer, model.encoder, args.evidence_budget, token_counter(model.processor.tokenizer))
+        return EvidenceAnswerer(answerer, model.forecaster, args.evidence_budget,
+                                token_counter(model.processor.tokenizer))
     return EvidenceAnswerer(answerer, _forecaster(args.evidence_encoder, args.device), args.evidence_budget)
 
 

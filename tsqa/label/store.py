@@ -13,7 +13,6 @@ from tsqa.arfbench.incident_labels import (
     LABELS_FILE,
     check_pair,
     check_series_label,
-    labels_bytes,
     read_labels,
     write_labels,
 )
@@ -68,7 +67,3 @@ class LabelStore:
             doc["pairs"] = kept
             self._commit(doc)
             return copy.deepcopy(kept)
-
-    def file_bytes(self) -> bytes:
-        with self._lock:
-            return labels_bytes(self._doc)

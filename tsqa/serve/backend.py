@@ -86,10 +86,10 @@ class TSQABackend:
         --evidence` does the same for any model)."""
         if question.evidence is None:
             return sample
-        from tsqa.eval.evidence import token_counter, with_evidence
+        from tsqa.evidence.question import token_counter, with_evidence
 
         model = self.tsqa.model
-        return with_evidence(sample, model.encoder, question.evidence, token_counter(model.processor.tokenizer))
+        return with_evidence(sample, model.forecaster, question.evidence, token_counter(model.processor.tokenizer))
 
     def _answers(self, samples: list, mode: str, modality: str, max_new_tokens: int) -> list:
         """The model's answers; when the batch is refused (one question the model cannot take), each question is
