@@ -3,6 +3,7 @@ half of one: written aside in the same folder, flushed to disk (fsync), then ren
 target folder is set aside before the rename and removed after it, so one complete version is on disk throughout."""
 
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -44,6 +45,34 @@ def atomic_file(target: "str | Path") -> Iterator[Path]:
         commit(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+_TEMPORARY = re.compile(r"\..+\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp")  # what `atomic_file` names its temporary
+
+
+def remove_stale_temporaries(folder: "str | Path") -> list[Path]:
+    """Remove the temporary files `atomic_file` left in `folder` when its process was killed before the rename (the
+    writer's pid is in the name, and no such process runs any more); returns them. A write in flight is left alone."""
+    stale = []
+    for temporary in Path(folder).glob(".*.tmp"):
+        found = _TEMPORARY.fullmatch(temporary.name)
+        if found and not _running(int(found["pid"])):
+            temporary.unlink(missing_ok=True)
+            stale.append(temporary)
+    return sorted(stale)
+
+
+def _running(pid: int) -> bool:
+    """True when a process `pid` exists (another user's included)."""
+    if not 0 < pid <= 1 << 22:  # Linux's largest pid: beyond it no process runs
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
 
 
 @contextmanager

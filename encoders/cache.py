@@ -25,7 +25,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from tsqa.arfbench.atomic import atomic_file
+from tsqa.arfbench.atomic import atomic_file, remove_stale_temporaries
 from tsqa.encoders.base import Encoder, EncoderOutput
 from tsqa.encoders.inputs import as_series_batch, to_float_array
 from tsqa.encoders.surprise import ForecastBand
@@ -118,8 +118,10 @@ class CachedEncoder(Encoder):
         if manifest.is_file():
             try:
                 recorded = json.loads(manifest.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deeply
                 raise ValueError(f"{manifest}: not a readable encoder cache manifest ({err})") from None
+            if not isinstance(recorded, dict):
+                raise ValueError(f"{manifest}: not an encoder cache manifest (a JSON {type(recorded).__name__})")
             if recorded != expected:
                 raise ValueError(
                     f"{directory}: an encoder cache of another encoder ({recorded.get('identity')!r}, max_context "
@@ -128,6 +130,7 @@ class CachedEncoder(Encoder):
                 )
         else:
             manifest.write_text(json.dumps(expected, indent=2) + "\n")
+        remove_stale_temporaries(directory)  # of entries whose writer was killed before its rename
         return directory
 
     def _lookup(self, key: str) -> "EncoderOutput | None":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from tsqa.arfbench.categories import CORRELATION, PRESENCE
 from tsqa.arfbench.schema import Answer, Sample, Series
-from tsqa.series_input import load_series
+from tsqa.arfbench.exports import load_series
 
 if TYPE_CHECKING:
     from tsqa.bridges.choices import Modality
@@ -47,19 +47,24 @@ class TSQA:
         modality: "Modality | None" = None,
         evidence: bool = False,
         evidence_budget: int | None = None,
+        strict: bool = False,
+        interval: int | None = None,
     ) -> Answer:
         """Answer a question about one series, or two for a paired question (pass a list of two).
 
-        series: a CSV/parquet path, a DataFrame, an array (time,) or (time, channels), or an `arfbench.Series`.
+        series: a file path (CSV, parquet, Prometheus / Datadog / CloudWatch JSON), a DataFrame, an array (time,) or
+        (time, channels), or an `arfbench.Series`.
         With options, every option is scored and the most likely returned; without, the model generates an answer.
         The plot is written to `plot` (or a temporary file) and its path returned. `modality` (both, plot, series)
         defaults to what the model was trained to see. `evidence` appends the series' evidence (`evidence_text`) to
         the question, within `evidence_budget` tokens of the model's tokenizer (default 512), and returns it as the
-        answer's `evidence`; each series is loaded and encoded once for both (the model's encoding cache).
+        answer's `evidence`; each series is loaded and encoded once for both (the model's encoding cache). Files and
+        frames are repaired by the stated policy (`tsqa.arfbench.exports.repair`) and `Answer.repairs` lists what was
+        done; `strict` refuses a file that needs a repair, `interval` (seconds) resamples every series onto that grid.
         """
         if not question.strip():
             raise ValueError("question: empty")
-        loaded = _loaded(series)
+        loaded = _loaded(series, strict=strict, interval=interval)
         options = [str(o) for o in options] if options else []
         if len(set(options)) != len(options):
             raise ValueError(f"options: duplicates in {options}")
@@ -73,7 +78,7 @@ class TSQA:
             sample = appended(sample, text)
         mode = "score" if options else "generate"
         (answer,) = self.model.answer([sample], mode=mode, batch_size=1, modality=modality)
-        return replace(answer, plot=plot_path, evidence=text)
+        return replace(answer, plot=plot_path, evidence=text, repairs=[list(s.repairs) for s in loaded])
 
     def evidence_text(self, series: "str | Path | Series | Sequence", budget: int | None = None) -> str:
         """The evidence `ask(..., evidence=True)` appends for these series: robust z-scores and the model's own Toto
@@ -130,12 +135,13 @@ def question_sample(question: str, options: list[str], series: list[Series], ima
     )
 
 
-def _loaded(series: "str | Path | Series | Sequence") -> list[Series]:
+def _loaded(series: "str | Path | Series | Sequence", strict: bool = False,
+            interval: int | None = None) -> list[Series]:
     """One series or a pair, read from any form `ask` takes."""
     sources = list(series) if isinstance(series, (list, tuple)) else [series]
     if not 1 <= len(sources) <= 2:
         raise ValueError(f"series: expected one series or a pair, got {len(sources)}")
-    return [load_series(s, name=_series_name(s, i)) for i, s in enumerate(sources)]
+    return [load_series(s, name=_series_name(s, i), strict=strict, interval=interval) for i, s in enumerate(sources)]
 
 
 def _series_name(source: object, index: int) -> str:

@@ -7,6 +7,7 @@ Command modules import torch, transformers and toto2 inside `run` only, so `tsqa
 
 import argparse
 import importlib
+import pickle
 import pkgutil
 import sys
 import warnings
@@ -45,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._run(args) or 0)
     except (ValueError, OSError) as err:
         print(f"tsqa {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except pickle.UnpicklingError as err:  # a pickle file a library met before our own checks: refused, not run
+        reason = " ".join(str(err).split())[:200]
+        print(f"tsqa {args.command}: error: refused to load a pickle file, which could run code ({reason})",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"tsqa {args.command}: interrupted", file=sys.stderr)

@@ -24,7 +24,9 @@ def test_ask_with_evidence_loads_and_encodes_each_series_once(tiny_checkpoint, t
     files = [_csv(tmp_path / "a.csv", 0), _csv(tmp_path / "b.csv", 1)]
     reads, passes = [], []
     read_csv, forward = pd.read_csv, TotoEncoder._forward
-    monkeypatch.setattr(pd, "read_csv", lambda path, *a, **kw: reads.append(str(path)) or read_csv(path, *a, **kw))
+    monkeypatch.setattr(pd, "read_csv",  # a path, or a file opened from one
+                        lambda source, *a, **kw: reads.append(str(getattr(source, "name", source)))
+                        or read_csv(source, *a, **kw))
     monkeypatch.setattr(TotoEncoder, "_forward",
                         lambda self, grid: passes.append(grid.values.shape) or forward(self, grid))
     argv = ["ask", "--model", str(tiny_checkpoint), "--series", str(files[0]), "--series", str(files[1]),

@@ -8,6 +8,7 @@ of a batch once, in batched encoder calls.
 
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -78,6 +79,8 @@ class TSQABackend:
                     continue
                 group = [samples[i] for i in indices]
                 for index, answer in zip(indices, self._answers(group, mode, modality, max_new_tokens)):
+                    if isinstance(answer, Answer):
+                        answer = replace(answer, repairs=[list(s.repairs) for s in questions[index].series])
                     replies[index] = _checked(answer)
         return replies
 
