@@ -6,7 +6,9 @@ from dataclasses import dataclass, fields
 import torch
 from torch import nn
 
-from tsqa.bridges.features import feature_dim
+from tsqa.bridges.features import encoder_feature_mask, feature_dim
+
+ADAPTER_INPUTS = ("both", "toto", "features")
 
 TOKEN_KINDS = 4  # a temporal token, or a grounding token of a time, a channel or a series (`bridges.grounding.Kind`)
 
@@ -28,6 +30,7 @@ class AdapterConfig:
     max_series: int = 2  # a question is about one series, or a pair
     grounding: bool = True  # timestamps, channel names and series labels in the text get grounding tokens
     dropout: float = 0.0
+    inputs: str = "both"  # ablation of what the adapter reads: both, toto, features (`features.encoder_feature_mask`)
     embedding_rms: float = 1.0  # RMS of the LM's input embedding rows: initial value of the output gate
 
     def __post_init__(self) -> None:
@@ -37,6 +40,8 @@ class AdapterConfig:
         for name in ("hidden_dim", "min_tokens_per_channel", "max_series"):
             if getattr(self, name) < 1:
                 raise ValueError(f"AdapterConfig.{name} must be at least 1, got {getattr(self, name)}")
+        if self.inputs not in ADAPTER_INPUTS:
+            raise ValueError(f"AdapterConfig.inputs must be one of {', '.join(ADAPTER_INPUTS)}, got {self.inputs!r}")
         if self.tokens_per_channel < self.min_tokens_per_channel:
             raise ValueError(
                 f"AdapterConfig.tokens_per_channel ({self.tokens_per_channel}) is below min_tokens_per_channel "
@@ -87,6 +92,8 @@ class TimeSeriesAdapter(nn.Module):
             raise ValueError(f"adapter widths unknown (encoder_dim {config.encoder_dim}, lm_width {config.lm_width})")
         self.config = config
         self.empty = nn.Parameter(torch.zeros(config.encoder_dim))  # pooled embedding of a span with no data
+        kept = encoder_feature_mask(config.encoder_dim, config.fourier_frequencies, config.inputs)
+        self.register_buffer("kept", kept, persistent=False)  # (feature_dim,) the `inputs` ablation; all 1 by default
         self.input = nn.Linear(config.feature_dim, config.hidden_dim)
         self.channel_ids = nn.Embedding(config.max_channel_ids, config.hidden_dim)
         self.series_ids = nn.Embedding(config.max_series, config.hidden_dim)
@@ -104,7 +111,7 @@ class TimeSeriesAdapter(nn.Module):
         """-> (tokens, lm_width), one vector per time-series token."""
         dim, features = self.config.encoder_dim, payload.features
         pooled = torch.where(payload.empty[:, None], self.empty.to(features.dtype), features[:, :dim])
-        x = torch.cat([pooled, features[:, dim:]], dim=-1)
+        x = torch.cat([pooled, features[:, dim:]], dim=-1) * self.kept.to(features.dtype)
         hidden = (
             self.input(x)
             + self.channel_ids(payload.channel % self.config.max_channel_ids)

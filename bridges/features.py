@@ -32,6 +32,19 @@ def feature_dim(encoder_dim: int, frequencies: int) -> int:
     )
 
 
+def encoder_feature_mask(encoder_dim: int, frequencies: int, inputs: str) -> torch.Tensor:
+    """(feature_dim,) 1 where a token feature is kept for the adapter's `inputs` ablation, 0 where it is zeroed.
+
+    both: everything. toto: what the encoder's weights produce (pooled embedding, surprise) plus where and whether the
+    span was observed (position, coverage). features: the parameter-free rest (position, level, coverage, raw-value
+    statistics), so the encoder's weights cannot matter."""
+    sizes = {"embedding": encoder_dim, "position": _position_dim(frequencies), "surprise": SURPRISE_FEATURES,
+             "level": LEVEL_FEATURES, "coverage": COVERAGE_FEATURES, "value": VALUE_FEATURES}
+    kept = {"both": set(sizes), "toto": {"embedding", "position", "surprise", "coverage"},
+            "features": {"position", "level", "coverage", "value"}}[inputs]
+    return torch.cat([torch.full((size,), float(name in kept)) for name, size in sizes.items()])
+
+
 @dataclass
 class SeriesTokens:
     """Adapter inputs for the shown channels of one series, in prompt order."""

@@ -14,3 +14,14 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("tiny-checkpoint")
     model = HybridModel.create(save_tiny_toto(root / "toto"), save_tiny_vlm("qwen3_vl", root / "vlm"))
     return model.save_pretrained(root / "tiny-tsqa")
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Small models on a shared 2-core machine run many times faster on one torch thread than on two that contend."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

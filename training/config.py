@@ -9,11 +9,13 @@ from tsqa.bridges.choices import Choice, Modality
 from tsqa.bridges.lora import LoraSettings
 from tsqa.bridges.prompt import PromptFormat
 from tsqa.factories.sizes import TinySizes
+from tsqa.training.forecast_windows import ForecastWindows
 
 
 class StageKind(Choice):
     ALIGN = "align"  # the adapter alone
     SFT = "sft"  # LoRA on the language model, and the adapter
+    FORECAST = "forecast"  # Toto itself, on metric series, with its quantile head's loss (training.forecast_loop)
 
 
 class Schedule(Choice):
@@ -33,7 +35,8 @@ class ModelConfig:
     """Which encoder and VLM to bridge. `tiny` builds tiny random weights into the output dir (offline, CPU)."""
 
     encoder: str  # Hub id, local dir, or "tiny"
-    vlm: str  # Hub id, local dir, "tiny:<family>" ("tiny:qwen3_vl" or "tiny:idefics3"), or "smollm2:smolvlm"
+    vlm: str = ""  # Hub id, local dir, "tiny:<family>" ("tiny:qwen3_vl" or "tiny:idefics3"), "smollm2:smolvlm";
+    # left out only by a recipe whose one stage is `forecast`
     adapter: AdapterConfig = field(default_factory=AdapterConfig)  # the widths come from the base models
     lora: LoraSettings = field(default_factory=LoraSettings)  # used by `sft` stages
     prompt: PromptFormat = field(default_factory=PromptFormat)
@@ -69,6 +72,7 @@ class StageConfig:
     eval_every: int = 0  # optimizer steps between held-out evaluations; 0: only at the end
     checkpoint_every: int = 0  # optimizer steps between checkpoints; 0: only the final one
     keep_checkpoints: int = 2  # newest step checkpoints kept on disk; 0 keeps all
+    forecast: ForecastWindows = field(default_factory=ForecastWindows)  # the windows of a `forecast` stage
 
     def __post_init__(self) -> None:
         self.kind, self.schedule = StageKind(self.kind), Schedule(self.schedule)
@@ -133,9 +137,17 @@ def validate(recipe: Recipe) -> None:
     kinds = [s.kind for s in recipe.stages]
     if len(set(kinds)) != len(kinds):
         problems.append(f"stages: each kind may appear once, got {kinds}")
-    if kinds == [StageKind.SFT, StageKind.ALIGN]:
+    if kinds[:1] != [StageKind.FORECAST] and StageKind.FORECAST in kinds:
+        problems.append("stages: forecast (training the encoder) must come first")
+    qa_kinds = [k for k in kinds if k != StageKind.FORECAST]
+    if qa_kinds == [StageKind.SFT, StageKind.ALIGN]:
         problems.append("stages: align must come before sft")
-    if kinds == [StageKind.ALIGN] and recipe.model.modality == Modality.PLOT:
+    if qa_kinds and not recipe.model.vlm:
+        problems.append("model.vlm: needed by align and sft stages")
+    for i, stage in enumerate(recipe.stages):
+        if stage.kind == StageKind.FORECAST and stage.max_steps < 1:
+            problems.append(f"stages[{i}].max_steps: a forecast stage needs a number of steps (it has no epochs)")
+    if qa_kinds == [StageKind.ALIGN] and recipe.model.modality == Modality.PLOT:
         problems.append("stages: a plot-only model shows no series tokens, so align (which trains only the adapter "
                         "that makes them) has nothing to train; add an sft stage")
     if problems:

@@ -13,6 +13,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
@@ -25,6 +26,7 @@ from tsqa.factories.bases import build_bases, run_corpus
 from tsqa.training.config import ModelConfig, Precision, Recipe, StageConfig, StageKind
 from tsqa.training.descriptions import descriptive_samples
 from tsqa.training.evaluation import held_out_metrics
+from tsqa.training.forecast_stage import question_series, run_forecast_stage, series_fingerprint
 from tsqa.training.log import TrainLog, unevaluated_final_step
 from tsqa.training.loop import FINAL_DIR, LOG_FILE, StageRun
 from tsqa.training.split import evaluation_subset
@@ -122,21 +124,35 @@ def _evaluate_final_once(final: Path, stage: str, log_path: Path, samples: list[
 
 
 def run_recipe(
-    recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, resume: bool = False
+    recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, resume: bool = False,
+    series: "tuple[list[np.ndarray], list[np.ndarray]] | None" = None,
 ) -> Path:
-    """Runs (or resumes) every stage of `recipe`; returns the last stage's `final/` directory."""
+    """Runs (or resumes) every stage of `recipe`; returns the last stage's `final/` directory.
+
+    series: (train, held-out) metric series, (channels, time) each, for a `forecast` stage; default: the series of
+    the training and held-out questions."""
     bf16 = uses_bf16(recipe.precision)
     accelerator = Accelerator(mixed_precision="bf16" if bf16 else "no")
     out_dir = Path(out_dir).resolve()
     data = {"train": _fingerprint(train), "held_out": _fingerprint(held_out)}
+    if recipe.stages[0].kind == StageKind.FORECAST:
+        series = series or (question_series(train), question_series(held_out))
+        data["series"] = {"train": series_fingerprint(series[0]), "held_out": series_fingerprint(series[1])}
     _claim_output(recipe, data, out_dir, resume, accelerator)
     bases, described = prepare_bases(recipe, train, held_out, out_dir, accelerator)
     evaluation = evaluation_subset(held_out, recipe.eval.max_samples, recipe.seed)
     # CPU processes of a multi-process run get "cpu:N", which safetensors refuses; there is one CPU device anyway.
     device = torch.device("cpu") if accelerator.device.type == "cpu" else accelerator.device
-    previous = None
+    previous = trained_encoder = None
     for index, stage in enumerate(recipe.stages):
         stage_dir = out_dir / stage.kind
+        if stage.kind == StageKind.FORECAST:
+            final = stage_dir / FINAL_DIR
+            if not final.is_dir():
+                set_seed(recipe.seed + index)
+                run_forecast_stage(bases[0], stage, series, stage_dir, accelerator, recipe.seed, resume, device)
+            bases, trained_encoder = (str(final), bases[1]), final
+            continue
         if (stage_dir / FINAL_DIR).is_dir():
             previous = stage_dir / FINAL_DIR
             if evaluation:
@@ -160,4 +176,4 @@ def run_recipe(
             print(f"[{stage.kind}] {len(described)} descriptive targets, {len(train)} questions", file=sys.stderr)
         run = StageRun(model, stage, samples, stage_dir, accelerator, recipe.seed, evaluate, recipe.model.modality)
         previous = run.run(resume=resume).final_dir
-    return previous
+    return previous or trained_encoder

@@ -13,6 +13,7 @@ from tsqa.arfbench.exports import SizeLimits, load_series
 if TYPE_CHECKING:
     from tsqa.bridges.choices import Modality
     from tsqa.bridges.hybrid import HybridModel
+    from tsqa.forecasting import SeriesForecast
 
 DEMO_MODEL = Path(__file__).parent / "demo_model"
 
@@ -22,6 +23,7 @@ class TSQA:
 
     def __init__(self, model: "HybridModel"):
         self.model = model
+        self._forecasters: dict = {}  # Toto models loaded by `forecast`, by name
 
     @classmethod
     def from_pretrained(cls, path_or_id: "str | Path | None" = None, device: str = "cpu",
@@ -85,6 +87,18 @@ class TSQA:
 
         sample = question_sample("", [], _loaded(series), [])
         return evidence_text(sample, budget=budget, **self._evidence_sources())
+
+    def forecast(self, series: "str | Path | Series | Sequence", horizon: int,
+                 model: "str | Path | None" = None) -> "SeriesForecast":
+        """The median and 10-90% band of every channel, `horizon` steps past the end of `series`, from the Toto 2.0
+        named by `model` (Hub id or folder; default: the bundled small Toto pretrained on metrics, not the answering
+        model's encoder, whose head was never trained to forecast)."""
+        from tsqa.forecasting import forecast_series, load_forecaster
+
+        key = None if model is None else str(model)
+        if key not in self._forecasters:
+            self._forecasters[key] = load_forecaster(model)
+        return forecast_series(self._forecasters[key], series, horizon)
 
     def _evidence_sources(self) -> dict:
         from tsqa.evidence.question import token_counter

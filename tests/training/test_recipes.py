@@ -19,11 +19,12 @@ def _minimal() -> dict:
 
 def test_shipped_recipes_load():
     names = available_recipes()
-    assert {"tiny", "toto22m-qwen3vl2b", "toto313m-qwen3vl8b"} <= set(names)
+    assert {"tiny", "toto22m-qwen3vl2b", "toto313m-qwen3vl8b", "toto-small"} <= set(names)
     for name in names:
         recipe = load_recipe(name)
         assert recipe.name == name
-        assert [s.kind for s in recipe.stages] == ["align", "sft"]
+        expected = ["forecast"] if name == "toto-small" else ["align", "sft"]
+        assert [s.kind for s in recipe.stages] == expected
 
 
 def test_json_and_toml_files_load(tmp_path):
@@ -45,7 +46,7 @@ def test_json_and_toml_files_load(tmp_path):
             r"stages\[0\]: unknown key 'learnig_rate' \(did you mean 'learning_rate'\?\)",
         ),
         (lambda d: d.update(sed=1), "unknown key 'sed'"),
-        (lambda d: d["model"].pop("vlm"), "model: missing required key 'vlm'"),
+        (lambda d: d["model"].pop("vlm"), "model.vlm: needed by align and sft stages"),
         (lambda d: d["stages"][0].update(batch_size="4"), r"stages\[0\].batch_size: expected int"),
         (lambda d: d["stages"][0].update(batch_size=True), r"stages\[0\].batch_size: expected int"),
         (lambda d: d["stages"][0].update(kind="pretrain"), "kind must be one of"),

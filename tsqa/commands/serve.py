@@ -1,5 +1,5 @@
 """`tsqa serve`: serve a checkpoint behind an OpenAI-compatible `/v1/chat/completions` endpoint (see `tsqa.serve`
-for the request format), so `tsqa eval --model http://HOST:PORT/v1::NAME` benchmarks it like any API model."""
+for the request format; `POST /v1/forecast` forecasts a series), so `tsqa eval --model http://HOST:PORT/v1::NAME` benchmarks it like any API model."""
 
 import argparse
 import os
@@ -49,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--served-name", help="model id clients send (default: the checkpoint directory's name)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--merge-lora", action="store_true", help="fold LoRA into the base weights (faster)")
+    parser.add_argument("--forecaster", help="the Toto 2.0 (Hub id or folder) behind POST /v1/forecast "
+                                             "(default: the bundled small Toto)")
     for field in fields(Limits):
         default = getattr(limits, field.name)
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=positive(int), default=default,
@@ -95,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tsqa.api import TSQA
     from tsqa.serve.backend import TSQABackend
+    from tsqa.serve.forecast import Forecaster
     from tsqa.serve.server import ChatServer, exposure_warning
 
     limits = Limits(**{field.name: getattr(args, field.name) for field in fields(Limits)})
@@ -106,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     name = args.served_name or served_name(args.model)
     tsqa = TSQA.from_pretrained(args.model, device=args.device, merge_lora=args.merge_lora)
-    server = ChatServer(TSQABackend(tsqa), name, args.host, args.port, api_key, limits, batching)
+    server = ChatServer(TSQABackend(tsqa), name, args.host, args.port, api_key, limits, batching,
+                        forecaster=Forecaster(tsqa, args.forecaster))
     print(f"serving {name} at {server.url} (key {'required' if api_key else 'not required'}); Ctrl-C stops",
           flush=True)
     try:

@@ -1,7 +1,7 @@
 """The HTTP server: standard library only, one thread per connection, JSON errors in OpenAI's shape.
 
 Routes: `GET /health` (never needs the key), `GET /v1/health`, `GET /v1/models`, `GET /v1/models/{id}` and
-`POST /v1/chat/completions`. With an API key set, every /v1 route needs `Authorization: Bearer <key>`.
+`POST /v1/chat/completions`, and `POST /v1/forecast` (ours, not OpenAI's: `serve.forecast`). With an API key set, every /v1 route needs `Authorization: Bearer <key>`.
 A body is read only by its Content-Length, and only when within the size limit; it must be standard JSON (no NaN
 or Infinity). Connection threads parse and check their question, then hand it to one model worker that answers
 queued questions in batches (`batcher`); a full queue is a 503 with Retry-After, never a reset connection.
@@ -16,13 +16,16 @@ import json
 import logging
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
 from tsqa import __version__
+from tsqa.arfbench.schema import Series
 from tsqa.serve.backend import Backend
 from tsqa.serve.batcher import Batcher, BatchSettings, QueueFull
 from tsqa.serve.errors import APIError, bad_request, busy, shown, too_large
+from tsqa.serve.forecast import FORECAST_PATH, parse_forecast_request
 from tsqa.serve.limits import Limits
 from tsqa.serve.request import parse_chat_request
 from tsqa.serve.responses import chat_completion, model_card, model_list
@@ -39,6 +42,7 @@ ROUTES = {  # path -> allowed methods
     "/v1/health": ("GET",),
     "/v1/models": ("GET",),
     "/v1/chat/completions": ("POST",),
+    FORECAST_PATH: ("POST",),
 }
 
 
@@ -46,8 +50,10 @@ class ChatServer(Listener):
     """Serves `backend` under the name `model_name`; `port=0` picks a free port (see `url`)."""
 
     def __init__(self, backend: Backend, model_name: str, host: str = "127.0.0.1", port: int = 0,
-                 api_key: str | None = None, limits: Limits = Limits(), batching: BatchSettings = BatchSettings()):
+                 api_key: str | None = None, limits: Limits = Limits(), batching: BatchSettings = BatchSettings(),
+                 forecaster: "Callable[[Series, int], dict] | None" = None):
         self.backend = backend
+        self.forecaster = forecaster  # answers POST /v1/forecast; None: that route is a 404
         self.model_name = model_name
         self.api_key = api_key or None
         self.limits = limits
@@ -148,7 +154,15 @@ class _Handler(BaseHTTPRequestHandler):
             return {"status": "ok", "model": self.server.model_name}
         if path == "/v1/models":
             return model_list(self.server.model_name, self.server.created)
+        if path == FORECAST_PATH:
+            return self._forecast()
         return self._chat_completion()
+
+    def _forecast(self) -> dict:
+        if self.server.forecaster is None:
+            raise APIError(404, "this server does not forecast", "not_found")
+        series, horizon = parse_forecast_request(self._read_json(), self.server.limits)
+        return self.server.forecaster(series, horizon)
 
     def _chat_completion(self) -> dict:
         server = self.server
