@@ -4,13 +4,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tsqa.series_input import load_series
+from tsqa.arfbench.exports import load_series
 
-SUFFIXES = (".csv", ".parquet")
+SUFFIXES = (".csv", ".parquet", ".json")  # the exports `load_series` reads
 
 
 def load_metric_series(sources: list[str]) -> list[np.ndarray]:
-    """Every CSV/parquet file named, or inside a named folder (sorted), as (channels, time) float64."""
+    """Every metric file named, or inside a named folder (sorted), as (channels, time) float64."""
     files: list[Path] = []
     for source in sources:
         path = Path(source)
@@ -21,7 +21,7 @@ def load_metric_series(sources: list[str]) -> list[np.ndarray]:
         else:
             raise FileNotFoundError(f"--series: {source}: no such file or folder")
     if not files:
-        raise ValueError(f"--series: no .csv or .parquet files in {', '.join(sources)}")
+        raise ValueError(f"--series: no .csv, .parquet or .json files in {', '.join(sources)}")
     return [load_series(f).values.T for f in files]
 
 

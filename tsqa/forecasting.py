@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tsqa.arfbench.schema import Series
-from tsqa.series_input import load_series
+from tsqa.arfbench.exports import load_series
 
 if TYPE_CHECKING:
     from toto2 import Toto2Model
