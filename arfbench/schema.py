@@ -89,6 +89,7 @@ class Answer:
     hidden_channels: list[list[str]] = field(default_factory=list)  # per series, those left out by the budget
     plot: Path | None = None  # the plot the question showed, when one was drawn for it
     modality: str | None = None  # what the answering model was shown: both, plot or series (None: not a tsqa model)
+    evidence: str | None = None  # the evidence text appended to the question, when it was asked with evidence
 
     @property
     def answer(self) -> str:
@@ -108,4 +109,5 @@ class Answer:
             "hidden_channels": self.hidden_channels,
             "plot": None if self.plot is None else str(self.plot),
             "modality": self.modality,
+            "evidence": self.evidence,
         }

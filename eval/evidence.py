@@ -53,7 +53,11 @@ def with_evidence(
 
     `forecaster` (e.g. the checkpoint's `TotoEncoder`) adds the band figures; without it only z-scores are given.
     """
-    return replace(sample, question=sample.question + SEPARATOR + evidence_text(sample, forecaster, budget, count))
+    return _appended(sample, evidence_text(sample, forecaster, budget, count))
+
+
+def _appended(sample: Sample, evidence: str) -> Sample:
+    return replace(sample, question=sample.question + SEPARATOR + evidence)
 
 
 class EvidenceAnswerer:
@@ -70,5 +74,8 @@ class EvidenceAnswerer:
         self.inner, self.forecaster, self.budget, self.count = inner, forecaster, budget, count
         self.name = inner.name + EVIDENCE_SUFFIX
 
-    def answer(self, samples: list[Sample]) -> list[Answer]:
-        return self.inner.answer([with_evidence(s, self.forecaster, self.budget, self.count) for s in samples])
+    def answer(self, samples: list[Sample], **options) -> list[Answer]:
+        """The inner answerer's answers (`options` passed on), each carrying the evidence its question was given."""
+        texts = [evidence_text(s, self.forecaster, self.budget, self.count) for s in samples]
+        asked = [_appended(s, text) for s, text in zip(samples, texts)]
+        return [replace(a, evidence=text) for a, text in zip(self.inner.answer(asked, **options), texts)]
