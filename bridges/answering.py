@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from tsqa.arfbench import Answer, Sample
 from tsqa.arfbench.batches import batches_by_size
-from tsqa.bridges.choices import AnswerMode, Modality
+from tsqa.bridges.choices import AnswerMode, Modality, Scoring
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder, PreparedQuestion, option_inputs
 
@@ -97,7 +97,7 @@ class AnswerEngine:
             return [_answer(q, text=text, choice=None) for q, text in zip(questions, texts)]
         option_ids, option_payloads = option_inputs(questions)
         sums, lengths = self.model.score_options(batch, option_ids, option_payloads)
-        scores = self.model.config.scoring.normalise(sums, lengths)
+        scores = Scoring(self.model.config.scoring).normalise(sums, lengths)
         return [_scored(q, s) for q, s in zip(questions, scores.cpu().split([len(o) for o in option_ids]))]
 
 

@@ -117,7 +117,7 @@ def test_fit_detector_then_eval_and_report_with_the_baselines(tmp_path, capsys):
 
 
 def test_the_bundled_detector_loads_and_names_its_training_data():
-    from tsqa.api import DEMO_DETECTOR
+    from tsqa.api.bundled import DEMO_DETECTOR
 
     detector = Detector.load(DEMO_DETECTOR)
     assert detector.source == "z" and detector.fit["questions"] >= 2000
