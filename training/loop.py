@@ -19,12 +19,11 @@ from tqdm.auto import tqdm
 
 from tsqa.arfbench.batches import batches_by_size
 from tsqa.arfbench.schema import Sample
-from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.choices import Modality
 from tsqa.training.checkpoint import Position, checkpoints, load_checkpoint, prune_checkpoints, save_checkpoint
-from tsqa.training.collator import Collator
+from tsqa.training.collator import Collator, Preparer
 from tsqa.training.config import StageConfig
 from tsqa.training.log import TrainLog
 from tsqa.training.objective import TrainingObjective
@@ -43,7 +42,8 @@ class StageResult:
 
 
 class StageRun:
-    """Trains `model` through one stage; `run()` returns when the stage's steps are done and `final/` is written."""
+    """Trains `model` through one stage; `run()` returns when the stage's steps are done and `final/` is written.
+    `builder` makes its batches (default: the model's `InputBuilder`, encoder outputs cached in memory)."""
 
     def __init__(
         self,
@@ -53,9 +53,9 @@ class StageRun:
         stage_dir: Path,
         accelerator: Accelerator,
         seed: int,
-        evaluate: Callable[[AnswerEngine], dict] | None = None,
+        evaluate: Callable[[HybridModel], dict] | None = None,
         modality: Modality = Modality.BOTH,
-        builder: InputBuilder | None = None,
+        builder: Preparer | None = None,
     ):
         if not samples:
             raise ValueError(f"stage {stage.kind}: no training samples")
@@ -67,8 +67,8 @@ class StageRun:
         self.accelerator = accelerator
         self.seed = seed
         self.evaluate = evaluate
-        self.builder = builder or InputBuilder.for_model(model)  # training and its evaluation share its encoder cache
-        self.collator = Collator(self.builder, seed, stage.shuffle_options, modality, choice=stage.choice_loss > 0)
+        builder = builder or InputBuilder.for_model(model)
+        self.collator = Collator(builder, seed, stage.shuffle_options, modality, choice=stage.choice_loss > 0)
         self.sizes = [s.size for s in samples]
         self.steps_per_epoch = self._batches_per_process() // stage.grad_accum
         if self.steps_per_epoch == 0:
@@ -185,7 +185,7 @@ class StageRun:
         if self.evaluate is not None and self.accelerator.is_main_process:
             rng = capture_rng()
             self.objective.eval()
-            metrics = self.evaluate(AnswerEngine(self.unwrapped, self.builder))
+            metrics = self.evaluate(self.unwrapped)
             self.objective.train()
             restore_rng(rng)
             self.log.write("eval", step, **metrics)

@@ -116,6 +116,10 @@ def _evaluate_final_once(final: Path, stage: str, log_path: Path, samples: list[
     accelerator.wait_for_everyone()
 
 
+def _held_out(model: HybridModel, builder: InputBuilder, **settings) -> dict:
+    return held_out_metrics(AnswerEngine(model, builder), **settings)
+
+
 def run_recipe(
     recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, resume: bool = False
 ) -> Path:
@@ -147,8 +151,8 @@ def run_recipe(
         on_disk = recipe.model.encoder_cache_on_disk and model.encoder is not None
         builder = InputBuilder.for_model(model, out_dir / ENCODER_CACHE_DIR if on_disk else None)
         evaluate = None
-        if evaluation:
-            evaluate = partial(held_out_metrics, samples=evaluation, batch_size=recipe.eval.batch_size,
+        if evaluation:  # the engine shares the stage's builder, and so its encoder cache
+            evaluate = partial(_held_out, builder=builder, samples=evaluation, batch_size=recipe.eval.batch_size,
                                modality=recipe.model.modality)
         samples = train + described if stage.descriptive_targets else train
         if stage.descriptive_targets:

@@ -21,6 +21,7 @@ from tsqa.training.loop import StageRun
 from tsqa.training.pipeline import stage_model
 from tsqa.cli import main
 from tsqa.bridges.answering import AnswerEngine
+from tsqa.bridges.inputs import InputBuilder
 
 RECIPE = {
     "name": "test-tiny",
@@ -151,7 +152,7 @@ def test_collator_supervises_exactly_the_answer(straight_run):
     _, out = straight_run
     model = _tiny_model(out)
     samples = arfbench.generate(3, seed=4, categories=[PRESENCE, CORRELATION])
-    batch = Collator(model, seed=0)(samples, epoch=0)
+    batch = Collator(InputBuilder.for_model(model), seed=0)(samples, epoch=0)
     tokenizer = model.processor.tokenizer
     for row, sample in enumerate(samples):
         supervised = batch["labels"][row] != -100
@@ -165,7 +166,7 @@ def test_collator_supervises_exactly_the_answer(straight_run):
     special = torch.tensor([model.placeholder_id, model.vlm.config.image_token_id])
     image_or_series = torch.isin(batch["input_ids"], special)
     assert image_or_series.any() and (batch["labels"][image_or_series] == -100).all()
-    series_only = Collator(model, seed=0, modality="series")(samples, epoch=0)
+    series_only = Collator(InputBuilder.for_model(model), seed=0, modality="series")(samples, epoch=0)
     assert not (series_only["input_ids"] == model.vlm.config.image_token_id).any()
     assert (series_only["input_ids"] == model.placeholder_id).any()
 
@@ -178,7 +179,7 @@ def test_gradient_checkpointing_gives_the_same_gradients(straight_run):
         model = _tiny_model(out, gradient_checkpointing=checkpointing, lora={"r": 4, "alpha": 8, "dropout": 0.0})
         assert model.vlm.is_activation_checkpointing == checkpointing
         model.train()
-        model(**Collator(model, seed=0)(samples, epoch=0)).loss.backward()
+        model(**Collator(InputBuilder.for_model(model), seed=0)(samples, epoch=0)).loss.backward()
         gradients.append({n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None})
     assert gradients[0].keys() == gradients[1].keys() and any("lora_A" in k for k in gradients[0])
     for name, grad in gradients[0].items():
