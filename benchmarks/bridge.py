@@ -27,9 +27,9 @@ from tsqa.bridges.images import plot_cache, reset_plot_cache
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.lora import LoraSettings
 from tsqa.bridges.prompt import PromptFormat
-from tsqa.bridges.published import published_qwen3_vl, qwen3_vl_processor
-from tsqa.bridges.tiny import FAMILIES, save_tiny_vlm
-from tsqa.encoders.tiny import save_tiny_toto
+from tsqa.factories.published_vlm import published_qwen3_vl, qwen3_vl_processor
+from tsqa.factories.tiny_vlm import FAMILIES, save_tiny_vlm
+from tsqa.factories.tiny_toto import save_tiny_toto
 
 from shaped import arfbench_shaped, unique_charts, unique_series  # beside this script
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tsqa.encoders.tiny import published_toto_config, random_toto, toto_4m_like_config
+from tsqa.factories.tiny_toto import published_toto_config, random_toto, toto_4m_like_config
 from tsqa.encoders.toto import TotoEncoder
 
 CONFIGS = {"4m": toto_4m_like_config, "22m": partial(published_toto_config, "Datadog/Toto-2.0-22m")}

@@ -21,8 +21,8 @@ import tsqa.bridges.inputs as bridge_inputs
 from tsqa.arfbench import load_dataset, write_dataset
 from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.hybrid import HybridModel
-from tsqa.bridges.tiny import save_tiny_vlm
-from tsqa.encoders.tiny import save_tiny_toto
+from tsqa.factories.tiny_vlm import save_tiny_vlm
+from tsqa.factories.tiny_toto import save_tiny_toto
 from tsqa.eval.checkpoint import CheckpointAnswerer
 from tsqa.eval.runner import run_answerer
 

@@ -1,10 +1,10 @@
 """Rehearse a recipe at its published shapes, offline: random weights, everything else real.
 
-The recipe's base models are built with random weights from the configs kept in the repo (`bridges/published/`,
-`encoders/published/`), saved in the Hugging Face layout (safetensors) under a temporary Hugging Face cache, and loaded
-by their Hub ids with HF_HUB_OFFLINE=1: exactly the code path a downloaded model takes. Then, at the recipe's
-precision, gradient checkpointing, LoRA and token budget, on one two-series question with its plot at the processor's
-real resolution and as many channels as the recipe's largest time-series budget shows:
+The recipe's base models are built with random weights from the configs kept in the repo (`factories/published/`),
+saved in the Hugging Face layout (safetensors) under a temporary Hugging Face cache, and loaded by their Hub ids
+with HF_HUB_OFFLINE=1: exactly the code path a downloaded model takes. Then, at the recipe's precision, gradient
+checkpointing, LoRA and token budget, on one two-series question with its plot at the processor's real resolution
+and as many channels as the recipe's largest time-series budget shows:
   - one option-scored and one generated answer;
   - one optimizer step of `align` and one of `sft` (one micro-batch at the recipe's batch size; gradient
     accumulation repeats the same memory pattern).
@@ -107,10 +107,11 @@ def question(max_ts_tokens: int, tokens_per_channel: int, seed: int = 0):
 def prepare_bases(recipe, workdir: Path, text_layers: int | None, accelerator) -> tuple[str, str]:
     """(encoder id, VLM id) as the recipe names them, made loadable offline: published shapes in the temporary
     Hugging Face cache; tiny and built models as the training pipeline makes them."""
-    from tsqa.bridges.hub import add_to_hub_cache, is_built
-    from tsqa.bridges.published import QWEN3_VL, save_published_vlm
-    from tsqa.encoders.tiny import PUBLISHED, save_published_toto
-    from tsqa.training.tiny_bases import build_tiny_bases
+    from tsqa.factories.bases import build_bases, run_corpus
+    from tsqa.factories.cache import add_to_hub_cache
+    from tsqa.factories.hub import is_built
+    from tsqa.factories.published_vlm import QWEN3_VL, save_published_vlm
+    from tsqa.factories.tiny_toto import PUBLISHED, save_published_toto
 
     encoder, vlm = recipe.model.encoder, recipe.model.vlm
     if encoder in PUBLISHED:
@@ -120,7 +121,12 @@ def prepare_bases(recipe, workdir: Path, text_layers: int | None, accelerator) -
         add_to_hub_cache(saved, vlm, Path(os.environ["HF_HUB_CACHE"]))
     if encoder == "tiny" or vlm.startswith("tiny:") or is_built(vlm):
         sample = question(recipe.model.adapter.max_ts_tokens, 8)
-        encoder, vlm = build_tiny_bases(recipe, workdir, [sample], accelerator)
+        model = recipe.model
+        encoder, vlm = build_bases(
+            model.encoder, model.vlm, workdir / "base", lambda: run_corpus([sample], model.prompt.system),
+            recipe.seed, model.tiny_encoder, model.tiny_vlm, accelerator.is_main_process,
+        )
+        accelerator.wait_for_everyone()
     return recipe.model.encoder if encoder in PUBLISHED else encoder, vlm
 
 
@@ -311,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _language_model_depth(vlm: str) -> tuple[int, int, int]:
     """(layers, parameters per layer, width) of a published VLM's language model; zeros for others (never cut)."""
-    from tsqa.bridges.published import QWEN3_VL, qwen3_vl_config
+    from tsqa.factories.published_vlm import QWEN3_VL, qwen3_vl_config
 
     if vlm not in QWEN3_VL:
         return 0, 0, 0

@@ -19,7 +19,6 @@ _LAZY = {
     "TokenPlan": "tsqa.bridges.budget",
     "TSQAConfig": "tsqa.bridges.config",
     "Scoring": "tsqa.bridges.choices",
-    "save_tiny_vlm": "tsqa.bridges.tiny",
 }
 
 __all__ = list(_LAZY)

@@ -28,7 +28,8 @@ from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedM
 from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
 from tsqa.bridges.choices import Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
-from tsqa.bridges.hub import anchored, portable, resolve
+from tsqa.factories.bases import locate
+from tsqa.factories.hub import anchored, portable, resolve
 from tsqa.bridges.inputs import IGNORE_INDEX
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, TS_TOKEN, PromptFormat
@@ -140,7 +141,7 @@ class HybridModel(nn.Module):
         `merge_lora` folds LoRA into the base weights for faster inference; `trainable` keeps LoRA trainable."""
         directory = resolve(directory)
         config = TSQAConfig.load(directory)
-        vlm, processor = load_vlm(resolve(config.vlm, directory), device, dtype)
+        vlm, processor = load_vlm(locate(config.vlm, directory), device, dtype)
         encoder = None if config.encoder is None else load_encoder(resolve(config.encoder, directory), device)
         encoder_ref = None if config.encoder is None else anchored(config.encoder, directory)
         model = cls(vlm, processor, encoder, replace(config, vlm=anchored(config.vlm, directory), encoder=encoder_ref))
@@ -411,7 +412,7 @@ class _EmbeddingInjector:
 
 def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dtype | None):
     """The VLM (in eval mode, on `device`) and its processor, from a Hub id, a local directory or a built spec."""
-    path = resolve(vlm_id)
+    path = locate(vlm_id)
     vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto").to(device).eval()
     return vlm, AutoProcessor.from_pretrained(path)
 

@@ -68,10 +68,9 @@ def make_answerer(spec: ModelSpec, settings: AnswererSettings = AnswererSettings
                                                   merge_lora=settings.merge_lora, mode=settings.mode,
                                                   modality=settings.modality)
     if spec.kind == "detector":
-        from tsqa.api.bundled import DEMO_DETECTOR
-        from tsqa.eval.detector import Detector, DetectorAnswerer
+        from tsqa.evidence.detector import BUNDLED, Detector, DetectorAnswerer
 
-        detector = Detector.load(spec.name or DEMO_DETECTOR)
+        detector = Detector.load(spec.name or BUNDLED)
         encoder = settings.evidence_encoder or detector.encoder
         forecaster = forecaster_from(encoder, settings.device) if detector.source == "band" else None
         return DetectorAnswerer(detector, forecaster, name=settings.name or "detector")

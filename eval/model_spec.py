@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tsqa.bridges.hub import is_hub_id
+from tsqa.factories.hub import is_hub_id
 
 BASELINES = ("random", "frequent")
 DETECTOR = "detector"

@@ -35,7 +35,7 @@ EVIDENCE_NOTE = (
 
 
 def system_prompt(evidence: bool = False) -> str:
-    """The system message; with evidence it also says what the text after the question is (`eval.evidence`)."""
+    """The system message; with evidence it also says what the text after the question is (`evidence.question`)."""
     return f"{SYSTEM_PROMPT}\n\n{EVIDENCE_NOTE}" if evidence else SYSTEM_PROMPT
 
 

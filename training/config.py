@@ -8,7 +8,7 @@ from tsqa.bridges.adapter import AdapterConfig
 from tsqa.bridges.choices import Choice, Modality
 from tsqa.bridges.lora import LoraSettings
 from tsqa.bridges.prompt import PromptFormat
-from tsqa.bridges.tiny import TinySizes
+from tsqa.factories.sizes import TinySizes
 
 
 class StageKind(Choice):

@@ -23,17 +23,18 @@ from tsqa.bridges.config import config_dict
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.choices import Modality
+from tsqa.factories.bases import build_bases, run_corpus
 from tsqa.training.config import ModelConfig, Precision, Recipe, StageConfig, StageKind
 from tsqa.training.descriptions import descriptive_samples
 from tsqa.training.evaluation import held_out_metrics
 from tsqa.training.log import TrainLog, unevaluated_final_step
 from tsqa.training.loop import FINAL_DIR, LOG_FILE, StageRun
 from tsqa.training.split import evaluation_subset
-from tsqa.training.tiny_bases import build_tiny_bases
 
 RECIPE_FILE = "recipe.json"
 DATA_FILE = "data.json"  # question counts and a hash of the questions, checked on resume
 ENCODER_CACHE_DIR = "encoder_cache"
+BASE_DIR = "base"  # tiny base models built for the run
 
 
 def uses_bf16(precision: Precision) -> bool:
@@ -100,7 +101,14 @@ def prepare_bases(
 ) -> tuple[tuple[str, str], list[Sample]]:
     """((encoder id, VLM id), descriptive targets): tiny bases are built with every text the run will show."""
     described = descriptive_samples(train, recipe.seed) if any(s.descriptive_targets for s in recipe.stages) else []
-    return build_tiny_bases(recipe, out_dir, [*train, *described, *held_out], accelerator), described
+    model = recipe.model
+    bases = build_bases(
+        model.encoder, model.vlm, out_dir / BASE_DIR,
+        lambda: run_corpus([*train, *described, *held_out], model.prompt.system),
+        recipe.seed, model.tiny_encoder, model.tiny_vlm, accelerator.is_main_process,
+    )
+    accelerator.wait_for_everyone()
+    return bases, described
 
 
 def _evaluate_final_once(final: Path, stage: str, log_path: Path, samples: list[Sample], recipe: Recipe,

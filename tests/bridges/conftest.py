@@ -8,8 +8,8 @@ import torch
 
 from tsqa.arfbench import Sample, Series
 from tsqa.arfbench.options import PRESENCE_NO, PRESENCE_YES
-from tsqa.bridges.tiny import FAMILIES, save_tiny_vlm
-from tsqa.encoders.tiny import save_tiny_toto
+from tsqa.factories.tiny_vlm import FAMILIES, save_tiny_vlm
+from tsqa.factories.tiny_toto import save_tiny_toto
 
 START = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from tsqa.bridges.config import CONFIG_NAME
-from tsqa.bridges.hub import add_to_hub_cache, anchored, is_hub_id, portable, resolve
+from tsqa.factories.cache import add_to_hub_cache
+from tsqa.factories.hub import anchored, is_hub_id, portable, resolve
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.cli import main
 from tsqa.bridges.inputs import InputBuilder

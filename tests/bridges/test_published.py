@@ -6,7 +6,8 @@ from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
 
 from tsqa.bridges.adapter import AdapterConfig
 from tsqa.bridges.hybrid import HybridModel
-from tsqa.bridges.published import published, qwen3_vl_config, qwen3_vl_processor, qwen_tokenizer
+from tsqa.factories.published_vlm import qwen3_vl_config, qwen3_vl_processor, qwen_tokenizer
+from tsqa.factories.shapes import published
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.answering import AnswerEngine
 

@@ -18,20 +18,20 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def smolvlm_dir():
-    from tsqa.bridges.hub import resolve
-    from tsqa.bridges.smollm2 import SMOLVLM, gguf_file
+    from tsqa.factories.bases import locate
+    from tsqa.factories.smollm2 import SMOLVLM, gguf_file
 
     try:
         gguf_file()
     except ModuleNotFoundError as err:
         pytest.skip(f"SmolLM2 weights unavailable: {err}")
-    return resolve(SMOLVLM)
+    return locate(SMOLVLM)
 
 
 def test_text_logits_are_the_gguf_models(smolvlm_dir):
     from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoTokenizer
 
-    from tsqa.bridges.smollm2 import gguf_file
+    from tsqa.factories.smollm2 import gguf_file
 
     path = gguf_file()
     reference = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32).eval()

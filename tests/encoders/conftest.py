@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tsqa.encoders.tiny import save_tiny_toto
+from tsqa.factories.tiny_toto import save_tiny_toto
 
 
 @pytest.fixture(scope="session")

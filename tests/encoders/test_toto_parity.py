@@ -122,7 +122,7 @@ def test_bfloat16_runs_on_cpu_close_to_float32(tiny_checkpoint, tiny_encoder, wa
 
 
 def test_identity_names_weights(tiny_checkpoint, tiny_encoder, tmp_path):
-    from tsqa.encoders.tiny import save_tiny_toto
+    from tsqa.factories.tiny_toto import save_tiny_toto
 
     again = TotoEncoder.from_pretrained(tiny_checkpoint)
     other = TotoEncoder.from_pretrained(save_tiny_toto(tmp_path / "other", seed=1))

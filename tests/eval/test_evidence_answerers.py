@@ -13,7 +13,8 @@ from tsqa.arfbench import generate, write_dataset
 from tsqa.arfbench.options import TIMESTAMP_FORMAT
 from tsqa.cli import main
 from tsqa.eval.api import ChatCompletionsAnswerer, RetryPolicy
-from tsqa.eval.evidence import EvidenceAnswerer, evidence_text, with_evidence
+from tsqa.eval.evidence import EvidenceAnswerer
+from tsqa.evidence.question import evidence_text, with_evidence
 from tsqa.eval.prompt import EVIDENCE_NOTE, system_prompt
 from tsqa.eval.report import build_report
 from tsqa.eval.results import read_results
@@ -88,7 +89,7 @@ def test_tsqa_eval_evidence_against_an_endpoint_and_the_report_pairs_the_runs(
 
 def test_a_checkpoint_sees_the_evidence_in_its_prompt_and_is_named_for_it(tiny_checkpoint, tmp_path):
     from tsqa.bridges.hybrid import HybridModel
-    from tsqa.eval.evidence import token_counter
+    from tsqa.evidence.question import token_counter
 
     model = HybridModel.from_pretrained(tiny_checkpoint)
     sample = generate(1, seed=9, categories=[cat.MAGNITUDE])[0]

@@ -49,7 +49,8 @@ def test_the_wheel_has_one_top_level_package_with_recipes_and_demo(wheel):
     for required in ("tsqa/recipes/tiny.toml", "tsqa/demo_model/tsqa_config.json", "tsqa/bridges/hybrid.py",
                      "tsqa/arfbench/synth/generate.py", "tsqa/training/loop.py", "tsqa/eval/metrics.py",
                      "tsqa/label/static/incidents.html", "tsqa/label/static/chart.js", "tsqa/label/static/label.css",
-                     "tsqa/detector.json"):
+                     "tsqa/evidence/detector.json", "tsqa/evidence/detector.py",
+                     "tsqa/factories/published/qwen3_vl_processor.json", "tsqa/factories/published/toto_2_22m.json"):
         assert required in names
     packages = [name for name in _source_files() if name.endswith("/__init__.py") and not name.startswith("tests/")]
     shipped = [name for name in names if name.endswith("/__init__.py")]

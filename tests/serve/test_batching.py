@@ -221,7 +221,7 @@ def test_one_question_the_model_refuses_does_not_fail_the_others_in_its_batch(ts
 
 
 def test_a_request_asking_for_evidence_gets_it_appended_to_its_question(tsqa, checkpoint, make_png_url):
-    from tsqa.eval.evidence import with_evidence
+    from tsqa.evidence.question import with_evidence
 
     backend = TSQABackend(tsqa.engine)
     body = {**_body(checkpoint.name, 0, make_png_url(16, 16)), "evidence": True, "evidence_budget": 64}

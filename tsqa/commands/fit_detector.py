@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tsqa.arfbench import load_dataset
-    from tsqa.eval.detector import fit_detector, questions
+    from tsqa.evidence.detector import fit_detector, questions
 
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"--limit must be >= 1, got {args.limit}")

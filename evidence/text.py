@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tsqa.arfbench.options import TIMESTAMP_FORMAT
-from tsqa.encoders.evidence import BAND, MIN_STEPS, Z, Excursion, SeriesEvidence, main_excursion, relation
+from tsqa.evidence.excursions import BAND, MIN_STEPS, Z, Excursion, SeriesEvidence, main_excursion, relation
 
 Z_THRESHOLD = 3.5  # |z| past which a step is outside: the lowest the detector fit picks (3.5-4.5), to show more
 BAND_THRESHOLD = 1.0  # band widths outside the forecast band

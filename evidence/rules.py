@@ -1,9 +1,9 @@
 """How the detector baseline answers each category from the evidence alone (no language model).
 
-Every rule reads the same figures the evidence text shows (`encoders.evidence`): excursions past a threshold, the
+Every rule reads the same figures the evidence text shows (`evidence.excursions`): excursions past a threshold, the
 main excursion (largest |score|) of each series, lag and overlap between two series, channels ranked by how long a
 high score holds. The numbers a rule needs (thresholds, fractions) are its `params`, fitted per category by
-`eval.detector_fit`.
+`evidence.detector.fit_detector`.
 """
 
 import calendar
@@ -18,7 +18,7 @@ import numpy as np
 from tsqa.arfbench import categories as cat
 from tsqa.arfbench import options as opt
 from tsqa.arfbench.schema import Sample
-from tsqa.encoders.evidence import Excursion, SeriesEvidence, main_excursion, relation
+from tsqa.evidence.excursions import Excursion, SeriesEvidence, main_excursion, relation
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _NUMBER = re.compile(r"\d+\.?\d*")

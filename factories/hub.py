@@ -1,5 +1,6 @@
-"""Where a model comes from: a Hub id (downloaded, or found in the local Hugging Face cache), a local directory, or a
-model built on first use (`smollm2:smolvlm`); and how a checkpoint records it so that it loads on another machine.
+"""Where a model comes from: a Hub id (downloaded, or found in the local Hugging Face cache) or a local directory; and
+how a checkpoint records it so that it loads on another machine. A model built on first use (`smollm2:smolvlm`) is
+recognised here but built by `factories.bases.locate`: resolving builds nothing.
 
 In memory a reference is a Hub id, a built-model spec, or an absolute path. On disk (`tsqa_config.json`) a local
 path becomes relative to the checkpoint directory, and a folder of the Hugging Face cache becomes its Hub id, so a
@@ -8,7 +9,6 @@ checkpoint directory copied or moved together with its base models still loads.
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 BUILT_PREFIXES = ("smollm2:",)  # specs of base models built on first use into the tsqa cache
@@ -30,9 +30,7 @@ def resolve(reference: "str | Path", base: Path | None = None) -> Path:
     first, then in the working directory; a Hub id is downloaded or taken from the local Hugging Face cache."""
     text = str(reference)
     if is_built(text):
-        from tsqa.bridges.smollm2 import built_model  # imports transformers: only when such a model is named
-
-        return built_model(text)
+        raise ValueError(f"{text}: a model built on first use, not resolved (factories.bases.locate builds it)")
     path = Path(text).expanduser()
     if base is not None and not path.is_absolute() and (base / path).exists():
         return base / path
@@ -79,20 +77,3 @@ def portable(reference: str, checkpoint: Path) -> str:
     if snapshot:
         return f"{snapshot['org']}/{snapshot['name']}"
     return Path(os.path.relpath(path, checkpoint.resolve())).as_posix()
-
-
-def add_to_hub_cache(directory: Path, hub_id: str, cache: Path, revision: str = "0" * 40) -> Path:
-    """Move a model folder into the Hugging Face cache layout under `cache` (`models--org--name/snapshots/<rev>/`
-    and `refs/main`), where `snapshot_download` finds it offline, replacing a snapshot of the same revision (a
-    rehearsal at another depth); returns the snapshot folder. For rehearsals and tests of the Hub-id path without
-    network."""
-    org, name = hub_id.split("/")
-    repo = Path(cache) / f"models--{org}--{name}"
-    snapshot = repo / "snapshots" / revision
-    snapshot.parent.mkdir(parents=True, exist_ok=True)
-    if snapshot.exists():
-        shutil.rmtree(snapshot)
-    Path(directory).rename(snapshot)
-    (repo / "refs").mkdir(exist_ok=True)
-    (repo / "refs" / "main").write_text(revision)
-    return snapshot

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from tsqa.arfbench.categories import CATEGORIES
 from tsqa.arfbench.schema import Answer, Sample
-from tsqa.encoders.evidence import BAND, SOURCES, Forecaster, series_evidence
-from tsqa.eval.detector_rules import GRIDS, THRESHOLDS, Question, answer
+from tsqa.evidence.excursions import BAND, SOURCES, Forecaster, series_evidence
+from tsqa.evidence.rules import GRIDS, THRESHOLDS, Question, answer
 
 FORMAT, VERSION = "tsqa-detector", 1
+BUNDLED = Path(__file__).parent / "detector.json"  # `tsqa eval --model detector`: fit by `tsqa fit-detector`
 
 
 @dataclass

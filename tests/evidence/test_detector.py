@@ -9,7 +9,7 @@ from tsqa.arfbench import categories as cat
 from tsqa.arfbench import generate, write_dataset
 from tsqa.arfbench.options import NO_ANOMALY, PRESENCE_NO, PRESENCE_YES
 from tsqa.cli import main
-from tsqa.eval.detector import Detector, DetectorAnswerer, fit_detector, questions
+from tsqa.evidence.detector import BUNDLED, Detector, DetectorAnswerer, fit_detector, questions
 from tsqa.eval.report import build_report
 from tsqa.eval.results import read_results
 
@@ -23,7 +23,7 @@ def fitted() -> Detector:
 
 
 def test_fit_picks_parameters_from_the_grid_and_beats_chance_on_new_questions():
-    from tsqa.eval.detector_rules import GRIDS, THRESHOLDS
+    from tsqa.evidence.rules import GRIDS, THRESHOLDS
 
     fitted = fit_detector(questions(generate(240, seed=41), "z"), "z", data="seed-41")
     assert set(fitted.parameters) == set(cat.CATEGORIES)
@@ -50,7 +50,7 @@ def test_nothing_crossing_answers_no_anomaly():
 
 def _detector(threshold: float) -> Detector:
     """Every category's first grid values, with one threshold."""
-    from tsqa.eval.detector_rules import GRIDS
+    from tsqa.evidence.rules import GRIDS
 
     return Detector("z", {c: {"threshold": threshold, **{k: v[0] for k, v in GRIDS[c].items()}} for c in GRIDS})
 
@@ -117,17 +117,15 @@ def test_fit_detector_then_eval_and_report_with_the_baselines(tmp_path, capsys):
 
 
 def test_the_bundled_detector_loads_and_names_its_training_data():
-    from tsqa.api.bundled import DEMO_DETECTOR
-
-    detector = Detector.load(DEMO_DETECTOR)
+    detector = Detector.load(BUNDLED)
     assert detector.source == "z" and detector.fit["questions"] >= 2000
     assert {"profile": "default", "seed": 11} in detector.fit["generator"]
 
 
 def test_a_band_detector_reads_its_forecaster(tmp_path):
-    from tsqa.encoders.tiny import save_tiny_toto
+    from tsqa.factories.tiny_toto import save_tiny_toto
     from tsqa.encoders.toto import TotoEncoder
-    from tsqa.eval.detector_rules import THRESHOLDS
+    from tsqa.evidence.rules import THRESHOLDS
 
     toto = save_tiny_toto(tmp_path / "toto")
     encoder = TotoEncoder.from_pretrained(toto)

@@ -7,7 +7,7 @@ import pytest
 import torch
 from toto2 import Toto2Model
 
-from tsqa.encoders.tiny import published_toto_config, random_toto, save_tiny_toto, tiny_toto_config, toto_4m_like_config
+from tsqa.factories.tiny_toto import published_toto_config, random_toto, save_tiny_toto, tiny_toto_config, toto_4m_like_config
 from tsqa.encoders.toto import weight_fingerprint
 
 

@@ -1,19 +1,18 @@
 """Evidence from a series: excursions, ranking and lag checked against the generator's ground truth (`Sample.meta`)
-in every category, the forecast band against Toto's own `forecast`, and the text within its budget."""
+in every category, the band track, and the text within its budget."""
 
 import re
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-import torch
 
 from tsqa.arfbench import categories as cat
 from tsqa.arfbench.options import TIMESTAMP_FORMAT
 from tsqa.arfbench.schema import Series
 from tsqa.arfbench.synth import generate_questions
-from tsqa.encoders.evidence import BAND, Z, main_excursion, outside_runs, relation, series_evidence
-from tsqa.encoders.evidence_text import Z_THRESHOLD, render
+from tsqa.evidence.excursions import BAND, Z, main_excursion, outside_runs, relation, series_evidence
+from tsqa.evidence.text import Z_THRESHOLD, render
 
 CORRELATED = ("simultaneous", "leading", "lagging")
 SHARP = ("Level Shift", "Transient Spike")  # kinds whose onset and end are single steps
@@ -161,27 +160,6 @@ def test_text_ranks_channels_and_keeps_to_its_budget():
     assert "more channels with excursions not listed" in short
     words = render([series_evidence(series)], budget=120, count=lambda text: len(text.split()))
     assert len(words.split()) <= 120 or "- pod" not in words  # only the fixed lines may exceed a tiny budget
-
-
-def test_forecast_band_is_what_toto_forecasts_one_patch_ahead(tiny_encoder, wavy_series):
-    values = wavy_series(2, 40, seed=5)
-    band = tiny_encoder.forecast_band(values)
-    model, patch = tiny_encoder.model, tiny_encoder.patch_size
-    assert band.low.shape == band.high.shape == values.shape
-    assert np.isnan(band.median[:, :patch]).all()  # the first patch has no forecast
-    for i in range(1, values.shape[1] // patch):
-        context = torch.from_numpy(values[None, :, : i * patch]).float()
-        inputs = {"target": context, "target_mask": torch.ones_like(context, dtype=torch.bool),
-                  "series_ids": torch.zeros(1, 2, dtype=torch.long)}
-        forecast = model.forecast(inputs, horizon=patch)[:, 0]  # (knots, channels, horizon)
-        for knot, mine in ((0.1, band.low), (0.5, band.median), (0.9, band.high)):
-            expected = forecast[model.output_head.knots.index(knot)].double().numpy()
-            np.testing.assert_allclose(mine[:, i * patch : (i + 1) * patch], expected, rtol=1e-4, atol=1e-4)
-    distance = band.distance(values)
-    inside = (values >= band.low) & (values <= band.high)
-    assert (distance[inside] == 0).all()
-    above = values > band.high
-    np.testing.assert_allclose(distance[above], ((values - band.high) / (band.high - band.low))[above])
 
 
 def test_band_track_and_text_name_their_source(tiny_encoder):
