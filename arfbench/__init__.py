@@ -5,7 +5,7 @@ The functions are imported on first use, so `import arfbench` (for the types) st
 
 import importlib
 
-from tsqa.arfbench.categories import CATEGORIES, TIER_OF
+from tsqa.arfbench.categories import CATEGORIES
 from tsqa.arfbench.schema import Answer, Sample, Series
 
 _LAZY = {
@@ -15,12 +15,9 @@ _LAZY = {
     "write_dataset": "tsqa.arfbench.writer",
     "render_plot": "tsqa.arfbench.plot",
     "generate": "tsqa.arfbench.synth",
-    "generate_questions": "tsqa.arfbench.synth",
-    "answer_summary": "tsqa.arfbench.synth",
-    "answer_class": "tsqa.arfbench.answer_classes",
 }
 
-__all__ = ["CATEGORIES", "TIER_OF", "Answer", "Sample", "Series", *_LAZY]
+__all__ = ["CATEGORIES", "Answer", "Sample", "Series", *_LAZY]
 
 
 def __getattr__(name: str):

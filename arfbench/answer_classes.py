@@ -36,7 +36,7 @@ def options_from_json(text: str | None) -> list[str]:
         if isinstance(options[0], dict):
             return [str(option["value"]) for option in options]
         return [str(option) for option in options]
-    except (json.JSONDecodeError, RecursionError, KeyError, TypeError):  # nested too deep: unparsable too
+    except (ValueError, RecursionError, KeyError, TypeError):  # not JSON, too deep, 4300+ digit numbers
         return []
 
 

@@ -4,25 +4,27 @@
      "series": {"<series name>": {"no_anomaly": false, "caption": "p95 latency by dc", "windows": [
          {"channels": ["dc:us1"], "start": 1700000600, "end": 1700003000, "kind": "Level Shift",
           "direction": "up", "magnitude_pct": 40.0}]}},
-     "pairs": [{"series": ["a", "b"], "relation": "first_leads"}]}
+     "pairs": [{"series": ["a", "b"], "relation": "first_leads"}],
+     "meta": {"imports": [{"shape": "faults", "from": "faults.csv", "rule": "..."}]}}
 
 A window covers the steps from `start` (the first anomalous one; null: already under way when the series begins) up to
 `end` (the first normal one again; null: not resolved when the series ends), in unix seconds. A pair says how the
-anomalies of two series relate: `first_leads`, `second_leads`, `simultaneous` or `unrelated`.
+anomalies of two series relate: `first_leads`, `second_leads`, `simultaneous` or `unrelated`. `meta` (optional) says
+where imported labels came from and by which rule what the source did not state was inferred (`tsqa label import`).
 
-Every load checks the whole file and names the field at fault; every save goes through a temporary file and
-`os.replace`, so the file on disk is always either the old or the new version, never a torn one.
+Every load checks the whole file and names the field at fault; every save goes through `arfbench.atomic` (a
+temporary file, fsync, rename), so the file on disk is always either the old or the new version, never a torn one.
 """
 
 import json
 import math
-import os
-import tempfile
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 
 from tsqa.arfbench import options as opt
+from tsqa.arfbench.atomic import atomic_file
 from tsqa.arfbench.layout import check_name
 from tsqa.arfbench.schema import Series
 
@@ -35,6 +37,7 @@ DIRECTIONS = ("up", "down")
 RELATIONS = ("first_leads", "second_leads", "simultaneous", "unrelated")
 MAX_CAPTION = 500
 MAX_MAGNITUDE = 1e6
+MAX_FILE_BYTES = 64 << 20  # far beyond any folder's labels; a larger file is refused before it is parsed
 
 
 class LabelsError(ValueError):
@@ -75,6 +78,8 @@ def check_window(window: object, where: str) -> dict:
     channels = w["channels"]
     if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
         _fail(f"{where}, field 'channels'", "expected a non-empty list of channel names")
+    if any(_odd_characters(c, "Cs") for c in channels):
+        _fail(f"{where}, field 'channels'", "a channel name holds a lone surrogate (\\ud800-\\udfff), not text")
     if len(set(channels)) != len(channels):
         _fail(f"{where}, field 'channels'", "a channel is listed twice")
     start, end = _epoch(w["start"], f"{where}, field 'start'"), _epoch(w["end"], f"{where}, field 'end'")
@@ -101,9 +106,16 @@ def check_series_label(label: object, where: str) -> dict:
     if s["no_anomaly"] and windows:
         _fail(where, "marked as having no anomaly but has anomaly windows; remove the windows first")
     caption = s.get("caption", "")
-    if not isinstance(caption, str) or len(caption) > MAX_CAPTION or "\n" in caption:
-        _fail(f"{where}, field 'caption'", f"expected one line of at most {MAX_CAPTION} characters")
+    if not isinstance(caption, str) or len(caption) > MAX_CAPTION or _odd_characters(caption, "Cc", "Cs"):
+        _fail(f"{where}, field 'caption'", f"expected one line of at most {MAX_CAPTION} characters, without control "
+              "characters or lone surrogates")
     return {"no_anomaly": s["no_anomaly"], "windows": windows, "caption": caption}
+
+
+def _odd_characters(text: str, *categories: str) -> bool:
+    """True when `text` holds a character of a Unicode category in `categories` ("Cc" controls such as a newline or
+    tab, "Cs" lone surrogates, which no file can hold)."""
+    return any(unicodedata.category(char) in categories for char in text)
 
 
 def check_pair(pair: object, where: str) -> dict:
@@ -124,7 +136,7 @@ def check_pair(pair: object, where: str) -> dict:
 
 def check_labels(doc: object, where: str) -> dict:
     """The whole document, checked; `where` (the file) starts every message."""
-    d = _keys(doc, where, {"schema", "version", "series", "pairs"})
+    d = _keys(doc, where, {"schema", "version", "series", "pairs"}, {"meta"})
     if d["schema"] != SCHEMA:
         _fail(f"{where}, field 'schema'", f"expected {SCHEMA!r}, got {d['schema']!r}: not a tsqa labels file")
     if d["version"] != VERSION:
@@ -147,7 +159,12 @@ def check_labels(doc: object, where: str) -> dict:
         if key in seen:
             _fail(f"{where}, pair {i}", f"series {p['series']} are paired twice")
         seen.add(key)
-    return {"schema": SCHEMA, "version": VERSION, "series": series, "pairs": pairs}
+    checked = {"schema": SCHEMA, "version": VERSION, "series": series, "pairs": pairs}
+    if "meta" in d:
+        if not isinstance(d["meta"], dict):
+            _fail(f"{where}, field 'meta'", "expected a JSON object")
+        checked["meta"] = d["meta"]
+    return checked
 
 
 def read_labels(path: str | Path) -> dict:
@@ -155,12 +172,19 @@ def read_labels(path: str | Path) -> dict:
     path = Path(path)
     if not path.exists():
         return empty_labels()
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise LabelsError(f"{path}: {size} bytes, more than a labels file holds ({MAX_FILE_BYTES}); not a labels file")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:
         raise LabelsError(f"{path}: not UTF-8 text ({err})") from None
     except json.JSONDecodeError as err:
         raise LabelsError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except RecursionError:
+        raise LabelsError(f"{path}: not a labels file (its JSON is nested too deeply to read)") from None
+    except ValueError as err:  # an integer of more than 4300 digits
+        raise LabelsError(f"{path}: not valid JSON ({str(err)[:120]})") from None
     return check_labels(doc, str(path))
 
 
@@ -173,16 +197,8 @@ def write_labels(path: str | Path, doc: dict) -> bytes:
     over `path`. Returns the bytes written."""
     path = Path(path)
     data = labels_bytes(check_labels(doc, str(path)))
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as temporary:
+        temporary.write_bytes(data)
     return data
 
 

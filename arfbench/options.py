@@ -3,6 +3,8 @@
 Answers are compared as exact strings, so every producer of questions (generator, writer, tests) takes them from here.
 """
 
+import time
+
 PRESENCE_YES = "Yes, there is an anomaly in the time-series"
 PRESENCE_NO = "No, there is no anomaly in the time-series"
 
@@ -34,3 +36,9 @@ INDICATOR_NO_ANOMALY = "No anomaly in one or both series"
 INDICATOR_OPTIONS: tuple[str, ...] = (LEADING, LAGGING, SIMULTANEOUS, INDICATOR_UNCORRELATED, INDICATOR_NO_ANOMALY)
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"  # UTC, as the Start and End options write times
+
+
+def format_timestamp(epoch: int) -> str:
+    """Unix seconds -> `YYYY-MM-DD HH:MM:SS` in UTC, as the benchmark's options write times (prompts, generated
+    options and the evidence text all write them so)."""
+    return time.strftime(TIMESTAMP_FORMAT, time.gmtime(int(epoch)))

@@ -11,12 +11,15 @@ from pathlib import Path
 import pandas as pd
 
 from tsqa.arfbench import categories as cat
+from tsqa.arfbench.cells import original_cell
+from tsqa.arfbench.exports.csv_header import check_file_header
 from tsqa.arfbench.gaps import FILL_OF_FLAG
 from tsqa.arfbench.layout import QA_CSV, split_query_group
 from tsqa.arfbench.problems import Problem
 
 REQUIRED = ("query_group", "question", "correct_answer", "task_category")
 INDEX_HEADERS = ("", "Unnamed: 0")
+MAX_COLUMNS = 64  # the published file has 10, ours 11
 META_COLUMN = "meta"  # this project's extension: the generator's ground truth as JSON; absent in the published csv
 
 
@@ -41,7 +44,7 @@ def parse_option_list(text: str) -> list[str]:
     """A JSON list of strings or of {"value": ...} objects -> the option texts."""
     try:
         parsed = json.loads(text)
-    except (json.JSONDecodeError, RecursionError, TypeError):
+    except (ValueError, RecursionError, TypeError):  # not JSON, too deep, 4300+ digit numbers
         raise ValueError(f"not valid JSON (or nested too deeply): {text[:80]!r}") from None
     if not isinstance(parsed, list):
         raise ValueError(f"expected a JSON list, got {type(parsed).__name__}")
@@ -126,7 +129,7 @@ class _RowChecker:
         if text:
             try:
                 meta = json.loads(text)
-            except (json.JSONDecodeError, RecursionError) as err:
+            except (ValueError, RecursionError) as err:
                 self.problem(META_COLUMN, f"not valid JSON ({err})")
             if not isinstance(meta, dict):
                 self.problem(META_COLUMN, "expected a JSON object")
@@ -165,10 +168,12 @@ def read_qa_rows(root: Path) -> tuple[list[QuestionRow], list[Problem], int]:
     path = root / QA_CSV
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no {QA_CSV} (is this a dataset in the ARFBench layout?)")
+    check_file_header(path, MAX_COLUMNS, f"an ARFBench {QA_CSV}")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
         raise ValueError(f"{path}: not a readable csv ({err})") from None
+    frame = frame.map(original_cell)  # cells written spreadsheet-safe by `writer`, as they were given
     missing = [c for c in REQUIRED if c not in frame.columns]
     if "options_str" not in frame.columns and "options" not in frame.columns:
         missing.append("options_str")

@@ -18,6 +18,7 @@ class Series:
     timestamps: np.ndarray  # (time,) int64 unix seconds, strictly increasing
     values: np.ndarray  # (time, channels) float64
     interval: int  # seconds between steps
+    repairs: list[str] = field(default_factory=list)  # what its reader repaired, one line per kind (not compared)
 
     def __post_init__(self) -> None:
         self.timestamps = np.asarray(self.timestamps, dtype=np.int64)
@@ -90,6 +91,7 @@ class Answer:
     plot: Path | None = None  # the plot the question showed, when one was drawn for it
     modality: str | None = None  # what the answering model was shown: both, plot or series (None: not a tsqa model)
     evidence: str | None = None  # the evidence text appended to the question, when it was asked with evidence
+    repairs: list[list[str]] = field(default_factory=list)  # per series, what its reader repaired (one line per kind)
 
     @property
     def answer(self) -> str:
@@ -109,5 +111,5 @@ class Answer:
             "hidden_channels": self.hidden_channels,
             "plot": None if self.plot is None else str(self.plot),
             "modality": self.modality,
-            "evidence": self.evidence,
-        }
+            "repairs": self.repairs,
+        } | ({"evidence": self.evidence} if self.evidence is not None else {})

@@ -4,7 +4,6 @@ Reading raises FileFormatError (a ValueError) naming the file and the column at 
 it and go on.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +11,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tsqa.arfbench.exports.errors import ExportError, RepairRefused
+from tsqa.arfbench.exports.limits import MAX_CELLS, SeriesTooLarge, SizeLimits
+from tsqa.arfbench.exports.repair import RepairPolicy
+from tsqa.arfbench.exports.tables import LongRows, long_series
 from tsqa.arfbench.problems import FileFormatError
 from tsqa.arfbench.schema import Series
 from tsqa.arfbench.value_range import first_bad_epoch, first_bad_value
 
 COLUMNS = ("epoch", "group", "value")
-MAX_CELLS = 200_000_000  # steps x channels beyond which a file is refused rather than allocated (1.6 GB)
 
 
 def _open_table(path: Path, columns: list[str]) -> pa.Table:
@@ -63,21 +65,8 @@ def steps_in_file(path: Path, interval: int) -> int:
     return int((epochs.max() - epochs.min()) // interval) + 1
 
 
-@dataclass
-class _Cells:
-    """A long-format file's rows, checked: grid row and channel column of every value."""
-
-    start: int  # first epoch
-    steps: int
-    names: list[str]  # channel names, in the file's order of first appearance
-    rank: np.ndarray  # (channels,) each name's position in sorted order
-    rows: np.ndarray  # (cells,) grid step of each value
-    columns: np.ndarray  # (cells,) sorted channel index of each value
-    values: np.ndarray  # (cells,) float64
-
-
-def _read_cells(path: Path, interval: int) -> _Cells:
-    """Every row of the file decoded and checked (columns, types, grid, duplicates, size) without pivoting."""
+def _rows(path: Path) -> LongRows:
+    """The file's long rows, decoded by type (the long parser checks the rest)."""
     table = _open_table(path, list(COLUMNS))
     if table.num_rows == 0:
         raise FileFormatError(path, "parquet", "the file has no rows")
@@ -96,39 +85,31 @@ def _read_cells(path: Path, interval: int) -> _Cells:
         encoded = pc.dictionary_encode(group_column.cast(pa.string())).combine_chunks()
     except pa.ArrowException as err:
         raise FileFormatError(path, "group", f"channel names are not text ({err})") from None
-    names = encoded.dictionary.to_pylist()
-    order = np.argsort(names, kind="stable")
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[order] = np.arange(len(names))
-    columns = rank[encoded.indices.to_numpy()]
-
-    start = int(epochs.min())
-    offsets = epochs - start
-    if (offsets % interval).any():
-        raise FileFormatError(path, "epoch", f"timestamps are not on a {interval}s grid starting at {start}")
-    rows = offsets // interval
-    steps = int(rows.max()) + 1
-    if steps * len(names) > MAX_CELLS:
-        raise FileFormatError(path, "parquet", f"{steps} steps x {len(names)} channels is too large to load")
-    flat = rows * len(names) + columns
-    if len(np.unique(flat)) != len(flat):
-        raise FileFormatError(path, "epoch/group", "duplicate (epoch, group) rows")
-    return _Cells(start, steps, names, rank, rows, columns, values)
-
-
-def check_series_file(path: Path, interval: int) -> None:
-    """Raises FileFormatError for a file `read_series` would refuse; reads it whole but builds no grid."""
-    _read_cells(path, interval)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return LongRows(epochs.astype(np.float64), codes, encoded.dictionary.to_pylist(), values)
 
 
 def read_series(path: Path, name: str, interval: int) -> Series:
-    """Pivot a long-format file to (time, channels); channels sorted, missing cells NaN."""
-    cells = _read_cells(path, interval)
-    grid = np.full((cells.steps, len(cells.names)), np.nan)
-    grid[cells.rows, cells.columns] = cells.values
-    timestamps = cells.start + np.arange(cells.steps, dtype=np.int64) * interval
-    channels = [cells.names[i] for i in np.argsort(cells.rank)]
-    return Series(name=name, channels=channels, timestamps=timestamps, values=grid, interval=interval)
+    """Pivot a long-format file to (time, channels) on its `interval` grid; channels sorted, missing cells NaN.
+
+    The layout's files are written by tools, so they are read strictly: a file that would need a repair (see
+    `exports.repair`) is refused with the repair named, never changed silently.
+    """
+    policy = RepairPolicy(strict=True, interval=interval)
+    limits = SizeLimits(max_steps=MAX_CELLS, max_channels=MAX_CELLS, max_cells=MAX_CELLS)
+    try:
+        return long_series(_rows(path), name, str(path), policy, limits)
+    except SeriesTooLarge as err:
+        raise FileFormatError(path, "parquet", str(err).removeprefix(f"{path}: ")) from None
+    except ExportError as err:
+        field = err.field or ("epoch" if isinstance(err, RepairRefused) else "parquet")
+        detail = err.detail if err.row is None else f"row {err.row}: {err.detail}"
+        raise FileFormatError(path, field, detail) from None
+
+
+def check_series_file(path: Path, interval: int) -> None:
+    """Raises FileFormatError for a file `read_series` would refuse."""
+    read_series(path, path.stem, interval)
 
 
 def write_series(series: Series, path: Path) -> None:

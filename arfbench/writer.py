@@ -3,13 +3,13 @@
 Columns of `arfbench-qa.csv`: the unnamed index, query_group, question, options_str (JSON list of strings),
 options (the same as [{"value": ...}]), correct_answer, task_category, difficulty, interpolate_1, interpolate_2
 (1 linear, 0 forward fill, empty: gaps stay missing) and `meta` (this project's extension: `Sample.meta` as JSON,
-without the keys that have their own column). Each series is written once, at its own interval and at the next
-`coarser` published intervals that are multiples of it (mean per bucket); images are rendered with `arfbench.plot`
-unless `images=False`.
+without the keys that have their own column). The question and answer cells are spreadsheet-safe (`arfbench.cells`);
+the loader reads them back as written. Each series is written once, at its own interval and at the next `coarser`
+published intervals that are multiples of it (mean per bucket); images are rendered with `arfbench.plot` unless
+`images=False`.
 """
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from tsqa.arfbench.atomic import atomic_file
+from tsqa.arfbench.cells import safe_cell
 from tsqa.arfbench.gaps import FLAG_OF_FILL
 from tsqa.arfbench.layout import IMAGE_DIR, QA_CSV, TS_DIR, image_path, split_query_group
 from tsqa.arfbench.plot_cache import PlotCache
@@ -50,10 +52,10 @@ def _csv_row(sample: Sample) -> dict:
     meta = {k: v for k, v in sample.meta.items() if k not in _OWN_COLUMNS}
     return {
         "query_group": sample.query_group,
-        "question": sample.question,
+        "question": safe_cell(sample.question),
         "options_str": json.dumps(sample.options, ensure_ascii=False),
         "options": json.dumps([{"value": o} for o in sample.options], ensure_ascii=False),
-        "correct_answer": "" if sample.answer is None else sample.answer,
+        "correct_answer": "" if sample.answer is None else safe_cell(sample.answer),
         "task_category": sample.category,
         "difficulty": sample.meta.get("difficulty", ""),
         "interpolate_1": flags[0],
@@ -125,7 +127,6 @@ def write_dataset(
     for row, index in zip(rows, _csv_indices(ids)):
         row[""] = index
     frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
-    temporary = csv_path.with_name(csv_path.name + ".tmp")
-    frame.to_csv(temporary, index=False)
-    os.replace(temporary, csv_path)
+    with atomic_file(csv_path) as temporary:
+        frame.to_csv(temporary, index=False)
     return csv_path

@@ -18,10 +18,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tsqa.factories.tiny_toto import published_toto_config, random_toto, toto_4m_like_config
 from tsqa.encoders.toto import TotoEncoder
+from tsqa.factories.tiny_toto import published_toto_config, random_toto, tiny_toto_config
 
-CONFIGS = {"4m": toto_4m_like_config, "22m": partial(published_toto_config, "Datadog/Toto-2.0-22m")}
+# "4m": shaped like Toto-2.0-4m (patch 32, width 256, 4 layers); heads and layer grouping are guesses (4, 2 + 2)
+TOTO_4M_LIKE = dict(patch_size=32, d_model=256, num_heads=4, num_layers=4, layer_group_size=2)
+CONFIGS = {
+    "4m": partial(tiny_toto_config, **TOTO_4M_LIKE),
+    "22m": partial(published_toto_config, "Datadog/Toto-2.0-22m"),
+}
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
 

@@ -1,30 +1,48 @@
-"""Plot throughput: PNG/s of the full matplotlib draw the package used before vs the painted chart now, and plots drawn
-per unique chart when the VLM's images are made (`bridges.images.question_images`) for an ARFBench-shaped question set
-(750 questions over 142 series, a fifth of them about one of 30 pairs).
+"""Plot cost: the first chart of a fresh process (what a one-shot `tsqa ask` pays), PNG/s with a new matplotlib
+figure per chart vs the figures `arfbench.plot` reuses per layout, and plots drawn per unique chart when the VLM's
+images are made (`bridges.images.question_images`) for an ARFBench-shaped question set (750 questions over 142
+series, a fifth of them about one of 30 pairs).
 
 Charts are the synthetic generator's questions at the size the dataset writer and `tsqa ask` use (960x320, pairs
-960x560). Both rates are given per wall-clock second and per CPU second of this process (the machine may be shared).
-"Cold" is a fresh painter (its figures, shaped strings and glyph bitmaps all new); "warm" is the next charts, unseen
-but after that warm-up. Also printed: how far the painted pixels are from the full draw's on the "before" charts.
+960x560). Rates are given per wall-clock second and per CPU second of this process (the machine may be shared).
+"Cold" runs in a new Python process: importing `arfbench.plot`, then its first chart (figure made, fonts loaded).
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/plots.py [--n 200] [--before-n 40]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/plots.py [--n 200] [--fresh-n 40] [--cold 3]
 """
 
 import argparse
+import subprocess
 import sys
 import time
-from pathlib import Path
 
-import numpy as np
+from PIL import Image
 
-from tsqa.arfbench.plot import draw_chart, png_bytes
+from tsqa.arfbench.chart import Chart
+from tsqa.arfbench.plot import as_group, chart_options, chart_panels, encode_png, png_bytes
 from tsqa.arfbench.synth import generate_questions
 from tsqa.bridges.images import plot_cache, question_images, reset_plot_cache
 
-from shaped import arfbench_shaped, unique_charts, unique_series  # noqa: E402  (beside this script)
+from shaped import arfbench_shaped, unique_charts, unique_series  # beside this script
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "arfbench"))
-from reference_plot import reference_pixels, reference_png  # noqa: E402  (the old renderer lives with the tests)
+_COLD = """
+import time
+wall, cpu = time.perf_counter(), time.process_time()
+from tsqa.arfbench.plot import png_bytes
+from tsqa.arfbench.synth import generate_questions
+series = next(generate_questions(1, 0)).sample.series[0]
+imported = time.perf_counter() - wall, time.process_time() - cpu
+wall, cpu = time.perf_counter(), time.process_time()
+png_bytes(series)
+print(*imported, time.perf_counter() - wall, time.process_time() - cpu)
+"""
+
+
+def fresh_png(series) -> bytes:
+    """The chart on a figure made for it alone."""
+    group = as_group(series)
+    options = chart_options(group)
+    chart = Chart(len(group), options["width_px"], options["height_px"])
+    return encode_png(Image.fromarray(chart.draw(chart_panels(group, options))[:, :, :3]))
 
 
 def _rate(label: str, draw, groups: list) -> float:
@@ -39,26 +57,25 @@ def _rate(label: str, draw, groups: list) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=200, help="charts for the painted rates")
-    parser.add_argument("--before-n", type=int, default=40, help="charts for the full-draw rate")
+    parser.add_argument("--n", type=int, default=200, help="charts for the reused-figure rate")
+    parser.add_argument("--fresh-n", type=int, default=40, help="charts for the new-figure-per-chart rate")
+    parser.add_argument("--cold", type=int, default=3, help="fresh processes for the first-chart time")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    samples = [g.sample for g in generate_questions(2 * args.n + 200, args.seed)]
+    for _ in range(args.cold):
+        timed = subprocess.run([sys.executable, "-c", _COLD], capture_output=True, text=True, check=True)
+        import_wall, import_cpu, wall, cpu = map(float, timed.stdout.split())
+        print(f"cold process: import {import_wall:.2f} s wall {import_cpu:.2f} s cpu; "
+              f"first chart {1000 * wall:.0f} ms wall {1000 * cpu:.0f} ms cpu")  # fmt: skip
+
+    samples = [g.sample for g in generate_questions(args.n + args.fresh_n, args.seed)]
     groups = [s.series[0] if len(s.series) == 1 else s.series for s in samples]
     pairs = sum(len(s.series) == 2 for s in samples[: args.n])
     print(f"charts: synthetic questions, {pairs}/{args.n} pairs, 960x320 (pairs 960x560)")
-    before = _rate("before: full Figure draw + PIL", reference_png, groups[: args.before_n])
-    _rate("after: painted (cold)", png_bytes, groups[args.n : args.n + 20])
-    after = _rate("after: painted (warm, unseen)", png_bytes, groups[: args.n])
-    print(f"speed-up (cpu): {after / before:.1f}x")
-
-    worst_mean, differing = 0.0, 0
-    for group in groups[: args.before_n]:
-        difference = np.abs(reference_pixels(group).astype(np.int16) - draw_chart(group)[0].astype(np.int16))
-        worst_mean, differing = max(worst_mean, float(difference.mean())), differing + int(difference.any(axis=2).sum())
-    print(f"pixels vs the full draw, {args.before_n} charts: largest mean |difference| {worst_mean:.4f} (0..255), "
-          f"{differing} pixels differ in all")  # fmt: skip
+    fresh = _rate("a new figure per chart", fresh_png, groups[args.n :])
+    reused = _rate("figures reused per layout", png_bytes, groups[: args.n])
+    print(f"reuse speed-up (cpu): {reused / fresh:.1f}x")
 
     shaped = arfbench_shaped(seed=args.seed)
     distinct = unique_charts(shaped)

@@ -38,8 +38,9 @@ class AnswerEngine:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def evidence_sources(self) -> dict[str, object]:
-        """What evidence for this model is computed with: its own Toto (the forecast band) and its token counts."""
-        return {"forecaster": self.model.encoder, "count": self.count_tokens}
+        """What evidence for this model is computed with: its own Toto (the forecast band) through the builder's
+        encoding cache, so a series' band and its encoding come from one pass; and its token counts."""
+        return {"forecaster": self.builder.encoder, "count": self.count_tokens}
 
     def modality_for(self, sample: Sample, requested: Modality | None = None) -> Modality:
         """What `sample` is shown: `requested`, else what the model was trained to see; a question with images and

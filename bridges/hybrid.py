@@ -30,6 +30,7 @@ from tsqa.bridges.choices import Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
 from tsqa.factories.bases import locate
 from tsqa.factories.hub import anchored, portable, resolve
+from tsqa.factories.loading import loading_weights, quiet_loading, require_safetensors
 from tsqa.bridges.inputs import IGNORE_INDEX
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, TS_TOKEN, PromptFormat
@@ -149,9 +150,12 @@ class HybridModel(nn.Module):
             weights = directory / ADAPTER_WEIGHTS
             if not weights.is_file():
                 raise FileNotFoundError(f"{directory}: missing {ADAPTER_WEIGHTS}")
-            model.adapter.load_state_dict(load_file(weights, device=str(model.device)))
+            with loading_weights(weights, "adapter"):
+                model.adapter.load_state_dict(load_file(weights, device=str(model.device)))
         if (directory / LORA_DIR).is_dir():
-            model._set_peft(PeftModel.from_pretrained(vlm, directory / LORA_DIR, is_trainable=trainable))
+            require_safetensors(directory / LORA_DIR, "LoRA")
+            with loading_weights(directory / LORA_DIR, "LoRA"):
+                model._set_peft(PeftModel.from_pretrained(vlm, directory / LORA_DIR, is_trainable=trainable))
             if merge_lora:
                 model.merge_lora()
         return model
@@ -413,8 +417,10 @@ class _EmbeddingInjector:
 def load_vlm(vlm_id: "str | Path", device: "str | torch.device", dtype: torch.dtype | None):
     """The VLM (in eval mode, on `device`) and its processor, from a Hub id, a local directory or a built spec."""
     path = locate(vlm_id)
-    vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto").to(device).eval()
-    return vlm, AutoProcessor.from_pretrained(path)
+    require_safetensors(path, "VLM")
+    with quiet_loading(), loading_weights(path, "VLM"):
+        vlm = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype or "auto", use_safetensors=True)
+        return vlm.to(device).eval(), AutoProcessor.from_pretrained(path)
 
 
 def load_encoder(encoder_id: "str | Path", device: "str | torch.device") -> Encoder:

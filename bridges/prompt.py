@@ -7,10 +7,9 @@ question about *when* becomes matching an option's timestamp against the prompt.
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from tsqa.arfbench import Series
-from tsqa.arfbench.options import TIMESTAMP_FORMAT
+from tsqa.arfbench.options import format_timestamp
 from tsqa.bridges.budget import ChannelPlan
 from tsqa.bridges.choices import TimeLabels
 
@@ -42,11 +41,6 @@ class PromptFormat:
 
     def __post_init__(self) -> None:
         self.time_labels = TimeLabels(self.time_labels)
-
-
-def format_timestamp(epoch: int) -> str:
-    """Unix seconds -> `YYYY-MM-DD HH:MM:SS` in UTC, as the benchmark's options write times."""
-    return datetime.fromtimestamp(int(epoch), UTC).strftime(TIMESTAMP_FORMAT)
 
 
 def time_labels(epochs: list[int], mode: TimeLabels) -> list[str]:

@@ -5,6 +5,9 @@ the first time only. Keys hash the values (NaN pattern included), the shape, the
 max_context. The misses of one call, duplicates merged, go to the wrapped encoder in as few batched calls as
 `Encoder.encode_list` makes. Entries live on the CPU, so the memory budget never takes accelerator memory.
 
+A series' forecast band (the evidence's `band` track) is kept the same way, in memory: the pass that makes it also
+encodes the series (`TotoEncoder.encode_with_band`), so a question asked with its evidence runs the encoder once.
+
 On disk each key is one safetensors file whose header holds the grid fields, written to a temporary name and
 renamed, so a killed process never leaves a half-written entry; an unreadable entry is reported, encoded again and
 replaced. The directory's `cache.json` names the encoder it belongs to: another encoder is refused, never mixed in.
@@ -12,8 +15,6 @@ replaced. The directory's `cache.json` names the encoder it belongs to: another 
 
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -24,8 +25,10 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from tsqa.arfbench.atomic import atomic_file, remove_stale_temporaries
 from tsqa.encoders.base import Encoder, EncoderOutput
 from tsqa.encoders.inputs import as_series_batch, to_float_array
+from tsqa.encoders.surprise import ForecastBand
 
 _FORMAT = "tsqa-encoder-cache-v1"
 MANIFEST = "cache.json"
@@ -34,7 +37,7 @@ MANIFEST = "cache.json"
 class CachedEncoder(Encoder):
     """Wraps an encoder; a series seen before is served from the cache instead of encoded again.
 
-    `misses` counts the series actually encoded, `hits` those served from memory or disk."""
+    `misses` counts the series actually run through the encoder, `hits` those served from memory or disk."""
 
     def __init__(self, encoder: Encoder, cache_dir: "str | Path | None" = None, max_bytes: int = 2**30):
         if max_bytes < 0:
@@ -50,6 +53,8 @@ class CachedEncoder(Encoder):
         self.misses = 0
         self._memory: OrderedDict[str, EncoderOutput] = OrderedDict()
         self._bytes = 0
+        self._bands: OrderedDict[str, ForecastBand] = OrderedDict()
+        self._band_bytes = 0
         self.cache_dir = None if cache_dir is None else self._claim(Path(cache_dir))
 
     def key(self, series: np.ndarray) -> str:
@@ -80,6 +85,31 @@ class CachedEncoder(Encoder):
             self._remember(key, found[key])
         return [found[key] for key in keys]
 
+    def forecast_band(self, values: "np.ndarray | torch.Tensor") -> ForecastBand:
+        """The forecast band of one (channels, time) series, as the wrapped encoder's `forecast_band` gives it; when
+        it is made, the series' encoding from the same pass is kept too, so encoding it afterwards is a hit."""
+        array = to_float_array(values, "series")
+        key = self.key(array)
+        if key in self._bands:
+            self._bands.move_to_end(key)
+            self.hits += 1
+            return self._bands[key]
+        if not hasattr(self.encoder, "encode_with_band"):
+            raise TypeError(f"{type(self.encoder).__name__} gives no forecast band (no encode_with_band)")
+        output, band = self.encoder.encode_with_band(array)
+        self.misses += 1
+        if self._lookup(key) is None:
+            output = output.to("cpu").clone()
+            self._store_disk(key, output)
+            self._remember(key, output)
+        if band.nbytes <= self.max_bytes:
+            self._bands[key] = band
+            self._band_bytes += band.nbytes
+            while self._band_bytes > self.max_bytes:
+                _, evicted = self._bands.popitem(last=False)
+                self._band_bytes -= evicted.nbytes
+        return band
+
     def _claim(self, directory: Path) -> Path:
         """The cache directory, created for this encoder or checked to be this encoder's."""
         directory.mkdir(parents=True, exist_ok=True)
@@ -88,8 +118,10 @@ class CachedEncoder(Encoder):
         if manifest.is_file():
             try:
                 recorded = json.loads(manifest.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deeply
                 raise ValueError(f"{manifest}: not a readable encoder cache manifest ({err})") from None
+            if not isinstance(recorded, dict):
+                raise ValueError(f"{manifest}: not an encoder cache manifest (a JSON {type(recorded).__name__})")
             if recorded != expected:
                 raise ValueError(
                     f"{directory}: an encoder cache of another encoder ({recorded.get('identity')!r}, max_context "
@@ -98,6 +130,7 @@ class CachedEncoder(Encoder):
                 )
         else:
             manifest.write_text(json.dumps(expected, indent=2) + "\n")
+        remove_stale_temporaries(directory)  # of entries whose writer was killed before its rename
         return directory
 
     def _lookup(self, key: str) -> "EncoderOutput | None":
@@ -142,11 +175,5 @@ class CachedEncoder(Encoder):
             return
         metadata = {"format": _FORMAT, "key": key, "identity": self.identity, "grid": json.dumps(output.grid())}
         tensors = {name: getattr(output, name).contiguous() for name in EncoderOutput.tensor_names()}
-        handle, temporary = tempfile.mkstemp(dir=self.cache_dir, prefix=f".{key[:16]}.", suffix=".tmp")
-        os.close(handle)
-        try:
-            save_file(tensors, temporary, metadata=metadata)
-            os.replace(temporary, self._path(key))
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+        with atomic_file(self._path(key)) as temporary:
+            save_file(tensors, str(temporary), metadata=metadata)

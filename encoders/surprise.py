@@ -39,6 +39,10 @@ class ForecastBand:
     high: np.ndarray  # (channels, time)
     knots: tuple[float, float]  # the quantiles of low and high, e.g. (0.1, 0.9)
 
+    @property
+    def nbytes(self) -> int:
+        return self.low.nbytes + self.median.nbytes + self.high.nbytes
+
     def distance(self, values: np.ndarray) -> np.ndarray:
         """(channels, time) signed distance of `values` outside the band in band widths (`band_distance`);
         NaN where a value or the band is missing."""

@@ -83,28 +83,35 @@ class TotoEncoder(Encoder):
         series = as_series_batch(values)
         grid = to_grid(series, self.max_context, self.patch_size)
         with torch.no_grad():
-            return self._encode_grid(grid, time_length=series.shape[-1])
+            return self._output(self._forward(grid), grid, time_length=series.shape[-1])
 
     def forecast_band(self, values: "np.ndarray | torch.Tensor") -> ForecastBand:
         """values: (channels, time) of one series -> the 10-90% band and median the quantile head predicted for each
         input step one patch ahead (the band `surprise` judges against). On a bucketed series every input step gets
         the band of its bucket's mean."""
+        return self.encode_with_band(values)[1]
+
+    def encode_with_band(self, values: "np.ndarray | torch.Tensor") -> tuple[EncoderOutput, ForecastBand]:
+        """values: (channels, time) of one series -> what `encode` and `forecast_band` give, from one forward pass
+        (the evidence of a question and its encoding come from the same pass; `encoders.cache` keeps both)."""
         series = as_series_batch(values)
         if series.shape[0] != 1:
             raise ValueError(f"forecast_band takes one series (channels, time), got a batch of {series.shape[0]}")
         grid = to_grid(series, self.max_context, self.patch_size)
-        if grid.values.shape[-1] == self.patch_size:  # one patch: nothing is predicted
-            nothing = np.full(series.shape[1:], np.nan)
-            return ForecastBand(low=nothing, median=nothing.copy(), high=nothing.copy(), knots=BAND_KNOTS)
+        time_length = series.shape[-1]
         with torch.no_grad():
             state = self._forward(grid)
+            output = self._output(state, grid, time_length)
+            if grid.values.shape[-1] == self.patch_size:  # one patch: nothing is predicted
+                nothing = np.full(series.shape[1:], np.nan)
+                return output, ForecastBand(low=nothing, median=nothing.copy(), high=nothing.copy(), knots=BAND_KNOTS)
             quantiles = self._next_patch_quantiles(state)  # (knots, 1, channels, patches-1, patch)
         predicted = (state.patch_mask[..., :-1, None] & state.patch_mask[..., 1:, None]).cpu().numpy()
         low, median, high = (
-            self._on_input_steps(quantiles[self.model.output_head.knots.index(knot)], predicted, grid, series.shape[-1])
+            self._on_input_steps(quantiles[self.model.output_head.knots.index(knot)], predicted, grid, time_length)
             for knot in (BAND_KNOTS[0], 0.5, BAND_KNOTS[1])
         )
-        return ForecastBand(low=low, median=median, high=high, knots=BAND_KNOTS)
+        return output, ForecastBand(low=low, median=median, high=high, knots=BAND_KNOTS)
 
     def _on_input_steps(self, patches: torch.Tensor, predicted: np.ndarray, grid: Grid, time_length: int) -> np.ndarray:
         """(1, channels, patches-1, patch) predictions for patches 1.. -> (channels, time) on input steps, NaN where
@@ -136,8 +143,7 @@ class TotoEncoder(Encoder):
             scale=scale[..., self.patch_size - 1 :: self.patch_size],
         )
 
-    def _encode_grid(self, grid: Grid, time_length: int) -> EncoderOutput:
-        state = self._forward(grid)
+    def _output(self, state: "_State", grid: Grid, time_length: int) -> EncoderOutput:
         return EncoderOutput(
             embeddings=state.embeddings,
             patch_mask=state.patch_mask,

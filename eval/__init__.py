@@ -1,5 +1,6 @@
 """Evaluation: ARFBench-exact answer parsing and metrics, baselines, runners, results files and reports.
 
-Import what you need from its module (`tsqa.eval.runner`, `tsqa.eval.metrics`, ...): importing the package runs
-nothing, so `tsqa ask` with a checkpoint loads only the evaluator's answerer, not its reports and baselines.
+Import the modules themselves (`tsqa.eval.metrics`, `tsqa.eval.runner`, ...): the package imports nothing, so a
+command that needs one of them does not pay for the others (the OpenAI-compatible runner, `eval.api`, imports
+`openai`).
 """

@@ -53,7 +53,7 @@ def parse_response(text: str | None) -> ParsedResponse:
             text += "}"  # the reference keeps this brace for the later steps too
         try:
             return _from_json(text)
-        except (json.JSONDecodeError, RecursionError):  # nested too deep to decode: not an answer, go on
+        except (ValueError, RecursionError):  # not JSON, nested too deep, a number of 4300+ digits: go on
             pass
     if _ANSWER_PREFIX in text:
         after = text[text.find(_ANSWER_PREFIX) + len(_ANSWER_PREFIX) :]

@@ -117,9 +117,21 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+_MARKDOWN_ESCAPES = str.maketrans({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;",  # no HTML of a model's name reaches a page that renders the report
+    "\\": "\\\\", "|": "\\|", "[": "\\[", "]": "\\]", "`": "\\`",  # no cell ends early, no link, no code span
+    "\n": " ", "\r": " ",  # a row stays one line
+})  # fmt: skip
+
+
+def markdown_cell(text: str) -> str:
+    """`text` (a model, expert or category name from a results file) as literal text in a markdown table cell."""
+    return text.translate(_MARKDOWN_ESCAPES)
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines = ["| " + " | ".join(map(markdown_cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(markdown_cell, row)) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -184,12 +196,13 @@ def plot_report(report: Report, path: str | Path) -> Path:
     for axis, metric in zip(axes, ("accuracy", "f1")):
         for index, (name, scores) in enumerate(everyone.items()):
             values = [getattr(scores, metric).category.get(c, np.nan) for c in categories]
-            axis.bar(positions + (index - (len(everyone) - 1) / 2) * width, values, width, label=name)
+            label = name.replace("$", r"\$")  # a name is text, never matplotlib's math
+            axis.bar(positions + (index - (len(everyone) - 1) / 2) * width, values, width, label=label)
         axis.set_ylabel(f"{'Accuracy' if metric == 'accuracy' else 'Macro F1'} (%)")
         axis.set_ylim(0, 100)
         axis.grid(axis="y", alpha=0.3)
     axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    axes[1].set_xticks(positions, [c.replace("Anomaly ", "") for c in categories], rotation=20)
+    axes[1].set_xticks(positions, [c.replace("Anomaly ", "").replace("$", r"\$") for c in categories], rotation=20)
     figure.suptitle("ARFBench per category")
     figure.tight_layout()
     path = Path(path)

@@ -2,13 +2,17 @@
 
 Results files are read the way the reference reads them (`pandas.read_csv` with its default missing-value rules:
 an empty cell, and also texts such as "NA" or "None", become missing), so that every metric sees what the
-reference's metrics see.
+reference's metrics see. Cells are written spreadsheet-safe (`arfbench.cells`: a text such as "=1+1" gets a leading
+apostrophe, a number such as "-5" does not) and read back as the original text.
 """
 
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+
+from tsqa.arfbench.cells import original_cell, safe_cell
+from tsqa.arfbench.exports.csv_header import check_file_header
 
 PUBLISHED_COLUMNS = (
     "run",
@@ -26,6 +30,7 @@ PUBLISHED_COLUMNS = (
 )
 EXTRA_COLUMNS = ("raw_response", "probabilities", "latency_s", "sample_id")
 COLUMNS = PUBLISHED_COLUMNS + EXTRA_COLUMNS
+MAX_COLUMNS = 64  # ours are 16; room for columns other tools add
 REQUIRED_COLUMNS = (
     "model", "query_group", "question", "options", "correct_answer", "task_category", "model_answer", "is_correct",
 )  # fmt: skip
@@ -53,7 +58,8 @@ class ResultRow:
     sample_id: str | None = None
 
     def cells(self) -> list[str]:
-        """The row's CSV cells in `COLUMNS` order, formatted as pandas' `to_csv` would (None -> "", True -> "True")."""
+        """The row's CSV cells in `COLUMNS` order, formatted as pandas' `to_csv` would (None -> "", True -> "True"),
+        each spreadsheet-safe (`arfbench.cells.safe_cell`)."""
         values = {
             "run": self.run,
             "model": self.model,
@@ -72,7 +78,7 @@ class ResultRow:
             "latency_s": None if self.latency_s is None else round(self.latency_s, 4),
             "sample_id": self.sample_id,
         }
-        return ["" if values[name] is None else str(values[name]) for name in COLUMNS]
+        return ["" if values[name] is None else safe_cell(str(values[name])) for name in COLUMNS]
 
 
 def _standard_json(value: object) -> str:
@@ -85,7 +91,7 @@ def _missing(value: object) -> bool:
 
 
 def _text(value: object) -> str | None:
-    return None if _missing(value) else str(value)
+    return None if _missing(value) else original_cell(str(value))
 
 
 def _correctness(value: object, where: str) -> float | None:
@@ -117,7 +123,7 @@ def _probabilities(value: object, where: str) -> dict[str, float] | None:
         return None
     try:
         decoded = json.loads(str(value))
-    except (json.JSONDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:  # not JSON, too deep, 4300+ digit numbers
         raise ValueError(f"{where}: probabilities is not JSON ({err})") from None
     if not isinstance(decoded, dict):
         raise ValueError(f"{where}: probabilities must be a JSON object, got {type(decoded).__name__}")
@@ -175,6 +181,7 @@ def read_results(path: str | Path) -> list[ResultRow]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"results file not found: {path}")
+    check_file_header(path, MAX_COLUMNS, "a results file")
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:

@@ -1,8 +1,11 @@
 """An append-only results CSV that survives being killed at any moment.
 
 Each row is one `write` followed by flush and fsync, so after a crash the file holds every finished row and at most
-one torn row at its end. Opening the file again drops that torn tail, checks what is there, and reports which
-questions (by `sample_id`) are already answered, so a restarted run neither loses nor repeats a row.
+one torn row at its end. Opening the file again checks what is there and reports which questions (by `sample_id`)
+are already answered, so a restarted run neither loses nor repeats a row. A last row that is whole but lacks its
+final newline (as an editor may save it) is a row like any other: it is kept and the newline added. A torn last row
+(cut inside a quoted cell, or short of cells) was never acknowledged; it is moved, byte for byte, to `NAME.torn`
+beside the file, so nothing that was in the file is destroyed, and the question is asked again.
 """
 
 import csv
@@ -13,22 +16,42 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from tsqa.arfbench.cells import original_cell
 from tsqa.eval.results import COLUMNS, ResultRow
 
 
 def _complete_length(data: bytes) -> int:
-    """Bytes up to the end of the last complete CSV record: its newline is outside quotes.
+    """Bytes up to the end of the last complete CSV record: the last newline outside quotes (an even number of
+    quotes before it: a doubled quote inside a quoted cell counts twice). One pass from the end."""
+    quotes_before = data.count(b'"')  # quotes before `end`, as `end` moves back
+    end = len(data)
+    while (newline := data.rfind(b"\n", 0, end)) >= 0:
+        quotes_before -= data.count(b'"', newline, end)
+        if quotes_before % 2 == 0:
+            return newline + 1
+        end = newline
+    return 0
 
-    A torn record is a prefix of one record whose only unquoted newline is its last byte, so it never ends at one.
-    """
-    in_quotes = False
-    end = 0
-    for position, byte in enumerate(data):
-        if byte == 0x22:  # '"': a doubled quote inside a quoted field toggles twice
-            in_quotes = not in_quotes
-        elif byte == 0x0A and not in_quotes:
-            end = position + 1
-    return end
+
+def _records(data: bytes, path: Path) -> list[list[str]]:
+    """The records of `data`, without blank lines (an editor may leave one at the end); a byte-order mark at the
+    start (as some editors save) is not part of the header."""
+    try:
+        return [r for r in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) if r]
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise ValueError(f"{path}: not a results CSV written by tsqa ({err})") from None
+
+
+def _whole(tail: bytes, expected: int) -> bool:
+    """True when `tail` (the bytes after the last newline) is a record of `expected` cells that only lacks its
+    newline: its quotes are closed and it decodes and parses to exactly that many cells."""
+    if tail.count(b'"') % 2:
+        return False
+    try:
+        records = list(csv.reader(io.StringIO(tail.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        return False
+    return len(records) == 1 and len(records[0]) == expected
 
 
 def _cell(text: str) -> str:
@@ -57,7 +80,7 @@ def recorded_options(cell: str) -> tuple[str, ...]:
     """A row's `options` cell (a JSON list as `result_row` writes it) as a sorted tuple; unreadable -> empty."""
     try:
         options = json.loads(cell)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, too deep, 4300+ digit numbers
         return ()
     return tuple(sorted(str(o) for o in options)) if isinstance(options, list) else ()
 
@@ -73,6 +96,7 @@ class ResultsWriter:
         self.model = model
         self.answered: set[str] = set()
         self.recorded: dict[str, RecordedQuestion] = {}
+        self.torn: Path | None = None  # where a torn last row's bytes were moved, when there was one
         self._file = None
         self._recover()
 
@@ -80,17 +104,17 @@ class ResultsWriter:
         data = self.path.read_bytes() if self.path.exists() else b""
         keep = _complete_length(data)
         # a cell may be as long as the file (a verbose model's raw response): the csv module's default stops at 128 KiB
-        csv.field_size_limit(max(csv.field_size_limit(), keep))
-        try:
-            records = list(csv.reader(io.StringIO(data[:keep].decode("utf-8"), newline="")))
-        except (UnicodeDecodeError, csv.Error) as err:
-            raise ValueError(f"{self.path}: not a results CSV written by tsqa ({err})") from None
+        csv.field_size_limit(max(csv.field_size_limit(), len(data)))
+        records = _records(data[:keep], self.path)
+        whole_tail = keep < len(data) and _whole(data[keep:], len(COLUMNS))
+        if whole_tail:
+            records += _records(data[keep:], self.path)
         if records and tuple(records[0]) != COLUMNS:
             raise ValueError(f"{self.path}: header {records[0]} is not the results header {list(COLUMNS)}")
         for number, record in enumerate(records[1:], start=1):
             if len(record) != len(COLUMNS):
                 raise ValueError(f"{self.path}: row {number} has {len(record)} cells, expected {len(COLUMNS)}")
-            cells = dict(zip(COLUMNS, record))
+            cells = dict(zip(COLUMNS, map(original_cell, record)))
             if cells["model"] != self.model:
                 raise ValueError(f"{self.path}: row {number} is from model {cells['model']!r}, not {self.model!r}")
             if cells["sample_id"] in self.answered:
@@ -101,16 +125,40 @@ class ResultsWriter:
                 cells["correct_answer"],
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115 (closed in close())
-        self._file.truncate(keep)  # drop a torn last row
-        self._file.seek(keep)
+        # unbuffered: `_write` sees how much of a row reached the file  # noqa below: closed in close()
+        self._file = open(self.path, "r+b" if self.path.exists() else "w+b", buffering=0)  # noqa: SIM115
+        if keep < len(data) and not whole_tail:
+            if records:  # a torn data row; a torn header is only ours, and is written again below
+                self._set_aside(data[keep:])
+            self._file.truncate(keep)
+            data = data[:keep]
+        self._file.seek(len(data))
+        if whole_tail:
+            self._write(b"\n")  # the last row was whole, only its newline missing
         if not records:
             self._write(_encode(COLUMNS))
 
+    def _set_aside(self, torn: bytes) -> None:
+        """Keep a torn last row's bytes in `NAME.torn` (appended, on disk) before they leave the results file."""
+        self.torn = self.path.with_name(self.path.name + ".torn")
+        with open(self.torn, "ab") as file:
+            file.write(torn + b"\n")
+            file.flush()
+            os.fsync(file.fileno())
+
     def _write(self, data: bytes) -> None:
-        self._file.write(data)
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        """Append `data` whole, or not at all: after a failed write (a full disk) the file is cut back to where it
+        was, so the next row does not continue a torn one."""
+        start = self._file.tell()
+        rest = memoryview(data)
+        try:
+            while rest:
+                rest = rest[self._file.write(rest) :]
+            os.fsync(self._file.fileno())
+        except OSError:
+            self._file.seek(start)
+            self._file.truncate(start)
+            raise
 
     def append(self, row: ResultRow) -> None:
         if row.model != self.model:

@@ -193,6 +193,8 @@ def run_answerer(
     _check_samples(samples)
     written = correct = unanswered = failed = 0
     with ResultsWriter(out, answerer.name) as writer:
+        if writer.torn:
+            print(f"{out}: its last row was torn (an interrupted write); moved to {writer.torn}", file=sys.stderr)
         _check_resumed(writer, samples if dataset is None else dataset)
         todo = [shuffled_options(s, seed) for s in samples if s.id not in writer.answered]
         resumed = len(samples) - len(todo)

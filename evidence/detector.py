@@ -48,8 +48,8 @@ class Detector:
             data = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError) as err:
             raise ValueError(f"{path}: cannot read the detector file ({err})") from None
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}: not JSON ({err})") from None
+        except (ValueError, RecursionError) as err:  # not JSON, nested too deeply, a number of 4300+ digits
+            raise ValueError(f"{path}: not JSON ({str(err) or 'nested too deeply'})") from None
         return cls.from_json(data, str(path))
 
     @classmethod

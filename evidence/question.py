@@ -54,5 +54,5 @@ def with_evidence(
 
 
 def appended(sample: Sample, evidence: str) -> Sample:
-    """The sample with `evidence` (an `evidence_text`) appended to its question after a blank line."""
+    """The sample with `evidence` appended to its question after a blank line; everything else kept."""
     return replace(sample, question=sample.question + SEPARATOR + evidence)

@@ -7,9 +7,8 @@ as many as fit the budget (counted by `count`: a tokenizer's token count, or cha
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from tsqa.arfbench.options import TIMESTAMP_FORMAT
+from tsqa.arfbench.options import format_timestamp
 from tsqa.evidence.excursions import BAND, MIN_STEPS, Z, Excursion, SeriesEvidence, main_excursion, relation
 
 Z_THRESHOLD = 3.5  # |z| past which a step is outside: the lowest the detector fit picks (3.5-4.5), to show more
@@ -27,10 +26,6 @@ class TextSettings:
 
     def threshold(self, source: str) -> float:
         return self.z_threshold if source == Z else self.band_threshold
-
-
-def _time(epoch: int) -> str:
-    return datetime.fromtimestamp(int(epoch), UTC).strftime(TIMESTAMP_FORMAT)
 
 
 def _num(value: float | None) -> str:
@@ -52,14 +47,14 @@ def header(has_band: bool, settings: TextSettings) -> str:
 
 
 def _excursion_text(evidence: SeriesEvidence, source: str, e: Excursion) -> str:
-    until = _time(evidence.epoch(e.end)) if e.end < evidence.steps else "the end (unresolved)"
+    until = format_timestamp(evidence.epoch(e.end)) if e.end < evidence.steps else "the end (unresolved)"
     if source == Z:
         against = f"z {e.score:+.3g}, rolling median {_num(e.expected)}"
     else:
         against = f"{e.score:+.3g} widths, forecast {_num(e.expected)}"
     return (
-        f"{_time(evidence.epoch(e.start))} to {until} ({e.steps} steps), peak {_num(e.value)} at "
-        f"{_time(evidence.epoch(e.peak))} ({against}), before {_num(e.before)}, after {_num(e.after)}"
+        f"{format_timestamp(evidence.epoch(e.start))} to {until} ({e.steps} steps), peak {_num(e.value)} at "
+        f"{format_timestamp(evidence.epoch(e.peak))} ({against}), before {_num(e.before)}, after {_num(e.after)}"
     )
 
 

@@ -6,10 +6,10 @@ reused when it resumes), the VLM's tokenizer trained on the run's own text. A bu
 checkpoints record. Hub resolution (`factories.hub`) finds models and builds none; building happens here.
 """
 
-import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from tsqa.arfbench.atomic import atomic_folder
 from tsqa.arfbench.schema import Sample
 from tsqa.factories.hub import is_built, resolve
 from tsqa.factories.sizes import TinySizes
@@ -69,8 +69,6 @@ def build_bases(
 def _built(directory: Path, main_process: bool, save: Callable[[Path], object]) -> str:
     """Builds once (on the main process), aside and then renamed, so an interrupted build is never reused."""
     if main_process and not directory.is_dir():
-        partial = directory.with_name(directory.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        save(partial)
-        partial.rename(directory)
+        with atomic_folder(directory) as partial:
+            save(partial)
     return str(directory)

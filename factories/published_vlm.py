@@ -17,6 +17,7 @@ from transformers.convert_slow_tokenizer import TikTokenConverter
 from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageProcessor
 from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
 
+from tsqa.arfbench.atomic import atomic_file
 from tsqa.factories import chat_template
 from tsqa.factories.cache import cache_dir
 from tsqa.factories.shapes import published
@@ -45,9 +46,8 @@ def qwen_tokenizer() -> PreTrainedTokenizerFast:
     else:
         backend = _build_qwen_backend(settings)
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".partial")
-        backend.save(str(partial))
-        partial.rename(cached)
+        with atomic_file(cached) as temporary:
+            backend.save(str(temporary))
     return PreTrainedTokenizerFast(
         tokenizer_object=backend, eos_token=settings["eos_token"], pad_token=settings["pad_token"]
     )

@@ -9,7 +9,6 @@ SmolLM2's ChatML, with `<image>` where an image goes.
 """
 
 import importlib.util
-import shutil
 from pathlib import Path
 
 import torch
@@ -22,6 +21,7 @@ from transformers import (
 )
 from transformers.models.idefics3.image_processing_idefics3 import Idefics3ImageProcessor
 
+from tsqa.arfbench.atomic import atomic_folder
 from tsqa.factories.cache import cache_dir
 from tsqa.factories.chat_template import chatml
 from tsqa.factories.seeded import seeded
@@ -51,10 +51,8 @@ def built_model(spec: str) -> Path:
         raise ValueError(f"unknown built model {spec!r} (known: {SMOLVLM})")
     target = cache_dir() / "smollm2-smolvlm"
     if not (target / "config.json").is_file():
-        partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        save_smolvlm(partial)
-        partial.rename(target)
+        with atomic_folder(target) as partial:
+            save_smolvlm(partial)
     return target
 
 

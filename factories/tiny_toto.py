@@ -3,7 +3,6 @@ ones, and the published architectures whose config.json values are kept in `fact
 
 from pathlib import Path
 
-import torch
 from toto2 import Toto2Model, Toto2ModelConfig
 
 from tsqa.factories.seeded import seeded
@@ -23,12 +22,6 @@ def _config(shape: dict, overrides: dict) -> Toto2ModelConfig:
 def tiny_toto_config(**overrides) -> Toto2ModelConfig:
     """The smallest valid Toto 2.0 (about 12k parameters): patch 4, width 16, one time and one variate layer."""
     shape = dict(patch_size=4, d_model=16, num_heads=2, num_layers=2, layer_group_size=2)
-    return _config(shape, overrides)
-
-
-def toto_4m_like_config(**overrides) -> Toto2ModelConfig:
-    """Shaped like Toto-2.0-4m (patch 32, width 256, 4 layers); heads and layer grouping are guesses (4, 2 + 2)."""
-    shape = dict(patch_size=32, d_model=256, num_heads=4, num_layers=4, layer_group_size=2)
     return _config(shape, overrides)
 
 

@@ -8,7 +8,6 @@ timestamps tokenise as in Qwen), a chat template, and the family's own image pro
 from collections.abc import Iterable
 from pathlib import Path
 
-import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     Idefics3Config,

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from tsqa.api.bundled import DEMO_MODEL
+from tsqa.arfbench.atomic import atomic_folder
 from tsqa.cli import main as tsqa
 
 CONFIG = "tsqa_config.json"
@@ -19,22 +20,19 @@ CONFIG = "tsqa_config.json"
 
 def bundle(final: Path, base: Path, out: Path) -> None:
     """Copy `final` and the base models into `out`, the config pointing at them by relative paths."""
-    staging = out.with_name(out.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(final, staging)
-    config = json.loads((staging / CONFIG).read_text())
-    for role in ("encoder", "vlm"):
-        shutil.copytree(base / role, staging / role)
-        config[role] = role
-    (staging / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
-    lora = staging / "lora" / "adapter_config.json"
-    settings = json.loads(lora.read_text())
-    settings["base_model_name_or_path"] = "vlm"  # not the build machine's path; the bridge passes the model itself
-    lora.write_text(json.dumps(settings, indent=2) + "\n")
-    for card in staging.rglob("README.md"):  # generated model cards naming build-machine paths
-        card.unlink()
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
+    with atomic_folder(out) as staging:
+        shutil.copytree(final, staging, dirs_exist_ok=True)
+        config = json.loads((staging / CONFIG).read_text())
+        for role in ("encoder", "vlm"):
+            shutil.copytree(base / role, staging / role)
+            config[role] = role
+        (staging / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+        lora = staging / "lora" / "adapter_config.json"
+        settings = json.loads(lora.read_text())
+        settings["base_model_name_or_path"] = "vlm"  # not the build machine's path; the bridge passes the model itself
+        lora.write_text(json.dumps(settings, indent=2) + "\n")
+        for card in staging.rglob("README.md"):  # generated model cards naming build-machine paths
+            card.unlink()
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import torch
 from accelerate import Accelerator
 from safetensors.torch import load_file, save_file
 
+from tsqa.arfbench.atomic import commit, staging_path
 from tsqa.training.rng import capture_rng, restore_rng
 from tsqa.training.safe_state import load_state, save_state
 
@@ -53,7 +54,7 @@ def save_checkpoint(
     accelerator: Accelerator,
 ) -> None:
     """Called by every process: each writes its RNG state, the main process everything else (shared filesystem)."""
-    partial = directory.with_name(directory.name + ".partial")
+    partial = staging_path(directory)
     trainer = partial / TRAINER_DIR
     if accelerator.is_main_process:
         shutil.rmtree(partial, ignore_errors=True)
@@ -67,9 +68,7 @@ def save_checkpoint(
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         (trainer / "position.json").write_text(json.dumps(asdict(position)), encoding="utf-8")
-        if directory.exists():
-            shutil.rmtree(directory)
-        partial.rename(directory)
+        commit(partial, directory)
     accelerator.wait_for_everyone()
 
 

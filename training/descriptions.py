@@ -12,9 +12,8 @@ import zlib
 
 import numpy as np
 
-from tsqa.arfbench.options import ANOMALY_KINDS
+from tsqa.arfbench.options import ANOMALY_KINDS, format_timestamp
 from tsqa.arfbench.schema import Sample, Series
-from tsqa.arfbench.synth.timeline import format_timestamp
 
 DISTRACTORS = 3
 NO_ANOMALY = "no anomaly"

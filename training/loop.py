@@ -6,7 +6,6 @@ position is just (epoch, step in epoch) and resuming skips ahead without reading
 """
 
 import contextlib
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from accelerate import Accelerator, DistributedType
 from tqdm.auto import tqdm
 
 from tsqa.arfbench.batches import batches_by_size
+from tsqa.arfbench.atomic import atomic_folder
 from tsqa.arfbench.schema import Sample
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder
@@ -194,10 +194,8 @@ class StageRun:
     def _finish(self, position: Position, result: StageResult) -> None:
         """Writes `final/` (complete or absent: written aside, then renamed), then evaluates it."""
         if self.accelerator.is_main_process:
-            partial = result.final_dir.with_name(FINAL_DIR + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            self.unwrapped.save_pretrained(partial)
-            partial.rename(result.final_dir)
+            with atomic_folder(result.final_dir) as partial:
+                self.unwrapped.save_pretrained(partial)
         self.accelerator.wait_for_everyone()
         self._evaluate(position.step)
         self.accelerator.free_memory()

@@ -8,6 +8,7 @@ inside `run` only, so `tsqa --help` and argument errors stay fast.
 
 import argparse
 import importlib
+import pickle
 import pkgutil
 import sys
 import warnings
@@ -55,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._run(args) or 0)
     except (ValueError, OSError) as err:
         print(f"tsqa {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except pickle.UnpicklingError as err:  # a pickle file a library met before our own checks: refused, not run
+        reason = " ".join(str(err).split())[:200]
+        print(f"tsqa {args.command}: error: refused to load a pickle file, which could run code ({reason})",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"tsqa {args.command}: interrupted", file=sys.stderr)

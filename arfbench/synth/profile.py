@@ -4,9 +4,12 @@ lengths, channel counts and the vocabulary of channel names.
 `default` is what `tsqa synth` always wrote. `shifted` moves every one of those settings away from it (intervals
 ARFBench never uses, shorter and longer series, fewer and more channels, other tag keys and values), to measure
 how a method fitted or trained on default data holds up on data it did not see: `tsqa synth --profile shifted`.
+`real` is `default` with the texture of recorded metrics (`texture.py`): flat, quantised and missing channels.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from tsqa.arfbench.synth.texture import Texture
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Profile:
     datacenters: tuple[str, ...]
     topics: tuple[str, ...]
     key_names: tuple[tuple[str, str], ...] = ()  # tag keys written otherwise, e.g. ("dc", "region")
+    texture: Texture | None = None  # flat, quantised and missing points as recorded metrics have them
 
     def __post_init__(self) -> None:
         if len(self.channel_counts) != len(self.channel_weights) or max(self.channel_counts) < 4:
@@ -64,10 +68,10 @@ SHIFTED = Profile(
     key_names=(("dc", "region"), ("service", "app"), ("host", "instance"), ("pod_name", "pod"), ("topic", "queue")),
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (DEFAULT, SHIFTED)}
+# The default settings with the texture measured on real metrics (Nezha, InterFusion, JumpStarter; eval/README.md):
+# about a quarter of channels never move (mostly at zero), many take only a few dozen values, a few percent missing.
+REAL = replace(DEFAULT, name="real",
+               texture=Texture(flat=0.25, flat_zero=0.7, quantised=0.5, levels=(8, 40), missing=0.03))
 
+PROFILES: dict[str, Profile] = {p.name: p for p in (DEFAULT, SHIFTED, REAL)}
 
-def profile_named(name: str) -> Profile:
-    if name not in PROFILES:
-        raise ValueError(f"unknown generator profile {name!r}; expected one of {sorted(PROFILES)}")
-    return PROFILES[name]

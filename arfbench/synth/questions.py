@@ -13,10 +13,11 @@ import numpy as np
 from tsqa.arfbench import categories as cat
 from tsqa.arfbench import options as opt
 from tsqa.arfbench.answer_classes import END_CLASSES, MAGNITUDE_CLASSES, START_CLASSES
+from tsqa.arfbench.options import format_timestamp
 from tsqa.arfbench.synth.anomalies import SPIKE, Anomaly, effect_shape, window_length
 from tsqa.arfbench.synth.profile import DEFAULT, Profile
 from tsqa.arfbench.synth.scene import Drafted, draft_series
-from tsqa.arfbench.synth.timeline import format_timestamp, option_gap, random_grid, spaced_steps
+from tsqa.arfbench.synth.timeline import option_gap, random_grid, spaced_steps
 
 MAGNITUDES = (10, 25, 50, 100, 200, 400, 800)  # percent of the normal level; options are 4 consecutive values
 VISIBLE_MAGNITUDES = (25, 50, 100, 200, 400)  # anomalies of questions that are not about size

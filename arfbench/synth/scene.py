@@ -4,12 +4,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tsqa.arfbench.options import format_timestamp
 from tsqa.arfbench.schema import Series
 from tsqa.arfbench.synth.anomalies import Anomaly, inject, stays_in_bounds
 from tsqa.arfbench.synth.channels import ENVS, caption, channel_names
 from tsqa.arfbench.synth.metrics import FAMILIES, MetricFamily, make_baseline
 from tsqa.arfbench.synth.profile import DEFAULT, Profile
-from tsqa.arfbench.synth.timeline import format_timestamp
+from tsqa.arfbench.synth.texture import apply_texture
 
 GAP_PROBABILITY = 0.3
 GAP_MARGIN = 3  # steps around the anomaly's onset and end that stay observed, so its window is readable
@@ -40,11 +41,7 @@ def _gap_mask(rng: np.random.Generator, steps: int, channels: int, anomaly: Anom
     mask = np.zeros((steps, channels), dtype=bool)
     if rng.random() >= GAP_PROBABILITY:
         return mask
-    protected = np.zeros(steps, dtype=bool)
-    protected[[0, steps - 1]] = True
-    if anomaly is not None:
-        for edge in (anomaly.onset, anomaly.stop(steps)):
-            protected[max(0, edge - GAP_MARGIN) : edge + GAP_MARGIN] = True
+    protected = _edges(steps, anomaly)
     for _ in range(int(rng.integers(1, 4))):
         length = int(rng.integers(1, max(2, steps // 60)))
         start = int(rng.integers(1, steps - length - 1))
@@ -53,6 +50,16 @@ def _gap_mask(rng: np.random.Generator, steps: int, channels: int, anomaly: Anom
         columns = slice(None) if rng.random() < 0.5 else int(rng.integers(channels))
         mask[start : start + length, columns] = True
     return mask
+
+
+def _edges(steps: int, anomaly: Anomaly | None) -> np.ndarray:
+    """(steps,) True at the series' ends and around the anomaly's onset and end: steps that stay observed."""
+    protected = np.zeros(steps, dtype=bool)
+    protected[[0, steps - 1]] = True
+    if anomaly is not None:
+        for edge in (anomaly.onset, anomaly.stop(steps)):
+            protected[max(0, edge - GAP_MARGIN) : edge + GAP_MARGIN] = True
+    return protected
 
 
 def draft_series(
@@ -74,12 +81,15 @@ def draft_series(
         anomaly = replace(anomaly, direction=1)  # a drop this deep would hit zero here; rises never do
     values = baseline.values if anomaly is None else inject(baseline, anomaly, shape)
     gaps = _gap_mask(rng, len(timestamps), len(names), anomaly)
-    values = np.where(gaps, np.nan, values)
+    values, normal = np.where(gaps, np.nan, values), np.where(gaps, np.nan, baseline.values)
+    if profile.texture is not None:
+        values, normal = apply_texture(rng, values, normal, list(anomaly.channels) if anomaly else [],
+                                       _edges(len(timestamps), anomaly), profile.texture)
     metric = str(rng.choice(family.metrics))
     env = str(rng.choice(ENVS, p=[0.85, 0.15]))
     return Drafted(
         series=Series(name, names, timestamps, values, interval),
-        baseline=np.where(gaps, np.nan, baseline.values),
+        baseline=normal,
         family=family,
         metric=metric,
         caption=caption(family.aggregation, metric, env, keys),

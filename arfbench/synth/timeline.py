@@ -1,10 +1,7 @@
 """Time grids with real-looking dates, and candidate steps spaced far enough apart to be told apart on a plot."""
 
-import time
-
 import numpy as np
 
-from tsqa.arfbench.options import TIMESTAMP_FORMAT
 from tsqa.arfbench.synth.profile import DEFAULT, Profile
 
 FIRST_START = 1704067200  # 2024-01-01 00:00:00 UTC
@@ -19,11 +16,6 @@ def random_grid(rng: np.random.Generator, profile: Profile = DEFAULT) -> tuple[n
     steps = int(np.exp(rng.uniform(np.log(profile.min_steps), np.log(profile.max_steps))))
     start = int(rng.integers(FIRST_START, LAST_START)) // interval * interval
     return start + np.arange(steps, dtype=np.int64) * interval, interval
-
-
-def format_timestamp(epoch: int) -> str:
-    """`YYYY-MM-DD HH:MM:SS` in UTC, as the options write times."""
-    return time.strftime(TIMESTAMP_FORMAT, time.gmtime(int(epoch)))
 
 
 def can_space(low: int, high: int, count: int, gap: int, pin: tuple[int, int] | None = None) -> bool:

@@ -3,11 +3,12 @@ counts and channel names away from it, and its questions are as valid (answers s
 
 import re
 
+import numpy as np
 import pytest
 
 from tsqa.arfbench import categories as cat
 from tsqa.arfbench.synth import generate
-from tsqa.arfbench.synth.profile import DEFAULT, PROFILES, SHIFTED, Profile, profile_named
+from tsqa.arfbench.synth.profile import DEFAULT, PROFILES, REAL, SHIFTED, Profile
 from tsqa.cli import main
 
 
@@ -40,9 +41,7 @@ def test_shifted_questions_keep_their_answers_and_balance():
 def test_default_profile_is_the_default():
     assert generate(3, seed=1)[0].series[0] == generate(3, seed=1, profile=DEFAULT)[0].series[0]
     assert generate(3, seed=1)[0].series[0] != generate(3, seed=1, profile=SHIFTED)[0].series[0]
-    assert profile_named("shifted") is SHIFTED and set(PROFILES) == {"default", "shifted"}
-    with pytest.raises(ValueError, match="unknown generator profile 'odd'"):
-        profile_named("odd")
+    assert PROFILES["shifted"] is SHIFTED and PROFILES["real"] is REAL and set(PROFILES) == {"default", "shifted", "real"}
     with pytest.raises(ValueError, match="some count of 4 or more"):
         Profile("p", ((60, 1.0),), 10, 20, (1, 2), (0.5, 0.5), ("a",), ("b",), ("c",))
 
@@ -54,4 +53,24 @@ def test_synth_profile_flag(tmp_path, capsys):
     assert "intervals: " in capsys.readouterr().out
     with pytest.raises(SystemExit):  # argparse names the choices
         main(["synth", "--out", str(tmp_path / "x"), "--n", "2", "--profile", "odd"])
-    assert "choose from 'default', 'shifted'" in capsys.readouterr().err
+    assert "choose from 'default', 'real', 'shifted'" in capsys.readouterr().err
+
+
+def test_real_texture_flattens_normal_channels_quantises_and_drops_points_but_keeps_answers():
+    samples = generate(64, seed=5, profile=REAL)
+    plain = generate(64, seed=5)
+    flat = quantised = missing = 0
+    for sample, before in zip(samples, plain):
+        assert sample.answer in sample.options and sample.category == before.category
+        assert sample.meta["answer_class"] == before.meta["answer_class"]
+        for series, meta in zip(sample.series, sample.meta["series"]):
+            anomalous = set(meta["anomaly"]["channels"]) if meta["anomaly"] else set()
+            for c, name in enumerate(series.channels):
+                observed = series.values[~np.isnan(series.values[:, c]), c]
+                if np.ptp(observed) == 0:
+                    flat += 1
+                    assert name not in anomalous and c not in anomalous  # the anomaly is never flattened away
+                elif len(np.unique(observed)) < 0.2 * len(observed):
+                    quantised += 1
+            missing += int(np.isnan(series.values).sum())
+    assert flat > 10 and quantised > 10 and missing > 100

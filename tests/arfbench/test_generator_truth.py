@@ -6,8 +6,8 @@ import pytest
 
 from tsqa.arfbench import categories as cat
 from tsqa.arfbench import options as opt
+from tsqa.arfbench.options import format_timestamp
 from tsqa.arfbench.synth import generate_questions
-from tsqa.arfbench.synth.timeline import format_timestamp
 
 PER_CATEGORY = 50
 

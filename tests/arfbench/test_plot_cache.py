@@ -98,6 +98,6 @@ def test_writer_draws_each_series_and_pair_once(tmp_path):
     write_dataset(samples, tmp_path, plot_cache=cache)
     assert cache.renders == 4  # a, b, c and the pair (a, b)
     with Image.open(image_path(tmp_path, ["1_0", "2_0"])) as image:
-        assert np.array_equal(np.asarray(image.convert("RGB")), draw_chart([a, b])[0])
+        assert np.array_equal(np.asarray(image.convert("RGB")), draw_chart([a, b]))
     with Image.open(image_path(tmp_path, ["3_0"])) as image, Image.open(io.BytesIO(cache.png(c))) as cached:
         assert image.size == (960, 320) and np.array_equal(np.asarray(image), np.asarray(cached))

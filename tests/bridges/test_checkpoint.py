@@ -105,3 +105,80 @@ def test_checkpoints_written_before_modality_was_recorded_load_as_both(hybrid_fa
     del config["modality"]
     (directory / CONFIG_NAME).write_text(json.dumps(config))
     assert HybridModel.from_pretrained(directory).config.modality == "both"
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (print, ("unpickled: this code ran",))
+
+
+def _pickle_file(path) -> None:
+    import pickle
+
+    path.write_bytes(pickle.dumps({"weight": _RunsCode()}))
+
+
+def test_pickled_weights_are_refused_by_name_and_never_unpickled(hybrid_factory, toto_dir, vlm_dirs, tmp_path,
+                                                                 capsys):
+    from tsqa.bridges.lora import LoraSettings
+
+    vlm = shutil.copytree(vlm_dirs["idefics3"], tmp_path / "vlm")
+    model = HybridModel.create(toto_dir, vlm, lora=LoraSettings(r=2, alpha=4, dropout=0.0))
+    directory = model.save_pretrained(tmp_path / "ckpt")
+    lora = directory / "lora"
+    (lora / "adapter_model.safetensors").unlink()
+    _pickle_file(lora / "adapter_model.bin")
+    with pytest.raises(ValueError, match=r"lora: the LoRA weights are pickle files \(adapter_model.bin\)"):
+        HybridModel.from_pretrained(directory)
+    for weights in vlm.glob("*.safetensors"):
+        weights.unlink()
+    _pickle_file(vlm / "pytorch_model.bin")
+    with pytest.raises(ValueError, match=r"vlm: the VLM weights are pickle files \(pytorch_model.bin\)"):
+        HybridModel.from_pretrained(directory)
+    assert "this code ran" not in capsys.readouterr().out
+
+
+def test_damaged_or_mismatched_weights_are_one_error_naming_the_file(hybrid_factory, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    directory = hybrid_factory("idefics3").save_pretrained(tmp_path / "ckpt")
+    adapter = directory / "adapter.safetensors"
+    good = adapter.read_bytes()
+    adapter.write_bytes(good[: len(good) // 2])  # a copy cut short
+    with pytest.raises(ValueError, match=r"adapter.safetensors: the adapter weights cannot be loaded \(.*header"):
+        HybridModel.from_pretrained(directory)
+    adapter.write_bytes(good)
+    state = load_file(adapter)
+    name = next(iter(state))
+    save_file({**state, name: torch.zeros(3, 3)}, adapter)  # another adapter's shapes
+    with pytest.raises(ValueError, match=r"the adapter weights cannot be loaded \(.*size mismatch"):
+        HybridModel.from_pretrained(directory)
+    adapter.write_bytes(good)
+    lora = directory / "lora" / "adapter_model.safetensors"
+    lora.write_bytes(lora.read_bytes()[:100])
+    with pytest.raises(ValueError, match=r"lora: the LoRA weights cannot be loaded"):
+        HybridModel.from_pretrained(directory)
+
+
+def test_the_command_line_reports_a_pickle_in_one_line(monkeypatch, capsys):
+    """Whatever library meets a pickle before our checks: the user sees one line, not an UnpicklingError trace."""
+    import pickle
+
+    from tsqa.cli import main
+    from tsqa.commands import report
+
+    def unpickling(args):
+        raise pickle.UnpicklingError("Weights only load failed. Unsupported operand 149")
+
+    monkeypatch.setattr(report, "run", unpickling)
+    assert main(["report", "results.csv"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "refused to load a pickle file" in error and "Unsupported operand" in error
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000, '{"format_version": ' + "1" * 5000 + "}", b"\xff\xfe{}"])
+def test_a_config_no_parser_reads_is_one_error_naming_it(content, tmp_path):
+    path = tmp_path / CONFIG_NAME
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ValueError, match=f"{CONFIG_NAME}: not valid JSON"):
+        HybridModel.from_pretrained(tmp_path)

@@ -21,8 +21,8 @@ def test_questions_sharing_series_render_each_once(make_sample, fresh_cache):
     images = [question_images(s)[0] for s in single + pairs]
     assert fresh_cache.renders == 4 and fresh_cache.hits == 6
     assert images[0].size == (960, 320) and images[-1].size == (960, 560)
-    assert np.array_equal(np.asarray(images[2]), draw_chart(single[2].series[0])[0])
-    assert np.array_equal(np.asarray(images[-1]), draw_chart(pairs[0].series)[0])
+    assert np.array_equal(np.asarray(images[2]), draw_chart(single[2].series[0]))
+    assert np.array_equal(np.asarray(images[-1]), draw_chart(pairs[0].series))
 
 
 def test_own_image_is_used_unless_redrawn(make_sample, fresh_cache, tmp_path):

@@ -1,5 +1,9 @@
 """The cache encodes each distinct series once and returns exactly what the encoder returned."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -90,6 +94,20 @@ def test_unreadable_entry_is_reported_and_replaced(tiny_encoder, wavy_series, tm
     assert counting.calls == [1]
     assert_same(recovered, expected)
     assert_same(CachedEncoder(CountingEncoder(tiny_encoder), cache_dir=tmp_path).encode(values), expected)
+
+
+def test_temporary_files_of_killed_writes_do_not_pile_up(tiny_encoder, wavy_series, tmp_path):
+    """A write killed before its rename leaves `.KEY.safetensors.PID.HEX.tmp`: removed when the cache opens again,
+    unless its process still runs (another process writing into the same directory now)."""
+    CachedEncoder(tiny_encoder, cache_dir=tmp_path).encode(wavy_series(1, 12))
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(30)
+    killed = tmp_path / f".{'ab' * 32}.safetensors.{child.pid}.1234abcd.tmp"
+    writing = tmp_path / f".{'cd' * 32}.safetensors.{os.getpid()}.5678abcd.tmp"
+    killed.write_bytes(b"half an entry")
+    writing.write_bytes(b"being written")
+    CachedEncoder(tiny_encoder, cache_dir=tmp_path)
+    assert not killed.exists() and writing.exists()
 
 
 def test_a_cache_of_other_weights_is_refused(tiny_encoder, tiny_checkpoint, wavy_series, tmp_path):

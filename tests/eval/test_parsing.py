@@ -77,3 +77,11 @@ def test_answers_nested_too_deep_for_json_fall_through_to_the_text_steps():
         json.loads(nested)
     assert parse_answer(nested + "\nAnswer: Yes\n") == "Yes"
     assert parse_answer(nested) == nested  # step 4: the whole text
+
+
+def test_a_json_answer_no_parser_can_read_is_not_an_error():
+    """A model's output of a 5000-digit number or deep braces: no answer found, never an exception in the run."""
+    huge = parse_response('{"answer": ' + "9" * 5000 + "}")
+    assert huge.answer is not None and huge.answer.startswith('{"answer": 999')  # read as text, past the JSON step
+    deep = parse_response("{" * 100_000)
+    assert deep.answer.startswith("{{{")

@@ -129,3 +129,28 @@ def test_tsqa_eval_refuses_rows_of_another_dataset_or_of_an_edited_question(tmp_
     monkeypatch.setattr(arfbench, "load_dataset", lambda directory: edited, raising=False)
     assert main(run) == 1
     assert "row 4 (sample_id '3_0#3') answers a different question" in capsys.readouterr().err
+
+
+def _unescaped_pipes(line: str) -> int:
+    """Cell borders of a markdown table row: `|` not escaped by a backslash (itself not escaped)."""
+    count, escaped = 0, False
+    for char in line:
+        count += char == "|" and not escaped
+        escaped = char == "\\" and not escaped
+    return count
+
+
+def test_names_are_literal_text_in_the_markdown_and_the_plot(tmp_path, make_row, capsys):
+    """A model's name from a results file can hold HTML, a `|`, a link or matplotlib math: none of it acts."""
+    hostile = "<img src=x onerror=alert(1)>|[click](javascript:alert(1))\\|$\\frac{a$"
+    _write(tmp_path / "a.csv", hostile, make_row, right_every=2)
+    assert main(["report", str(tmp_path / "a.csv"), "--plot", str(tmp_path / "r.png")]) == 0
+    text = capsys.readouterr().out
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+    row = next(line for line in text.splitlines() if "onerror" in line and "| 18 |" in line)
+    assert _unescaped_pipes(row) == 11  # ten cells, as in every row of that table: the name's `|` did not split it
+    assert "\\[click\\](javascript:alert(1))" in row and "\\\\\\|" in row
+    header = next(line for line in text.splitlines() if line.startswith("| Category |"))
+    assert _unescaped_pipes(header) == 5  # Category, the model, random, most-frequent
+    with Image.open(tmp_path / "r.png") as image:
+        assert image.format == "PNG"

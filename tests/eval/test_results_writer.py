@@ -39,7 +39,7 @@ def test_round_trip(tmp_path, make_row):
     assert path.read_text().splitlines()[0] == ",".join(COLUMNS)
 
 
-def test_torn_last_row_is_dropped_and_the_rest_kept(tmp_path, make_row):
+def test_torn_last_row_is_set_aside_and_the_rest_kept(tmp_path, make_row):
     path = tmp_path / "results.csv"
     rows = _rows(make_row, 3)
     with ResultsWriter(path, "m") as writer:
@@ -48,12 +48,81 @@ def test_torn_last_row_is_dropped_and_the_rest_kept(tmp_path, make_row):
         whole = path.read_bytes()
         writer.append(rows[2])
     full_third = path.read_bytes()[len(whole) :]
-    for cut in (5, full_third.index(b"\r\n") + 2, len(full_third) - 1):  # mid-field, inside the quoted newline, end
+    torn = path.with_name("results.csv.torn")
+    for cut in (5, full_third.index(b"\r\n") + 2, len(full_third) - 20):  # mid-field, inside the quoted newline
         path.write_bytes(whole + full_third[:cut])
+        torn.unlink(missing_ok=True)
         with ResultsWriter(path, "m") as writer:
-            assert writer.answered == {"0_0#0", "1_0#1"}
+            assert writer.answered == {"0_0#0", "1_0#1"} and writer.torn == torn
             writer.append(rows[2])
         assert read_results(path) == rows
+        assert torn.read_bytes() == full_third[:cut] + b"\n"  # nothing that was in the file is destroyed
+
+
+def test_a_last_row_without_its_newline_is_kept(tmp_path, make_row):
+    """An editor that saves without the final newline leaves a whole row: it is an answer, never cut."""
+    path = tmp_path / "results.csv"
+    rows = _rows(make_row, 4)
+    for row in rows:
+        row.reasoning = "one line, \"quoted\""  # so that every newline ends a row (the CRLF case below)
+    with ResultsWriter(path, "m") as writer:
+        for row in rows[:3]:
+            writer.append(row)
+    for ending in (b"\n", b"\r\n"):
+        data = path.read_bytes().rstrip(b"\n")
+        path.write_bytes(data.replace(b"\n", ending) if ending == b"\r\n" else data)
+        with ResultsWriter(path, "m") as writer:
+            assert writer.answered == {"0_0#0", "1_0#1", "2_0#2"} and writer.torn is None
+        assert read_results(path) == rows[:3]
+    with ResultsWriter(path, "m") as writer:
+        writer.append(rows[3])
+    assert read_results(path) == rows
+    assert not path.with_name("results.csv.torn").exists()
+
+
+def test_an_editors_byte_order_mark_and_blank_last_lines_are_not_rows(tmp_path, make_row):
+    path = tmp_path / "results.csv"
+    rows = _rows(make_row, 3)
+    with ResultsWriter(path, "m") as writer:
+        for row in rows[:2]:
+            writer.append(row)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes() + b"\n\r\n")
+    with ResultsWriter(path, "m") as writer:
+        assert writer.answered == {"0_0#0", "1_0#1"}
+        writer.append(rows[2])
+    assert read_results(path) == rows
+
+
+def test_a_failed_write_leaves_no_torn_row(tmp_path, make_row, monkeypatch):
+    """A full disk mid-row: the file is cut back to its last whole row, so the next row starts on its own line."""
+    path = tmp_path / "results.csv"
+    rows = _rows(make_row, 2)
+    writer = ResultsWriter(path, "m")
+    before = path.read_bytes()
+    real = writer._file
+
+    class FullDisk:
+        def __init__(self):
+            self.calls = 0
+
+        def write(self, data):
+            self.calls += 1
+            if self.calls == 1:
+                return real.write(bytes(data[:10]))  # a short write, then the disk is full
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    writer._file = FullDisk()
+    with pytest.raises(OSError, match="No space"):
+        writer.append(rows[0])
+    writer._file = real
+    assert path.read_bytes() == before and writer.answered == set()
+    writer.append(rows[0])
+    writer.append(rows[1])
+    writer.close()
+    assert read_results(path) == rows
 
 
 def test_torn_header_is_rewritten(tmp_path, make_row):
@@ -152,3 +221,25 @@ def test_bad_cells_are_named_with_file_row_and_column(tmp_path, make_row, column
     with pytest.raises(ValueError) as error:
         read_results(path)
     assert str(error.value).startswith(f"{path}, data row 1: ") and message in str(error.value)
+
+
+def test_a_header_of_a_million_columns_is_refused_at_once(tmp_path):
+    """pandas' work on a header grows with the square of its columns (minutes for 200,000): refused before it."""
+    from tsqa.arfbench.qa_rows import read_qa_rows
+
+    header = ",".join(f"c{i}" for i in range(1_000_000))
+    path = tmp_path / "results.csv"
+    path.write_text(header + "\n")
+    qa = tmp_path / "data"
+    qa.mkdir()
+    (qa / "arfbench-qa.csv").write_text(header)  # no newline either
+    with pytest.raises(ValueError, match=r"results.csv: the header line is longer than \d+ bytes"):
+        read_results(path)
+    with pytest.raises(ValueError, match=r"arfbench-qa.csv: the header line is longer than \d+ bytes"):
+        read_qa_rows(qa)
+    (qa / "arfbench-qa.csv").write_text(",".join(f"c{i}" for i in range(100)) + "\n")
+    with pytest.raises(ValueError, match="its header has 100 columns, more than an ARFBench arfbench-qa.csv has"):
+        read_qa_rows(qa)
+    path.write_text(",".join(f"c{i}" for i in range(65)) + "\n1\n")
+    with pytest.raises(ValueError, match="its header has 65 columns, more than a results file has"):
+        read_results(path)

@@ -137,3 +137,11 @@ def test_a_band_detector_reads_its_forecaster(tmp_path):
         DetectorAnswerer(loaded)
     samples = generate(4, seed=47)
     assert all(a.choice in s.options for a, s in zip(DetectorAnswerer(loaded, encoder).answer(samples), samples))
+
+
+def test_a_detector_file_too_deep_or_too_long_to_read_is_one_error(tmp_path):
+    for content in ("[" * 100_000, '{"rules": ' + "1" * 5000 + "}"):
+        path = tmp_path / "detector.json"
+        path.write_text(content)
+        with pytest.raises(ValueError, match="detector.json: not JSON"):
+            Detector.load(path)

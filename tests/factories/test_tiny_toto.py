@@ -1,4 +1,4 @@
-"""Random checkpoints from configs: tiny for tests, 4m-shaped and the published 22m and 313m for benchmarks."""
+"""Random checkpoints from configs: tiny for tests, the published 22m and 313m for benchmarks and rehearsals."""
 
 import json
 from functools import partial
@@ -7,8 +7,8 @@ import pytest
 import torch
 from toto2 import Toto2Model
 
-from tsqa.factories.tiny_toto import published_toto_config, random_toto, save_tiny_toto, tiny_toto_config, toto_4m_like_config
 from tsqa.encoders.toto import weight_fingerprint
+from tsqa.factories.tiny_toto import published_toto_config, random_toto, save_tiny_toto, tiny_toto_config
 
 
 def test_saved_tiny_checkpoint_loads_with_the_official_loader(tmp_path):
@@ -32,7 +32,7 @@ def test_seed_changes_the_weights_and_leaves_global_rng_alone():
 
 @pytest.mark.parametrize(
     ("make", "patch", "width", "layers", "millions"),
-    [(tiny_toto_config, 4, 16, 2, 0.012), (toto_4m_like_config, 32, 256, 4, 4), (partial(published_toto_config, "Datadog/Toto-2.0-22m"), 32, 512, 6, 22),
+    [(tiny_toto_config, 4, 16, 2, 0.012), (partial(published_toto_config, "Datadog/Toto-2.0-22m"), 32, 512, 6, 22),
      (partial(published_toto_config, "Datadog/Toto-2.0-313m"), 32, 1024, 24, 313)],
 )
 def test_configs_have_the_published_shapes(make, patch, width, layers, millions):

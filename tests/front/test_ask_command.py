@@ -46,6 +46,14 @@ def test_text_output_shows_bars_and_the_plot(tiny_checkpoint, incident_csv, tmp_
     assert sum(line.startswith("* ") for line in out.splitlines()) == 1
 
 
+def test_the_answer_comes_without_progress_bars(tiny_checkpoint, incident_csv, tmp_path, capsys):
+    main(["ask", "--model", str(tiny_checkpoint), "--series", incident_csv, "--question",
+          "Is there an anomaly in the time-series?", "--options", *OPTIONS, "--plot", str(tmp_path / "p.png")])
+    out, err = capsys.readouterr()
+    assert err == ""  # no "Loading weights" bar (loading local weights is quick)
+    assert [line.split(" ")[0] for line in out.splitlines()] == ["Answer:", "*", "", "Plot:"]
+
+
 def test_probability_bars_are_sorted_and_scaled():
     lines = probability_bars({"a": 0.25, "bb": 0.75}, "bb")
     assert lines[0].startswith("* bb") and lines[0].count("#") == 22 and "75.0%" in lines[0]
@@ -115,3 +123,40 @@ def test_one_line_errors_or_answers_for_careless_files(tiny_checkpoint, tmp_path
     else:
         last = captured.err.splitlines()[-1]
         assert code == 1 and last == f"tsqa ask: error: {path}: {message.removeprefix('one.csv: ')}"
+
+
+@pytest.fixture(scope="module")
+def jittered_csv(tmp_path_factory) -> str:
+    """A real export's habits: stamps a few seconds late, a repeated row, newest first."""
+    steps = 60
+    stamps = 1_700_000_100 + 60 * np.arange(steps) + np.where(np.arange(steps) % 4 == 1, 9, 0)
+    frame = pd.DataFrame({"timestamp": stamps, "cpu": 50 + np.arange(steps, dtype=float)})
+    frame = frame.iloc[sorted([*range(steps), 10])].iloc[::-1]
+    path = tmp_path_factory.mktemp("ask") / "export.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+EXPECTED_REPAIRS = ["the 61 rows ran newest first: read oldest first",
+                    "15 stamps moved by up to 9 s onto the 60 s grid",
+                    "1 repeated stamp averaged (the mean of the values on one step)"]
+
+
+def test_repairs_are_reported_in_json_and_text(tiny_checkpoint, jittered_csv, tmp_path, capsys):
+    common = ["ask", "--model", str(tiny_checkpoint), "--series", jittered_csv, "--question", "Is there an anomaly?",
+              "--options", *OPTIONS, "--plot", str(tmp_path / "p.png")]
+    assert main([*common, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["repairs"] == [EXPECTED_REPAIRS]
+    assert main(common) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Repaired {jittered_csv}:\n") and all(f"  {line}\n" in out for line in EXPECTED_REPAIRS)
+    assert main([*common, "--strict"]) == 1
+    assert "export.csv: row 59: timestamp 1700000169 is 9 s off the 60s grid the other rows follow (--strict " \
+           "refuses repairs)" in capsys.readouterr().err
+
+
+def test_the_api_reports_repairs_and_takes_strict_and_interval(tiny_tsqa, jittered_csv, tmp_path):
+    answer = tiny_tsqa.ask(jittered_csv, "Is there an anomaly?", OPTIONS, plot=tmp_path / "p.png", interval=300)
+    resampled = "60 stamps resampled from the file's 60 s step onto the 300 s grid asked for (the mean of each step)"
+    assert answer.repairs == [[*EXPECTED_REPAIRS[:2], resampled]]  # the repeat is one more value in a 5-min mean
+    assert answer.to_json()["repairs"] == answer.repairs

@@ -152,6 +152,7 @@ def test_concurrent_saves_never_corrupt_the_file(folder, server, kit):
 def test_the_view_is_thinned_and_the_proposal_reads_the_data(server, kit):
     status, view = kit.call(server, "GET", "/api/series/latency?points=100")
     assert status == 200 and view["channels"] == kit.SERIES["latency"][0] and view["thinned"]
+    assert view["repairs"] == []  # what the reader repaired, shown in the page's status line
     assert len(view["timestamps"]) <= 100 and all(len(v) == len(view["timestamps"]) for v in view["values"])
     peak = max(max(v) for v in view["values"])
     assert 150 < peak < 175  # the shifted channel's maximum survives the thinning

@@ -11,10 +11,11 @@ from tsqa.arfbench import load_dataset
 from tsqa.arfbench import options as opt
 from tsqa.arfbench.answer_classes import answer_class
 from tsqa.arfbench.incident_labels import check_labels
+from tsqa.arfbench.options import format_timestamp
 from tsqa.arfbench.schema import Series
 from tsqa.arfbench.synth.labelled import labelled_questions
 from tsqa.arfbench.synth.questions import MAGNITUDES
-from tsqa.arfbench.synth.timeline import format_timestamp, option_gap
+from tsqa.arfbench.synth.timeline import option_gap
 from tsqa.cli import main
 from tsqa.eval.results import read_results
 from tsqa.training.data import load_training_data

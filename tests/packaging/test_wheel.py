@@ -29,7 +29,8 @@ def _run(command: list, cwd: Path, env: dict) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def build(tmp_path_factory) -> tuple[Path, str]:
+    """The wheel built from a copy of the checkout, and what the build printed."""
     out = tmp_path_factory.mktemp("wheel")
     source = tmp_path_factory.mktemp("source")
     for name in _source_files():
@@ -37,9 +38,20 @@ def wheel(tmp_path_factory) -> Path:
         shutil.copy2(ROOT / name, source / name)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
                "--wheel-dir", str(out), str(source)]
-    _run(command, cwd=source, env={**os.environ, "PIP_NO_INPUT": "1"})
+    proc = _run(command, cwd=source, env={**os.environ, "PIP_NO_INPUT": "1"})
     (path,) = out.glob("tsqa-*.whl")
-    return path
+    return path, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(build) -> Path:
+    return build[0]
+
+
+def test_the_build_warns_about_nothing(build):
+    # setuptools prints a page per data folder it takes for a package missing from pyproject's list
+    _, printed = build
+    assert "Warning" not in printed and "would be ignored" not in printed, printed[-3000:]
 
 
 def test_the_wheel_has_one_top_level_package_with_recipes_and_demo(wheel):

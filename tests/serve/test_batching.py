@@ -95,7 +95,7 @@ def test_a_burst_of_connections_is_queued_by_the_listen_backlog_not_reset(batchi
 
     def health(_: int) -> int:
         with socket.create_connection((host, port), timeout=60) as connection:
-            connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            connection.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             return int(connection.recv(64).split()[1])
 
     assert _concurrently(300, health) == [200] * 300

@@ -21,13 +21,31 @@ def test_served_name_is_the_checkpoint_directory_or_the_hub_id(tmp_path):
     assert served_name(None) == "tsqa-demo"
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2", "127.1", "LOCALHOST", "localhost.",
+                                  "::ffff:127.0.0.1", "[::1]", "0x7f.1", "2130706433", "app.localhost"])
 def test_loopback_hosts_need_no_warning(host):
     assert exposure_warning(host, None) is None
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.5", "myhost.example"])
-def test_exposed_hosts_warn_louder_without_a_key(host):
+def test_a_name_whose_every_address_is_loopback_needs_no_warning(monkeypatch):
+    import socket
+
+    answers = {"box-local": [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.1.1", 0)),
+                             (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0))],
+               "box-lan": [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0)),
+                           (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.1.5", 0))]}
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs: answers[host])
+    assert exposure_warning("box-local", None) is None
+    assert "WITHOUT an API key" in exposure_warning("box-lan", None)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.5", "myhost.example", "", "::ffff:10.0.0.1",
+                                  "localhost.example", "128.0.0.1"])
+def test_exposed_hosts_warn_louder_without_a_key(host, monkeypatch):
+    import socket
+
+    public = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: public)  # names resolve offline
     assert exposure_warning(host, "k").startswith("warning: listening on")
     assert "WITHOUT an API key" in exposure_warning(host, None)
 
@@ -75,6 +93,20 @@ def test_a_port_out_of_range_is_a_one_line_usage_error(port, capsys):
     assert exited.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("tsqa serve: error: argument --port: ") and "Traceback" not in error
+
+
+@pytest.mark.parametrize(("value", "message"), [("-5", "-5 must be between 0 and 10000 milliseconds"),
+                                                ("nan", "nan must be between"), ("20000", "20000 must be between"),
+                                                ("soon", "'soon' is not a number")])
+def test_a_bad_batch_wait_names_the_flag_and_its_value(value, message, capsys):
+    from tsqa.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--batch-wait-ms", value])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("tsqa serve: error: argument --batch-wait-ms: ") and message in error
+    assert "max_wait_s" not in error
 
 
 @pytest.mark.parametrize(

@@ -136,7 +136,8 @@ def test_a_model_failure_is_a_generic_500_logged_with_its_traceback(checkpoint, 
     try:
         connection = _connect(server)
         with caplog.at_level(logging.ERROR, logger="tsqa.serve"):
-            response, payload = _request(connection, "POST", "/v1/chat/completions", good_body)
+            response, payload = _request(connection, "POST", "/v1/chat/completions", good_body,
+                                         {"Content-Type": "application/json"})
         assert response.status == 500 and payload["error"]["type"] == "server_error"
         assert "secret" not in payload["error"]["message"]
         assert any("secret internal detail" in (record.exc_text or "") for record in caplog.records)

@@ -63,6 +63,16 @@ def test_scores_the_options_exactly_like_tsqa_ask(client, checkpoint, tsqa, make
     assert reply["answer"] == direct.answer
 
 
+def test_the_reply_says_what_was_repaired_in_each_series(client, checkpoint, make_series_part):
+    clean = _ask(client, checkpoint.name, [make_series_part(), _text(QUESTION)], extra_body={"options": OPTIONS})
+    assert clean.model_extra["tsqa"]["repairs"] == [[]]
+    part = make_series_part()
+    part["time_series"]["timestamps"] = [t + (5 if i == 3 else 0) for i, t in enumerate(part["time_series"]["timestamps"])]
+    repaired = _ask(client, checkpoint.name, [part, _text(QUESTION)], extra_body={"options": OPTIONS})
+    assert repaired.model_extra["tsqa"]["repairs"] == [["1 stamp moved by up to 5 s onto the 60 s grid"]]
+    assert _probabilities(repaired) == pytest.approx(_probabilities(clean), abs=1e-9)  # the same grid, once repaired
+
+
 def test_options_in_extra_body_score_the_same_and_the_series_matters(client, checkpoint, make_series_part):
     formatted = _ask(client, checkpoint.name, [make_series_part(), _text(question_text(QUESTION, OPTIONS))])
     extra = _ask(client, checkpoint.name, [make_series_part(), _text(QUESTION)], extra_body={"options": OPTIONS})
@@ -127,7 +137,8 @@ def test_oversized_requests_are_413_and_serving_goes_on(client, checkpoint, make
 def test_malformed_series_are_400_and_serving_goes_on(client, checkpoint, make_series_part):
     broken = [
         (make_series_part(steps=2, values=[[1.0, 2.0], [3.0]]), "one value per channel"),
-        ({"type": "time_series", "time_series": {"timestamps": [0, 0], "values": [1.0, 2.0]}}, "duplicate timestamp"),
+        ({"type": "time_series", "time_series": {"timestamps": [0, 0], "values": [1.0, 2.0], "strict": True}},
+         "repeats the time step"),
         ({"type": "time_series", "time_series": {"csv": "when,a\nmonday,1\n"}}, "no timestamp column"),
     ]
     for part, message in broken:

@@ -88,12 +88,15 @@ def _series(**fields) -> dict:
         (_series(values=["a", "b"]), "numbers or null"),
         (_series(values=[]), "non-empty list"),
         (_series(values=[1, 2], timestamps=[0]), "one entry per step"),
-        (_series(values=[1, 2], timestamps=[60, 60]), "duplicate timestamp"),
+        (_series(values=[1, 2], timestamps=[60, 60], strict=True), "repeats the time step of an earlier row"),
+        (_series(values=[1, 2], timestamps=[0, 60], strict="yes"), "strict must be true or false"),
+        (_series(csv="timestamp,cpu,cpu\n0,1,2\n"), "columns 1 and 2 are both named 'cpu'"),
+        (_series(csv="timestamp,cpu\n0,true\n60,false\n"), "true/false is not a series value"),
         (_series(values=[1, 2], timestamps=[0, "soon"]), "'soon' is not a timestamp"),
         (_series(values=[[1, 2]], channels=["a"]), "1 channel names for 2 values"),
         (_series(values=[[1, 2]], channels=["a", "a"]), "duplicate channel names"),
         (_series(values=[1, 2], channels=["Timestamp"]), "reserved"),
-        (_series(values=[1, 2], timestamps=[0, 60], interval=30), "interval 30 does not match"),
+        (_series(values=[1, 2], timestamps=[0, 60], interval=30), "interval 30s is finer than the file's 60s step"),
         (_series(values=[1, 2], interval=0), "interval must be a positive"),
         (_series(values=[None, None]), "every value is missing"),
         (_series(csv="a,b\n1,2\n"), "no timestamp column"),
@@ -216,3 +219,38 @@ def test_option_lists_and_names_are_bounded_before_anything_is_built():
     assert error.status == 400 and "longer than 256 characters" in error.message and len(error.message) < 200
     error = refusal(body(text("q"), _series(values=[1.0]), options=["o" * 1000, "o" * 1000]))
     assert "duplicate options" in error.message and len(error.message) < 200  # the value is cut, not echoed whole
+
+
+def test_a_jittered_series_is_repaired_and_its_repairs_travel_with_it():
+    stamps = [1_700_000_100 + 60 * i + (7 if i % 3 == 0 else 0) for i in range(12)]
+    part = _series(values=list(range(12)), timestamps=stamps)
+    (series,) = parse_chat_request(body(part, text("q")), MODEL, LIMITS).series
+    assert series.interval == 60 and series.timestamps[0] == 1_700_000_100
+    assert series.repairs == ["4 stamps moved by up to 7 s onto the 60 s grid"]
+    error = refusal(body(_series(values=list(range(12)), timestamps=stamps, strict=True), text("q")))
+    assert error.status == 400 and "row 0: timestamp 1700000107 is 7 s off the 60s grid" in error.message
+    part = _series(values=list(range(12)), timestamps=stamps, interval=120)
+    (coarse,) = parse_chat_request(body(part, text("q")), MODEL, LIMITS).series
+    assert coarse.interval == 120 and coarse.values[:, 0].tolist() == [0.0, 1.5, 3.5, 5.5, 7.5, 9.5, 11.0]
+    assert coarse.repairs[1] == "12 stamps resampled from the file's 60 s step onto the 120 s grid asked for (the mean of each step)"
+
+
+@pytest.mark.parametrize("values", [[True, False, True], ["1", "2", "3"], ["inf", 1, 2], [[1, 2], [3, "nan"], [5, 6]],
+                                    [1, 2, 10**400]])
+def test_series_values_are_json_numbers_or_null_only(values):
+    """numpy would read true as 1, "1" as 1 and "inf" as infinity: each is refused with the reason."""
+    part = {"type": "time_series", "time_series": {"values": values}}
+    error = refusal(body(part, text("Is there an anomaly?"), options=["Yes", "No"]))
+    assert error.status == 400 and "values must be numbers or null (not true/false or text)" in error.message
+
+
+def test_null_values_are_missing_steps():
+    part = {"type": "time_series", "time_series": {"values": [1, None, 3.5, 4, 5]}}
+    question = parse_chat_request(body(part, text("Is there an anomaly?"), options=["Yes", "No"]), MODEL, LIMITS)
+    assert np.isnan(question.series[0].values[1, 0]) and question.series[0].values[2, 0] == 3.5
+
+
+def test_an_options_line_with_a_number_no_parser_converts_is_400():
+    part = {"type": "time_series", "time_series": {"values": [1, 2, 3]}}
+    error = refusal(body(part, text("Is there an anomaly?\nOptions: [" + "9" * 5000 + "]")))
+    assert error.status == 400 and "is not a JSON list of strings" in error.message

@@ -56,11 +56,16 @@ class TSQA:
         modality: "Modality | None" = None,
         evidence: bool = False,
         evidence_budget: int | None = None,
+        strict: bool = False,
+        interval: int | None = None,
     ) -> Answer:
         """Answer a question about one series, or two for a paired question (pass a list of two).
 
-        series: a CSV/parquet path, a DataFrame, an array (time,) or (time, channels), or an `arfbench.Series`;
-        None with `images`: plot image files alone (a screenshot each), for answerers that read plots.
+        series: a file path (CSV, parquet, Prometheus / Datadog / CloudWatch JSON), a DataFrame, an array (time,) or
+        (time, channels), or an `arfbench.Series`; None with `images`: plot image files alone (a screenshot each),
+        for answerers that read plots. Files and frames are repaired by the stated policy
+        (`tsqa.arfbench.exports.repair`) and `Answer.repairs` lists what was done; `strict` refuses a file that needs
+        a repair, `interval` (seconds) resamples every series onto that grid.
         With options a checkpoint scores every option and returns the most likely; without, it writes an answer.
         The plot drawn from the series is written to `plot` (or a temporary file) and its path returned.
         `category` labels the question (the detector answers by it). `modality` (both, plot, series; checkpoints)
@@ -78,9 +83,10 @@ class TSQA:
         if series is None:
             if evidence:
                 raise ValueError("evidence is computed from the series' values: pass the series, not images")
-            plot_path, sample = None, question_sample(question, options, [], checked_images(images), category)
+            loaded, plot_path = [], None
+            sample = question_sample(question, options, [], checked_images(images), category)
         else:
-            loaded = loaded_series(series)
+            loaded = loaded_series(series, strict, interval)
             plot_path = _render(loaded, plot)
             sample = question_sample(question, options, loaded, [plot_path], category)
         answerer = self.answerer
@@ -96,7 +102,7 @@ class TSQA:
             (answer,) = answerer.answer([sample], modality=modality)
         else:
             (answer,) = answerer.answer([sample])
-        return replace(answer, plot=plot_path)
+        return replace(answer, plot=plot_path, repairs=[list(s.repairs) for s in loaded])
 
 
 def _render(series: list[Series], plot: "str | Path | None") -> Path:

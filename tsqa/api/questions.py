@@ -5,7 +5,7 @@ from typing import Sequence
 
 from tsqa.arfbench.categories import CORRELATION, PRESENCE
 from tsqa.arfbench.schema import Sample, Series
-from tsqa.series_input import load_series
+from tsqa.arfbench.exports import load_series
 
 MAX_SERIES = 2  # a question is about one series, or a pair
 
@@ -27,12 +27,13 @@ def question_sample(question: str, options: list[str], series: list[Series], ima
     )
 
 
-def loaded_series(series: "str | Path | Series | Sequence") -> list[Series]:
-    """One series or a pair, read from any form `ask` takes."""
+def loaded_series(series: "str | Path | Series | Sequence", strict: bool = False,
+                  interval: int | None = None) -> list[Series]:
+    """One series or a pair, read from any form `ask` takes (repaired by the stated policy unless `strict`)."""
     sources = list(series) if isinstance(series, (list, tuple)) else [series]
     if not 1 <= len(sources) <= MAX_SERIES:
         raise ValueError(f"series: expected one series or a pair, got {len(sources)}")
-    return [load_series(s, name=_series_name(s, i)) for i, s in enumerate(sources)]
+    return [load_series(s, name=_series_name(s, i), strict=strict, interval=interval) for i, s in enumerate(sources)]
 
 
 def checked_images(images: "str | Path | Sequence[str | Path]") -> list[Path]:

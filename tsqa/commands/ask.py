@@ -7,7 +7,8 @@ import json
 from tsqa.arfbench.categories import CATEGORIES
 from tsqa.bridges.choices import Modality
 
-HELP = "Ask a question about a metric file or a plot image; prints the answer and how sure the answerer was."
+HELP = ("Ask a question about a metric file (CSV, parquet, Prometheus / Datadog / CloudWatch JSON) or a plot image; "
+        "prints the answer, how sure the answerer was and what was repaired in the data.")
 
 BAR_WIDTH = 30
 _MODEL_FORMS = (
@@ -19,11 +20,16 @@ _MODEL_FORMS = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--series", action="append", metavar="FILE",
-                        help="CSV (timestamp column + one column per channel, or epoch,group,value) or parquet; "
-                             "give it twice for a paired question")
+                        help="CSV (timestamp column + one column per channel, or epoch,group,value), parquet, or a "
+                             "Prometheus / Datadog / CloudWatch JSON export; give it twice for a paired question")
     source.add_argument("--image", action="append", metavar="PLOT.png",
                         help="a plot image alone (a screenshot), for answerers that read plots: API models and "
                              "checkpoints trained with modality both or plot; give it twice for a pair")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse a file that needs a repair (repeated or jittered stamps, a phase change, "
+                             "resampling) instead of repairing it")
+    parser.add_argument("--interval", type=int, metavar="SECONDS",
+                        help="resample every series onto this grid step (default: each file's own dominant step)")
     parser.add_argument("--question", required=True, help="the question, e.g. 'Is there an anomaly?'")
     parser.add_argument("--options", nargs="+", metavar="OPTION",
                         help="answer options; without them the answerer writes its own answer")
@@ -71,10 +77,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--{'series' if args.series else 'image'}: at most two (a pair), got {len(sources)}")
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    if args.interval is not None and args.interval < 1:
+        raise ValueError(f"--interval: a positive number of seconds, got {args.interval}")
     spec = parse_model_spec(args.model or str(DEMO_MODEL))
     check_evidence(spec, args.evidence, args.evidence_budget, args.evidence_encoder)
-    if args.image and args.evidence:
-        raise ValueError("--evidence is computed from the series' values: pass --series, not --image")
+    if args.image and (args.evidence or args.strict or args.interval is not None):
+        raise ValueError("--evidence, --strict and --interval read the series' values: pass --series, not --image")
     if args.modality and spec.kind != "checkpoint":
         raise ValueError(f"--modality applies to tsqa checkpoints; {args.model} sees what it is sent")
     settings = AnswererSettings(base_url=args.base_url, api_key_env=args.api_key_env, timeout=args.timeout,
@@ -82,12 +90,15 @@ def run(args: argparse.Namespace) -> int:
     model = TSQA.from_pretrained(args.model, device=args.device, settings=settings)
     result = model.ask(args.series, args.question, args.options, images=args.image, plot=args.plot,
                        category=args.category, modality=args.modality, evidence=args.evidence,
-                       evidence_budget=args.evidence_budget)
+                       evidence_budget=args.evidence_budget, strict=args.strict, interval=args.interval)
     if result.error:
         raise ValueError(f"{', '.join(sources)}: {result.error}; no answer is given")
     if args.json:
         print(json.dumps(result.to_json(), allow_nan=False))
         return 0
+    for path, lines in zip(args.series or [], result.repairs):
+        if lines:
+            print(f"Repaired {path}:\n" + "\n".join(f"  {line}" for line in lines) + "\n")
     if result.evidence is not None:
         print(f"Evidence (appended to the question):\n{result.evidence}\n")
     print(f"Answer: {result.answer}")

@@ -4,17 +4,20 @@ record experts' answers to a dataset's questions for `tsqa report --human`.
     tsqa label incidents DIR              brush anomaly windows per series; saved at once to DIR/incident-labels.json
     tsqa label questions DIR --out OUT    questions of all eight categories from those labels, in ARFBench's layout
     tsqa label answers DATA --expert NAME answer DATA's questions one by one into a results CSV
+    tsqa label import SHAPE FILE.. --data DIR  the labels a team already has into DIR/incident-labels.json
 """
 
 import argparse
 import sys
+
+from tsqa.commands._arguments import port
 
 HELP = "Label incidents on a local page, build questions from the labels, and record expert answers."
 
 
 def _server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one, printed at start)")
+    parser.add_argument("--port", type=port, default=0, help="port (default 0: a free one, printed at start)")
     parser.add_argument("--open", action="store_true", help="open the page in the default web browser")
 
 
@@ -50,10 +53,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     answers.add_argument("--seed", type=int, default=0, help="option order seed, as `tsqa eval --seed` (default 0)")
     answers.add_argument("--limit", type=int, help="only the first N questions")
     _server_arguments(answers)
+    _import_arguments(sub)
+
+
+def _import_arguments(sub) -> None:
+    imports = sub.add_parser(
+        "import", help="import labels you already have (windows, 0/1 rows, segments, fault logs, pairs)",
+        description="Turn labels in the shapes public datasets use into DIR/incident-labels.json, the file the "
+        "labelling page writes; direction and size are proposed from the data as the page proposes them. Prints "
+        "what was mapped, inferred and skipped.")
+    imports.add_argument("shape", choices=["windows", "points", "segments", "faults", "pairs"],
+                         help="windows: CSV series,start,end[,channels][,kind]; points: one 0/1 file per series; "
+                         "segments: one FIRST-LAST:CH,CH file per series; faults: CSV time,component,kind; "
+                         "pairs: CSV first,second,relation")
+    imports.add_argument("files", nargs="+", metavar="FILE", help="the label files")
+    imports.add_argument("--data", required=True, help="the folder of series (CSV/parquet) the labels are about")
+    imports.add_argument("--kind-map", action="append", default=[], metavar="SOURCE=KIND",
+                         help="map a source's kind name to a benchmark kind (repeatable; unmapped kinds: Other)")
+    imports.add_argument("--channel", action="append", default=[], metavar="KIND=COLUMN[;COLUMN]",
+                         help="faults: the channels a fault kind affects (default: those that clearly deviate)")
+    imports.add_argument("--horizon", type=int, default=30,
+                         help="faults: steps after the injection within which its end is looked for (default 30)")
+    imports.add_argument("--column", default="label", help="points: the label column's header (default label)")
+    imports.add_argument("--types", help="segments: a table dataset,anomaly_segment,anomaly_type naming kinds")
+    imports.add_argument("--pairs", help="also import pairs from this CSV first,second,relation")
+    imports.add_argument("--replace", action="store_true", help="replace the labels of series already labelled")
+    imports.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"incidents": _incidents, "questions": _questions, "answers": _answers}[args.label_command](args)
+    commands = {"incidents": _incidents, "questions": _questions, "answers": _answers, "import": _import}
+    return commands[args.label_command](args)
 
 
 def _serve(app, args: argparse.Namespace, what: str) -> None:
@@ -87,6 +117,8 @@ def _incidents(args: argparse.Namespace) -> int:
     source = open_source(args.paths)
     app = IncidentsApp(source)
     print(f"{len(source.files)} series in {source.root}; labels in {app.store.path}")
+    if app.store.removed:
+        print(f"removed {len(app.store.removed)} temporary file(s) of saves interrupted before they finished")
     _serve(app, args, "label incidents")
     return 0
 
@@ -143,8 +175,30 @@ def _answers(args: argparse.Namespace) -> int:
     samples = list(load_dataset(root))[: args.limit]
     app = AnswersApp(root, samples, expert, out, args.seed)
     print(f"{len(samples)} questions of {root}; {len(app.writer.answered)} already answered by {expert} in {out}")
+    if app.writer.torn:
+        print(f"its last row was torn (an interrupted write); moved to {app.writer.torn}")
     try:
         _serve(app, args, f"answers of {expert}")
     finally:
         app.close()
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tsqa.label.importing.run import ImportOptions, import_labels
+
+    options = ImportOptions(kind_map=args.kind_map, channels=args.channel, horizon=args.horizon, column=args.column,
+                            types=Path(args.types) if args.types else None,
+                            pairs=Path(args.pairs) if args.pairs else None, replace=args.replace)
+    doc, report = import_labels(args.shape, [Path(f) for f in args.files], Path(args.data), options,
+                                write=not args.dry_run)
+    for line in report.lines():
+        print(line)
+    windows = sum(len(label["windows"]) for label in doc["series"].values())
+    verb = "would write" if args.dry_run else "wrote"
+    print(f"{verb} {len(doc['series'])} labelled series ({windows} windows) and {len(doc['pairs'])} pairs to "
+          f"{Path(args.data) / 'incident-labels.json'}: {len(report.mapped)} mapped, {len(report.inferred)} inferred, "
+          f"{len(report.skipped)} skipped")
     return 0

@@ -7,6 +7,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from tsqa.commands._arguments import port, positive
 from tsqa.serve.batcher import BatchSettings
 from tsqa.serve.limits import Limits
 
@@ -28,50 +29,38 @@ _LIMIT_HELP = {  # one --max-... option per `Limits` field
 }
 
 
-def _port(text: str) -> int:
+def _wait_ms(text: str) -> float:
+    """--batch-wait-ms: milliseconds within what `BatchSettings` allows (0 to 10 s)."""
     try:
-        port = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port: use 0-65535 (0 picks a free one)")
-    return port
-
-
-def _positive(kind: type):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not value > 0 or value != value or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"{text} must be a positive number")
-        return value
-
-    return parse
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 10_000:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"{text} must be between 0 and 10000 milliseconds")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits, batching = Limits(), BatchSettings()
     parser.add_argument("--model", help="checkpoint directory or Hub id (default: the bundled demo checkpoint)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--port", type=port, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--api-key", help=f"require 'Authorization: Bearer KEY' on /v1 routes (default: ${KEY_ENV})")
     parser.add_argument("--served-name", help="model id clients send (default: the checkpoint directory's name)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--merge-lora", action="store_true", help="fold LoRA into the base weights (faster)")
     for field in fields(Limits):
         default = getattr(limits, field.name)
-        parser.add_argument(f"--{field.name.replace('_', '-')}", type=_positive(int), default=default,
+        parser.add_argument(f"--{field.name.replace('_', '-')}", type=positive(int), default=default,
                             help=f"{_LIMIT_HELP[field.name]} (default {default})")
-    parser.add_argument("--max-batch", type=_positive(int), default=batching.max_batch,
+    parser.add_argument("--max-batch", type=positive(int), default=batching.max_batch,
                         help=f"questions the model answers in one call (default {batching.max_batch})")
-    parser.add_argument("--batch-wait-ms", type=float, default=1000 * batching.max_wait_s,
+    parser.add_argument("--batch-wait-ms", type=_wait_ms, default=1000 * batching.max_wait_s,
                         help="how long a batch may wait for requests already on their way "
                              f"(default {1000 * batching.max_wait_s:g} ms)")
-    parser.add_argument("--max-queue", type=_positive(int), default=batching.max_queue,
+    parser.add_argument("--max-queue", type=positive(int), default=batching.max_queue,
                         help=f"requests waiting for the model before 503s (default {batching.max_queue})")
-    parser.add_argument("--request-timeout", type=_positive(float), default=batching.timeout_s,
+    parser.add_argument("--request-timeout", type=positive(float), default=batching.timeout_s,
                         help=f"seconds a request may wait for its answer (default {batching.timeout_s:g})")
 
 

@@ -78,10 +78,10 @@ class AnswersApp:
             raise HTTPError(400, "expected {\"id\": question id, \"answer\": the text of one option}")
         position = self.index.get(body["id"])
         if position is None:
-            raise HTTPError(404, f"no question {body['id']!r} in this dataset")
+            raise HTTPError(404, f"no question {body['id'][:80]!r} in this dataset")
         sample = self.samples[position]
         if body["answer"] not in sample.options:
-            raise HTTPError(400, f"{body['answer']!r} is not one of the options of question {sample.id!r}")
+            raise HTTPError(400, f"{body['answer'][:80]!r} is not one of the options of question {sample.id!r}")
         with self._lock:
             if sample.id in self.writer.answered:
                 raise HTTPError(409, f"question {sample.id!r} is already answered")
@@ -92,8 +92,9 @@ class AnswersApp:
         return self._next()
 
     def _image(self, text: str) -> bytes:
-        if not text.isdigit() or int(text) >= len(self.samples):
-            raise HTTPError(404, f"no question {text!r}; questions are numbered 0 to {len(self.samples) - 1}")
+        digits = text.isascii() and text.isdigit() and len(text) <= len(str(len(self.samples)))  # not "²", not 5000
+        if not digits or int(text) >= len(self.samples):
+            raise HTTPError(404, f"no question {text[:40]!r}; questions are numbered 0 to {len(self.samples) - 1}")
         sample = self.samples[int(text)]
         path = image_paths(self.root, split_query_group(sample.query_group))[0]  # a pair's combined plot first
         return path.read_bytes() if path.is_file() else png_bytes(sample.series)

@@ -12,6 +12,7 @@ and size from the data, and save a series' label or a pair's relation at once.
 import numpy as np
 
 from tsqa.arfbench.deviation import propose
+from tsqa.arfbench.exports import ExportError
 from tsqa.arfbench.incident_labels import KINDS, LABELS_FILE, RELATIONS, LabelsError, check_window, place_window
 from tsqa.arfbench.plot import thin
 from tsqa.arfbench.schema import Series
@@ -43,6 +44,19 @@ class IncidentsApp:
         self.source = source
         self.store = LabelStore(source.root)
         self.token = token
+        self._check_windows()
+
+    def _check_windows(self) -> None:
+        """Each window of the file lies on its series (a hand edit may name a channel or a time it does not have):
+        refused at start with the file, series, window and field, not at the first question built from it."""
+        for name, label in self.store.snapshot()["series"].items():
+            if name in self.source.files and label["windows"]:
+                try:
+                    series = self.source.load(name)
+                except (ValueError, OSError):
+                    continue  # unreadable now: its view says why when it is opened
+                for i, window in enumerate(label["windows"]):
+                    place_window(window, series, f"{self.store.path}, series {name!r}, window {i}")
 
     def __call__(self, request: Request) -> Reply:
         page = page_reply(request, "incidents.html", self.token)
@@ -77,6 +91,9 @@ class IncidentsApp:
     def _series(self, name: str) -> Series:
         try:
             return self.source.load(name)
+        except ExportError as err:  # the reason and the row, never a cell of the file
+            raise HTTPError(422, f"series {name!r} cannot be read: {err.shown(self.source.files[name].path.name)}") \
+                from None
         except (ValueError, OSError) as err:
             raise HTTPError(422, f"series {name!r} cannot be read: {err}") from None
 
@@ -116,6 +133,7 @@ class IncidentsApp:
             "timestamps": x.astype(np.int64).tolist(),
             "values": _nullable(values.T),
             "thinned": len(x) < high - low,
+            "repairs": series.repairs,
         }
 
     def _window_steps(self, series: Series, body: object) -> tuple[int, int | None, list[int]]:

@@ -1,6 +1,7 @@
-"""The series of a dataset folder: CSV or parquet files (the formats `tsqa ask` reads), or a dataset in ARFBench's
-layout. Each series gets a plain name once, when the folder is listed; afterwards a series is only ever read by that
-name from the file found then, so no request can point at another file.
+"""The series of a dataset folder: CSV, parquet or JSON export files (the formats `tsqa ask` reads), or a dataset in
+ARFBench's layout. Each series gets a plain name once, when the folder is listed; afterwards a series is only ever
+read by that name from the file found then, so no request can point at another file. A link that leads out of the
+folder is refused, when listed and again when read.
 """
 
 import re
@@ -12,7 +13,7 @@ from pathlib import Path
 from tsqa.arfbench.layout import QA_CSV, TS_DIR, check_name
 from tsqa.arfbench.schema import Series
 
-SERIES_SUFFIXES = (".csv", ".parquet")
+SERIES_SUFFIXES = (".csv", ".parquet", ".json")
 CACHED_SERIES = 8
 
 
@@ -68,8 +69,9 @@ class SeriesSource:
             if name in self._cache:
                 self._cache.move_to_end(name)
                 return self._cache[name]
+        _check_inside(entry.path, self.root)
         if entry.interval is None:
-            from tsqa.series_input import load_series
+            from tsqa.arfbench.exports import load_series
 
             series = load_series(entry.path, name)
         else:
@@ -97,6 +99,8 @@ def open_source(paths: list[str | Path]) -> SeriesSource:
             files = {name: SeriesFile(name, found[0][1], found[0][0]) for name, found in index.items()}
             return SeriesSource(root, {n: f for n, f in files.items() if _is_plain(n)}, _captions(root))
         candidates = sorted(p for p in root.iterdir() if p.suffix.lower() in SERIES_SUFFIXES and p.is_file())
+        for path in candidates:
+            _check_inside(path, root)
     else:
         missing = [str(p) for p in given if not p.is_file()]
         if missing:
@@ -113,6 +117,16 @@ def open_source(paths: list[str | Path]) -> SeriesSource:
             raise ValueError(f"{files[name].path.name} and {path.name} would both be series {name!r}: rename one")
         files[name] = SeriesFile(name, path, None)
     return SeriesSource(root, files)
+
+
+def _check_inside(path: Path, root: Path) -> None:
+    """Refuses a file that resolves outside `root` (a symbolic link leaving the folder), naming only the link."""
+    try:
+        inside = path.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        raise ValueError(f"{path.name}: a link that cannot be followed; remove it from {root}") from None
+    if not inside:
+        raise ValueError(f"{path.name}: a link to a file outside {root}; copy the file into the folder instead")
 
 
 def _is_plain(name: str) -> bool:

@@ -9,11 +9,11 @@ import copy
 import threading
 from pathlib import Path
 
+from tsqa.arfbench.atomic import remove_stale_temporaries
 from tsqa.arfbench.incident_labels import (
     LABELS_FILE,
     check_pair,
     check_series_label,
-    labels_bytes,
     read_labels,
     write_labels,
 )
@@ -26,6 +26,7 @@ class LabelsConflict(Exception):
 class LabelStore:
     def __init__(self, root: Path) -> None:
         self.path = root / LABELS_FILE
+        self.removed = remove_stale_temporaries(root)  # left by saves killed before their rename
         self._lock = threading.Lock()
         self._doc = read_labels(self.path)  # LabelsError (a ValueError naming the field) when tampered
         self._on_disk = self.path.read_bytes() if self.path.exists() else None
@@ -68,7 +69,3 @@ class LabelStore:
             doc["pairs"] = kept
             self._commit(doc)
             return copy.deepcopy(kept)
-
-    def file_bytes(self) -> bytes:
-        with self._lock:
-            return labels_bytes(self._doc)

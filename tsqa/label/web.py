@@ -1,25 +1,28 @@
 """The small web server both labelling pages run on: standard library only, one thread per connection, JSON errors.
 
 Every request, the page itself included, must carry the session's random token (query parameter `token` or header
-`X-TSQA-Token`), compared in constant time: 401 without it, 403 with a wrong one. The pages and their scripts are
-files shipped in this package, served from a fixed list; nothing else on disk is reachable through a URL.
+`X-TSQA-Token`), compared in constant time: 401 without it, 403 with a wrong one. Before the token, `Host` must name
+this server and `Origin`, when sent, be its own (`tsqa.web.origin`), and a body must be declared JSON. The pages and
+their scripts are files shipped in this package, served from a fixed list; nothing else on disk is reachable through a
+URL. Every answer, the errors of the HTTP protocol itself included, is JSON (`{"error": why}`) except the pages.
 """
 
 import hmac
-import ipaddress
 import json
 import logging
 import math
 import secrets
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tsqa import __version__
 from tsqa.arfbench.layout import check_name
+from tsqa.web.json_body import JSONBodyError, decode_json
+from tsqa.web.listener import Listener, protocol_error
+from tsqa.web.origin import binds_loopback, declares_json
 
 logger = logging.getLogger("tsqa.label")
 
@@ -40,9 +43,9 @@ SECURITY_HEADERS = {
 class HTTPError(Exception):
     """A refused request; `message` goes to the page as `{"error": message}`."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.headers = status, message, headers or {}
 
 
 @dataclass
@@ -54,9 +57,9 @@ class Request:
 
     def json(self) -> object:
         try:
-            return json.loads(self.body or b"null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise HTTPError(400, f"the body is not valid JSON ({err})") from None
+            return decode_json(self.body or b"null")
+        except JSONBodyError as err:
+            raise HTTPError(400, str(err)) from None
 
     def number(self, key: str, default: float | None = None) -> float | None:
         text = self.query.get(key)
@@ -79,8 +82,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def json_reply(payload: object, status: int = 200) -> Reply:
-    return Reply(json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8"), status=status)
+def json_reply(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    """`payload` as JSON; non-ASCII as \\u escapes, so no text (a lone surrogate included) can fail to encode."""
+    return Reply(json.dumps(payload, allow_nan=False).encode("ascii"), status=status, headers=headers or {})
 
 
 def plain_name(text: str, what: str = "name") -> str:
@@ -93,7 +97,7 @@ def plain_name(text: str, what: str = "name") -> str:
 
 def allow(request: Request, method: str) -> None:
     if request.method != method:
-        raise HTTPError(405, f"{request.method} is not allowed here; use {method}")
+        raise HTTPError(405, f"{request.method} is not allowed here; use {method}", {"Allow": method})
 
 
 def page_reply(request: Request, page: str, token: str) -> Reply | None:
@@ -120,32 +124,19 @@ def static_reply(name: str, token: str) -> Reply:
 
 def exposure_warning(host: str) -> str | None:
     """A warning when `host` can be reached from other machines (only the token then keeps them out)."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback:
+    if binds_loopback(host):
         return None
     return f"warning: listening on {host}, reachable from other machines; anyone with the URL (and its token) can edit"
 
 
-class PageServer(ThreadingHTTPServer):
+class PageServer(Listener):
     """Serves `app(request) -> Reply` behind the token check; `port=0` picks a free port (see `url`)."""
-
-    daemon_threads = True
 
     def __init__(self, app: Callable[[Request], Reply], host: str = "127.0.0.1", port: int = 0,
                  token: str | None = None) -> None:
         self.app = app
         self.token = token or secrets.token_urlsafe(24)
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), _Handler)
-
-    @property
-    def base(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+        super().__init__(host, port, _Handler)
 
     @property
     def url(self) -> str:
@@ -155,6 +146,7 @@ class PageServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # a request line without a version still gets a status line and headers
     server_version = f"tsqa-label/{__version__}"
     timeout = SOCKET_TIMEOUT_S
     server: PageServer
@@ -168,13 +160,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._authorize(request)
             reply = self.server.app(request)
         except HTTPError as error:
-            reply = json_reply({"error": error.message}, error.status)
+            reply = json_reply({"error": error.message}, error.status, error.headers)
         except Exception:
             logger.exception("%s %s failed", self.command, urlsplit(self.path).path)
             reply = json_reply({"error": "the server failed to answer; its log has the details"}, 500)
         self._send(reply)
 
-    do_GET = do_POST = do_PUT = do_DELETE = _dispatch
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors http.server finds itself (a bad request line, headers too large, an unknown method) as JSON too.
+        The request was not understood, so its connection is not reused."""
+        self.close_connection = True
+        self._send(json_reply({"error": protocol_error(code, message)[1]}, code))
 
     def _request(self) -> Request:
         url = urlsplit(self.path)
@@ -203,6 +201,12 @@ class _Handler(BaseHTTPRequestHandler):
         return request
 
     def _authorize(self, request: Request) -> None:
+        """From this server's own page (Host, Origin), a body declared JSON, then the token."""
+        refused = self.server.origin.refusal(self.headers.get("Host"), self.headers.get("Origin"))
+        if refused:
+            raise HTTPError(403, refused)
+        if request.body and not declares_json(self.headers.get("Content-Type")):
+            raise HTTPError(415, "a body must be sent as Content-Type: application/json")
         given = request.query.get("token") or self.headers.get(TOKEN_HEADER)
         if not given:
             raise HTTPError(401, f"missing token: open the URL the command printed, or send the {TOKEN_HEADER} header")

@@ -8,6 +8,7 @@ input builder encodes each distinct series of a batch once, in batched encoder c
 
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -88,6 +89,8 @@ class TSQABackend:
                     continue
                 group = [samples[i] for i in indices]
                 for index, answer in zip(indices, self._answers(group, max(max_new_tokens, 1))):
+                    if isinstance(answer, Answer):
+                        answer = replace(answer, repairs=[list(s.repairs) for s in questions[index].series])
                     replies[index] = _checked(answer)
         return replies
 

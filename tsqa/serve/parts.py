@@ -16,7 +16,8 @@ from tsqa.arfbench.schema import Series
 from tsqa.arfbench.value_range import first_bad_epoch
 from tsqa.serve.errors import bad_request, shown, too_large
 from tsqa.serve.limits import Limits
-from tsqa.series_input import SeriesTooLarge, SizeLimits, load_series
+from tsqa.arfbench.exports import SeriesTooLarge, SizeLimits, load_series
+from tsqa.arfbench.exports.csv_header import check_header_text
 
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG", "image/webp": "WEBP"}
 TIME_COLUMN = "timestamp"
@@ -73,8 +74,13 @@ def decode_series(payload: object, label: str, name: str, limits: Limits) -> Ser
                           "invalid_time_series")
     frame = _csv_frame(payload, label, limits) if "csv" in payload else _values_frame(payload, label, limits)
     sizes = SizeLimits(limits.max_series_steps, limits.max_channels, limits.max_series_cells)
+    strict, interval = payload.get("strict", False), payload.get("interval")
+    if not isinstance(strict, bool):
+        raise bad_request(f"{label}: strict must be true or false", "invalid_time_series")
+    if "timestamps" not in payload and "csv" not in payload:
+        interval = None  # without timestamps, interval is the step of the values' own grid
     try:
-        series = load_series(frame, name=name, limits=sizes)
+        series = load_series(frame, name=name, limits=sizes, strict=strict, interval=interval)
     except SeriesTooLarge as err:
         raise too_large(f"{label}: {str(err).removeprefix('DataFrame: ')}") from None
     except (ValueError, TypeError, OverflowError) as err:
@@ -83,12 +89,6 @@ def decode_series(payload: object, label: str, name: str, limits: Limits) -> Ser
     if long_name is not None:
         raise bad_request(f"{label}: channel name {shown(long_name)} is longer than {MAX_NAME_CHARACTERS} characters",
                           "invalid_time_series")
-    interval = payload.get("interval")
-    if interval is not None and "timestamps" in payload and interval != series.interval:
-        raise bad_request(
-            f"{label}: interval {shown(interval)} does not match the {series.interval}s step of the timestamps",
-            "invalid_time_series",
-        )
     return series
 
 
@@ -98,6 +98,11 @@ def _csv_frame(payload: dict, label: str, limits: Limits) -> pd.DataFrame:
         raise bad_request(f"{label}: csv must be a string", "invalid_time_series")
     header = text.lstrip().partition("\n")[0]
     _check_size(max(text.count("\n"), 1), header.count(","), label, limits)  # rows x channels, before parsing
+    try:
+        check_header_text(header, label, SizeLimits(limits.max_series_steps, limits.max_channels,
+                                                    limits.max_series_cells))
+    except ValueError as err:
+        raise bad_request(str(err), "invalid_time_series") from None
     try:
         frame = pd.read_csv(io.StringIO(text))
     except (ValueError, pd.errors.ParserError) as err:  # EmptyDataError is a ValueError
@@ -113,10 +118,13 @@ def _values_frame(payload: dict, label: str, limits: Limits) -> pd.DataFrame:
     width = len(values[0]) if isinstance(values[0], list) else 1
     _check_size(len(values), width, label, limits)
     try:
+        if not _plain_numbers(values):  # numpy would take true as 1 and "inf" as infinity
+            raise TypeError
         array = np.array(values, dtype=np.float64)  # null -> NaN, a missing value
     except (TypeError, ValueError, OverflowError):
         raise bad_request(
-            f"{label}: values must be numbers or null, and every step must have one value per channel",
+            f"{label}: values must be numbers or null (not true/false or text), and every step must have one value "
+            "per channel",
             "invalid_time_series",
         ) from None
     if array.ndim == 1:
@@ -127,6 +135,15 @@ def _values_frame(payload: dict, label: str, limits: Limits) -> pd.DataFrame:
     channels = _channels(payload.get("channels"), array.shape[1], label)
     return pd.DataFrame({TIME_COLUMN: _timestamps(payload, len(array), label),
                          **{channel: array[:, c] for c, channel in enumerate(channels)}})
+
+
+def _plain_numbers(values: list) -> bool:
+    """True when every value (of a step, or of a step's list) is a JSON number or null."""
+    for step in values:
+        for value in step if isinstance(step, list) else (step,):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                return False
+    return True
 
 
 def _check_size(steps: int, channels: int, label: str, limits: Limits) -> None:

@@ -119,7 +119,7 @@ def _inline_options(text: str) -> tuple[str, object]:
     line = found[-1]
     try:
         listed, end = json.JSONDecoder().raw_decode(text, line.end())
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, too deep, 4300+ digit numbers
         raise bad_request(f"the text after '{line.group(1)}:' is not a JSON list of strings",
                           "invalid_options") from None
     question = "\n".join(part.strip() for part in (text[: line.start()], text[end:]) if part.strip())

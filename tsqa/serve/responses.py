@@ -12,7 +12,8 @@ OWNER = "tsqa"
 def chat_completion(answer: Answer, model: str) -> dict:
     """A non-streamed chat completion; token counts are not tracked and read as zeros. The message is the chosen
     option as `{"answer", "reasoning"}` JSON (what `tsqa eval` parses), or the generated text; the `tsqa` field
-    carries how it was answered: option probabilities and the channels the prompt showed."""
+    carries how it was answered: option probabilities, the channels the prompt showed and, per series, what its reader
+    repaired."""
     content = answer.text if answer.choice is None else json.dumps(
         {"answer": answer.choice, "reasoning": answer.reasoning or ""}, ensure_ascii=False, allow_nan=False
     )
@@ -22,6 +23,7 @@ def chat_completion(answer: Answer, model: str) -> dict:
         "probabilities": answer.probabilities,
         "shown_channels": answer.shown_channels,
         "hidden_channels": answer.hidden_channels,
+        "repairs": answer.repairs,
     }
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",

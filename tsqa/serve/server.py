@@ -6,20 +6,17 @@ A body is read only by its Content-Length, and only when within the size limit; 
 or Infinity). Connection threads parse and check their question, then hand it to one model worker that answers
 queued questions in batches (`batcher`); a full queue is a 503 with Retry-After, never a reset connection.
 Every response, errors of the HTTP protocol itself included, is a JSON body.
+Without an API key, only this machine's own clients are served: `Host` must name this server, `Origin` (when a
+browser sends one) must be its own, and a POST must be declared `application/json` (see `tsqa.web.origin`), so no web
+page the user visits can make the browser run the model.
 """
 
 import hmac
-import ipaddress
 import json
 import logging
-import math
-import re
-import socket
-import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
 from tsqa import __version__
@@ -29,14 +26,13 @@ from tsqa.serve.errors import APIError, bad_request, busy, shown, too_large
 from tsqa.serve.limits import Limits
 from tsqa.serve.request import parse_chat_request
 from tsqa.serve.responses import chat_completion, model_card, model_list
+from tsqa.web.json_body import JSONBodyError, decode_json
+from tsqa.web.listener import MAX_CONNECTIONS, RETRY_AFTER_S, Listener, protocol_error
+from tsqa.web.origin import binds_loopback, declares_json
 
 logger = logging.getLogger("tsqa.serve")
 
 SOCKET_TIMEOUT_S = 60  # a client silent this long mid-request loses its connection
-LISTEN_BACKLOG = 1024  # connections the kernel holds before accept (the standard library's default is 5)
-RETRY_AFTER_S = 1
-MAX_CONNECTIONS = 512  # open connections, each with its own thread
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 MODELS_PREFIX = "/v1/models/"
 ROUTES = {  # path -> allowed methods
     "/health": ("GET",),
@@ -46,11 +42,8 @@ ROUTES = {  # path -> allowed methods
 }
 
 
-class ChatServer(ThreadingHTTPServer):
+class ChatServer(Listener):
     """Serves `backend` under the name `model_name`; `port=0` picks a free port (see `url`)."""
-
-    daemon_threads = True
-    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, backend: Backend, model_name: str, host: str = "127.0.0.1", port: int = 0,
                  api_key: str | None = None, limits: Limits = Limits(), batching: BatchSettings = BatchSettings()):
@@ -59,70 +52,27 @@ class ChatServer(ThreadingHTTPServer):
         self.api_key = api_key or None
         self.limits = limits
         self.created = int(time.time())
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), _Handler)
+        super().__init__(host, port, _Handler)
         self.batcher = Batcher(backend.answer_batch, batching)
 
-    def process_request(self, request: socket.socket, client_address) -> None:
-        """A thread per connection, up to MAX_CONNECTIONS (each may hold a body of max_request_bytes); beyond, a
-        503 right away."""
-        with self._connections_lock:
-            full = len(self._connections) >= MAX_CONNECTIONS
-            if not full:
-                self._connections.add(request)
-        if full:
-            _answer_busy(request)
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
+    def busy_body(self) -> dict:
+        return busy(f"the server is busy: {MAX_CONNECTIONS} connections are open; retry later", RETRY_AFTER_S).body()
 
     def server_close(self) -> None:
         """Stop listening, stop the model worker and end kept-alive connections, so no thread outlives the server."""
         super().server_close()
         if hasattr(self, "batcher"):
             self.batcher.close()
-        with self._connections_lock:
-            for connection in self._connections:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:  # already closed by the client
-                    pass
 
     @property
     def url(self) -> str:
         """The base URL clients use, e.g. `http://127.0.0.1:8000/v1`."""
-        host, port = self.server_address[:2]
-        return f"http://{f'[{host}]' if ':' in host else host}:{port}/v1"
-
-
-def _answer_busy(connection: socket.socket) -> None:
-    """A whole 503 response written to a connection no handler will read."""
-    error = busy(f"the server is busy: {MAX_CONNECTIONS} connections are open; retry later", RETRY_AFTER_S)
-    data = json.dumps(error.body()).encode()
-    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            f"Retry-After: {RETRY_AFTER_S}\r\nConnection: close\r\n\r\n")
-    try:
-        connection.settimeout(5)
-        connection.sendall(head.encode() + data)
-    except OSError:  # the client is gone already
-        pass
+        return f"{self.base}/v1"
 
 
 def exposure_warning(host: str, api_key: str | None) -> str | None:
     """A warning when `host` is reachable from other machines; louder when no key protects it."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name other than localhost
-        loopback = False
-    if loopback:
+    if binds_loopback(host):
         return None
     if api_key:
         return f"warning: listening on {host}, reachable from other machines; requests need the API key"
@@ -168,7 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._unread = self._declared_length()
         path = urlsplit(self.path).path.rstrip("/") or "/"
         try:
-            if path.startswith("/v1/"):
+            if self.server.api_key is None:
+                self._check_local()
+            elif path.startswith("/v1/"):
                 self._authorize()
             payload = self._route(path)
         except APIError as error:
@@ -186,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._allow(path, ("GET",))
             model = unquote(path[len(MODELS_PREFIX) :])
             if model != self.server.model_name:
-                raise APIError(404, f"model {model!r} not found; this server serves {self.server.model_name!r}",
+                raise APIError(404, f"model {shown(model)} not found; this server serves {self.server.model_name!r}",
                                "model_not_found")
             return model_card(model, self.server.created)
         if path not in ROUTES:
@@ -223,10 +175,17 @@ class _Handler(BaseHTTPRequestHandler):
             raise APIError(405, f"{self.command} is not allowed on {path}; use {', '.join(methods)}",
                            "method_not_allowed", headers={"Allow": ", ".join(methods)})
 
+    def _check_local(self) -> None:
+        """Without a key: a request from this server's clients, not one a web page made a browser send."""
+        refused = self.server.origin.refusal(self.headers.get("Host"), self.headers.get("Origin"))
+        if refused:
+            raise APIError(403, f"{refused}; serving without an API key, this server answers only its own "
+                           "clients (set --api-key to serve other names)", "forbidden_origin", "permission_error")
+        if self.command == "POST" and not declares_json(self.headers.get("Content-Type")):
+            raise APIError(415, "send the body as Content-Type: application/json", "unsupported_media_type")
+
     def _authorize(self) -> None:
         key = self.server.api_key
-        if key is None:
-            return
         scheme, _, token = self.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), key.encode()):
             raise APIError(401, "missing or wrong API key; send the header 'Authorization: Bearer <key>'",
@@ -257,18 +216,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._unread = None  # the client stopped early: the connection cannot be reused
             raise bad_request("the body is shorter than its Content-Length", "incomplete_body")
         try:
-            text = body.decode("utf-8")  # strictly: JSON between machines is UTF-8, without encoded surrogates
-            decoded = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
-            if _SURROGATE_ESCAPE.search(text):  # "\ud800" escapes decode, and only a pair makes a character
-                json.dumps(decoded, ensure_ascii=False).encode("utf-8")
-            return decoded
-        except UnicodeError:
-            raise bad_request("the body is not valid JSON (it must be UTF-8 text, without lone surrogates such as "
-                              "\\ud800)", "invalid_json") from None
-        except RecursionError:
-            raise bad_request("the body is nested too deeply to be a chat request", "invalid_json") from None
-        except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity, integers of 4300+ digits
-            raise bad_request(f"the body is not valid JSON ({shown(str(err))[1:-1]})", "invalid_json") from None
+            return decode_json(body)
+        except JSONBodyError as err:
+            raise bad_request(str(err), "invalid_json") from None
 
     def _refuse(self, error: APIError) -> None:
         """Send the error; first read away an unread body of a bearable size, so the client sees the answer
@@ -292,12 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Errors http.server finds itself (a bad request line, headers too large, an unknown method) as JSON too.
         The request was not understood, so its connection is not reused."""
         self.close_connection = True
-        try:
-            phrase = HTTPStatus(code).phrase
-        except ValueError:
-            phrase = "error"
-        text = shown(message)[1:-1] if message else phrase
-        error = APIError(code, f"{text} (HTTP {code})", phrase.lower().replace(" ", "_"))  # the request's fault
+        phrase, text = protocol_error(code, message)
+        error = APIError(code, text, phrase.lower().replace(" ", "_"))  # the request's fault
         self._send(code, error.body(), error.headers)
 
     def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
@@ -313,13 +259,3 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not standard JSON; send null for a missing value")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:40]} is beyond the range of a float")
-    return value

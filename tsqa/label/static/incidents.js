@@ -60,7 +60,8 @@ async function openSeries(name) {
   renderList();
   renderLabel();
   renderLegend();
-  setStatus(`${state.data.steps} steps of ${state.data.interval}s, ${state.data.channels.length} channel(s)`);
+  const repaired = state.data.repairs.length ? `; repaired: ${state.data.repairs.join("; ")}` : "";
+  setStatus(`${state.data.steps} steps of ${state.data.interval}s, ${state.data.channels.length} channel(s)${repaired}`);
 }
 
 function viewChanged(view) {

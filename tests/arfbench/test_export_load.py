@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsqa.series_input import SeriesTooLarge, SizeLimits, load_series
+from tsqa.arfbench.exports import RepairRefused, SeriesTooLarge, SizeLimits, load_series
 
 EPOCHS = 1_700_000_000 + 60 * np.arange(5)
 
@@ -48,8 +48,6 @@ def test_arrays_get_a_regular_grid():
     [
         (pd.DataFrame({"timestamp": EPOCHS, "cpu": ["1", "2", "x", "4", "5"]}), "column 'cpu', row 2: 'x'"),
         (pd.DataFrame({"value": [1.0, 2.0]}), "no timestamp column"),
-        (pd.DataFrame({"timestamp": [0, 60, 60], "cpu": [1.0, 2, 3]}), "row 2: duplicate timestamp"),
-        (pd.DataFrame({"timestamp": [0, 60, 120, 150, 240], "cpu": [1.0, 2, 3, 4, 5]}), "row 3: timestamp off the 60s"),
         (pd.DataFrame({"timestamp": ["2024-01-01", "soon"], "cpu": [1.0, 2]}), "row 1: 'soon' is not a timestamp"),
         (pd.DataFrame({"timestamp": EPOCHS[:2], "cpu": [1.0, np.inf]}), "row 1: infinite"),
         (pd.DataFrame({"timestamp": EPOCHS[:2], "cpu": [np.nan, np.nan]}), "every value is missing"),
@@ -61,6 +59,20 @@ def test_bad_frames_name_column_and_row(frame, message):
         load_series(frame)
 
 
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame({"timestamp": [0, 60, 60], "cpu": [1.0, 2, 3]}), "row 2: repeats the time step of an earlier row"),
+        (pd.DataFrame({"timestamp": [0, 60, 120, 150, 240], "cpu": [1.0, 2, 3, 4, 5]}),
+         "row 3: timestamp 150 is 30 s off the 60s grid the other rows follow"),
+    ],
+)
+def test_strict_names_the_row_a_repair_would_change(frame, message):
+    with pytest.raises(RepairRefused, match=message):
+        load_series(frame, strict=True)
+    assert load_series(frame).repairs  # repaired, and said so, without strict
+
+
 def test_bad_files_name_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         load_series(tmp_path / "missing.csv")
@@ -69,12 +81,15 @@ def test_bad_files_name_the_file(tmp_path):
     with pytest.raises(ValueError, match="corrupt.parquet"):
         load_series(corrupt)
     (tmp_path / "data.json").write_text("{}")
-    with pytest.raises(ValueError, match="unsupported file type"):
+    with pytest.raises(ValueError, match="data.json: JSON, but not a Prometheus query_range"):
         load_series(tmp_path / "data.json")
+    (tmp_path / "image.csv").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    with pytest.raises(ValueError, match="image.csv: a binary file"):
+        load_series(tmp_path / "image.csv")
     long = pd.DataFrame({"epoch": [0, 0], "group": ["a", "a"], "value": [1.0, 2.0]})
     long.to_csv(tmp_path / "dup.csv", index=False)
-    with pytest.raises(ValueError, match="dup.csv: row 1: duplicate"):
-        load_series(tmp_path / "dup.csv")
+    with pytest.raises(ValueError, match="dup.csv: row 1: repeats the time step"):
+        load_series(tmp_path / "dup.csv", strict=True)
 
 
 def test_bad_arrays():
@@ -153,3 +168,26 @@ def test_channel_names_that_are_not_text_are_named(tmp_path):
     pq.write_table(table, tmp_path / "binary.parquet")
     with pytest.raises(ValueError, match=r"binary.parquet: column 'group', row 0: a channel name must be text"):
         load_series(tmp_path / "binary.parquet")
+
+
+def test_a_first_column_of_dates_is_the_time_column_whatever_its_name():
+    frame = pd.DataFrame({"Zeit": ["2024-01-01 00:00", "2024-01-01 00:01"], "cpu": [1.0, 2.0]})
+    assert load_series(frame).timestamps.tolist() == [1_704_067_200, 1_704_067_260]
+    with pytest.raises(ValueError, match="no timestamp column"):
+        load_series(pd.DataFrame({"host": ["a", "b"], "cpu": [1.0, 2.0]}))
+
+
+def test_series_as_rows_exports_are_long():
+    frame = pd.DataFrame({"Series": ["cpu{host=a}", "cpu{host=b}"] * 2, "Time": [0, 0, 60, 60],
+                          "Value": [1.0, 2.0, 3.0, 4.0]})
+    series = load_series(frame)
+    assert series.channels == ["cpu{host=a}", "cpu{host=b}"] and series.values.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_semicolon_and_tab_separated_files_are_read(tmp_path, separator):
+    path = tmp_path / "locale.csv"
+    path.write_text(separator.join(["timestamp", "cpu", "mem"]) + "\n" +
+                    "\n".join(separator.join([str(1_700_000_000 + 60 * i), str(i), "1.5"]) for i in range(4)) + "\n")
+    series = load_series(path)
+    assert series.channels == ["cpu", "mem"] and series.values[:, 0].tolist() == [0.0, 1.0, 2.0, 3.0]
