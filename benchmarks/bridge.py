@@ -21,8 +21,10 @@ from pathlib import Path
 import torch
 
 import tsqa.bridges.inputs as bridge_inputs
+from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.hybrid import HybridModel, load_encoder
 from tsqa.bridges.images import plot_cache, reset_plot_cache
+from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.lora import LoraSettings
 from tsqa.bridges.prompt import PromptFormat
 from tsqa.factories.published_vlm import published_qwen3_vl, qwen3_vl_processor
@@ -85,19 +87,20 @@ def build_model(args, workdir: Path) -> HybridModel:
 def instrument(model: HybridModel, timers: Timers) -> None:
     model.encoder.encode = timers.wrap("encoder", model.encoder.encode)
     bridge_inputs.question_images = timers.wrap("plotting", bridge_inputs.question_images)
-    model.builder.build = timers.wrap("input building (total)", model.builder.build)
     timers.hook("adapter", model.adapter)
     timers.hook("vlm forward", model.vlm)
 
 
 def run(model: HybridModel, timers: Timers, samples, mode: str, batch_size: int) -> dict[str, float]:
-    model.answer(samples[:batch_size], mode=mode, batch_size=batch_size, max_new_tokens=16)  # warm-up
-    encodings = model.cache_encodings()  # empty caches: the run does its own series work
+    AnswerEngine(model).answer(samples[:batch_size], mode=mode, batch_size=batch_size, max_new_tokens=16)  # warm-up
+    engine = AnswerEngine(model)  # empty caches: the run does its own series work
+    engine.builder.build = timers.wrap("input building (total)", engine.builder.build)
+    encodings = engine.builder.encoder
     reset_plot_cache()
     timers.seconds.clear()
     _synchronize()
     start = time.perf_counter()
-    model.answer(samples, mode=mode, batch_size=batch_size, max_new_tokens=16)
+    engine.answer(samples, mode=mode, batch_size=batch_size, max_new_tokens=16)
     _synchronize()
     total = time.perf_counter() - start
     timers.seconds["encodes per unique series"] = encodings.misses / unique_series(samples)
@@ -113,13 +116,13 @@ def run(model: HybridModel, timers: Timers, samples, mode: str, batch_size: int)
 
 def token_counts(model: HybridModel, samples) -> None:
     print("\nprompt tokens per question by time-label format (mean over the questions):")
+    builder = InputBuilder.for_model(model)
     for labels in ("full", "compact", "none"):
-        model.builder.prompt_format = PromptFormat(time_labels=labels)
-        batch = model.prepare(samples)
+        builder.prompt_format = PromptFormat(time_labels=labels)
+        batch = builder.prepare(samples)
         lengths = batch["attention_mask"].sum(dim=1).float()
-        ts = (batch["input_ids"] == model.builder.placeholder_id).sum(dim=1).float()
+        ts = (batch["input_ids"] == model.placeholder_id).sum(dim=1).float()
         print(f"  {labels:8s} prompt {lengths.mean():7.1f}   of which time-series tokens {ts.mean():6.1f}")
-    model.builder.prompt_format = model.config.prompt
 
 
 def main() -> None:

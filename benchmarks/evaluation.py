@@ -19,6 +19,7 @@ import torch
 
 import tsqa.bridges.inputs as bridge_inputs
 from tsqa.arfbench import load_dataset, write_dataset
+from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.factories.tiny_vlm import save_tiny_vlm
 from tsqa.factories.tiny_toto import save_tiny_toto
@@ -51,14 +52,15 @@ def main() -> None:
         timers = Timers()
         model.encoder.encode = timers.wrap("encoder", model.encoder.encode)
         bridge_inputs.question_images = timers.wrap("images", bridge_inputs.question_images)
-        model.builder.build = timers.wrap("input building (total)", model.builder.build)
+        engine = AnswerEngine(model)
+        engine.builder.build = timers.wrap("input building (total)", engine.builder.build)
         timers.hook("vlm forward", model.vlm)
-        cache = model.cache_encodings()
+        cache = engine.builder.encoder
 
         start = time.perf_counter()
         loaded = list(load_dataset(root))
         loading = time.perf_counter() - start
-        answerer = CheckpointAnswerer(model, "bench", modality=args.modality)
+        answerer = CheckpointAnswerer(engine, "bench", modality=args.modality)
         start = time.perf_counter()
         run_answerer(answerer, loaded, work / "results.csv", batch_size=args.batch_size, progress=False)
         answering = time.perf_counter() - start

@@ -134,7 +134,7 @@ def prompt_tokens(model, batch: dict) -> dict:
     ids = batch["input_ids"][batch["attention_mask"].bool()]
     image_id = getattr(model.vlm.config, "image_token_id", None)
     image = int((ids == image_id).sum()) if image_id is not None else 0
-    series = int((ids == model.builder.placeholder_id).sum())
+    series = int((ids == model.placeholder_id).sum())
     return {"text": len(ids) - image - series, "image": image, "time_series": series}
 
 
@@ -175,6 +175,8 @@ def memory_parts(model, bf16: bool) -> dict:
 def rehearse(recipe_name: str, device: torch.device, text_layers: int | None, throughput: bool) -> dict:
     from accelerate import Accelerator
 
+    from tsqa.bridges.answering import AnswerEngine
+    from tsqa.bridges.inputs import InputBuilder
     from tsqa.training.pipeline import stage_model, uses_bf16
     from tsqa.training.recipes import load_recipe
 
@@ -194,12 +196,12 @@ def rehearse(recipe_name: str, device: torch.device, text_layers: int | None, th
             started = time.perf_counter()
             model = stage_model(recipe.model, align, bases, None, device, torch.bfloat16 if bf16 else torch.float32)
         peaks["load"] = {"peak_gib": peak.peak / GIB, "seconds": time.perf_counter() - started}
-        batch, _ = model.builder.build([sample], recipe.model.modality)
+        batch, _ = InputBuilder.for_model(model).build([sample], recipe.model.modality)
         report["prompt_tokens"] = prompt_tokens(model, batch)
         for mode, tokens in (("score", 0), ("generate", 8)):
             with PeakRSS(device) as peak:
                 started = time.perf_counter()
-                (answer,) = model.answer([sample], mode=mode, batch_size=1, max_new_tokens=tokens)
+                (answer,) = AnswerEngine(model).answer([sample], mode=mode, batch_size=1, max_new_tokens=tokens)
             peaks[mode] = {"peak_gib": peak.peak / GIB, "seconds": time.perf_counter() - started,
                            "answer": answer.answer}
         if throughput:
@@ -220,7 +222,9 @@ def loss_memory(model, sample, modality, device: torch.device) -> dict:
     """Peak memory growth (GiB) of the answer loss's forward and backward: as the model computes it (logits only for
     the positions that predict the answer) and, for comparison, as computing logits for every position of the
     sequence does (the VLM's own loss, which builds (batch, sequence, vocabulary) logits: what this code did before)."""
-    batch = model.prepare([sample], answers=[sample.answer], modality=modality)
+    from tsqa.bridges.inputs import InputBuilder
+
+    batch = InputBuilder.for_model(model).prepare([sample], answers=[sample.answer], modality=modality)
     inputs = {k: v for k, v in batch.items() if k not in ("payload", "labels")}
     figures = {}
     for name in ("answer_window", "every_position"):
@@ -240,14 +244,17 @@ def loss_memory(model, sample, modality, device: torch.device) -> dict:
 
 def scoring_throughput(model, sample) -> dict:
     """Questions per second of option scoring at batch 1 and 8 (after one warm-up batch)."""
+    from tsqa.bridges.answering import AnswerEngine
+
     rates = {}
+    engine = AnswerEngine(model)
     for batch_size in (1, 8):
         questions = [replace(sample, id=f"t{i}") for i in range(8)]
-        model.answer(questions[:batch_size], batch_size=batch_size)
+        engine.answer(questions[:batch_size], batch_size=batch_size)
         if torch.cuda.is_available():
             torch.cuda.synchronize()
         started = time.perf_counter()
-        model.answer(questions, batch_size=batch_size)
+        engine.answer(questions, batch_size=batch_size)
         if torch.cuda.is_available():
             torch.cuda.synchronize()
         rates[f"batch_{batch_size}"] = len(questions) / (time.perf_counter() - started)

@@ -125,14 +125,13 @@ def model_alone(args, name: str, bodies: list[bytes]) -> None:
     import torch
 
     warnings.filterwarnings("ignore")  # dependencies' deprecation notes would bury the figure
-    from tsqa.api import TSQA
     from tsqa.serve.backend import TSQABackend
     from tsqa.serve.limits import Limits
     from tsqa.serve.request import parse_chat_request
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    backend = TSQABackend(TSQA.from_pretrained(args.model))
+    backend = TSQABackend.from_pretrained(args.model)
     questions = [parse_chat_request(json.loads(body), name, Limits()) for body in bodies]
     backend.answer_batch(questions[: args.clients])
     rates: dict[int, list[float]] = {1: [], args.clients: []}

@@ -16,6 +16,7 @@ from accelerate.utils import set_seed
 
 from tsqa import arfbench
 from tsqa.arfbench.categories import CATEGORIES, OPTION_COUNT
+from tsqa.bridges.answering import AnswerEngine
 from tsqa.training.evaluation import held_out_metrics
 from tsqa.training.log import read_log
 from tsqa.training.pipeline import prepare_bases, run_recipe, stage_model
@@ -40,7 +41,7 @@ def main() -> None:
         bases, _ = prepare_bases(recipe, train, held_out, args.out.resolve(), Accelerator())
         set_seed(recipe.seed)
         fresh = stage_model(recipe.model, recipe.stages[0], bases, None, torch.device("cpu"), torch.float32)
-        before_path.write_text(json.dumps(held_out_metrics(fresh, held_out, recipe.eval.batch_size)))
+        before_path.write_text(json.dumps(held_out_metrics(AnswerEngine(fresh), held_out, recipe.eval.batch_size)))
     run_recipe(recipe, train, held_out, args.out, resume=True)
 
     finals = {r["stage"]: r for r in read_log(args.out / "log.jsonl") if r["kind"] == "eval"}

@@ -35,6 +35,11 @@ class Scoring(Choice):
     MEAN = "mean"
     SUM = "sum"
 
+    def normalise(self, sums, lengths):
+        """Option scores from summed answer-token log-probabilities and scored-token counts (tensors of one shape):
+        the one place answering and the choice loss turn them into scores, so both rank options alike."""
+        return sums / lengths if self == Scoring.MEAN else sums
+
 
 class TimeLabels(Choice):
     """How temporal tokens are dated: FULL writes `YYYY-MM-DD HH:MM:SS` before every token; COMPACT the date only

@@ -1,9 +1,8 @@
 """The hybrid: a frozen time-series encoder, the trained adapter and any `AutoModelForImageTextToText` VLM.
 
-One question's path: `prepare` (the `InputBuilder` in `bridges.inputs`: series -> encoder -> token budget ->
-prompt -> the VLM's processor) gives a batch; `forward` runs the VLM with the adapter's vectors in place of the
-time-series placeholder tokens; `score_options` and `generate` answer from that batch; `answer` does all of it for a
-list of questions and returns one `Answer` each.
+The model only: checkpoint I/O, `forward` (the VLM with the adapter's vectors in place of the time-series
+placeholder tokens), `score_options` and `generate` over a batch that the `InputBuilder` (`bridges.inputs`) made.
+It knows nothing of questions, batching or answers: `bridges.answering` turns questions into `Answer`s.
 
 Time-series tokens enter the VLM through placeholder tokens whose embeddings are replaced inside the VLM's own
 forward (two hooks on its input embedding), so `input_ids` stay in the call: Qwen-VL computes its 3-D M-RoPE
@@ -14,7 +13,6 @@ tokens), `adapter.safetensors`, and `lora/` in peft's format when LoRA was added
 """
 
 import inspect
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -25,20 +23,18 @@ from peft import PeftModel, get_peft_model
 from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedModel
 
-from tsqa.arfbench import Answer, Sample
 from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
-from tsqa.bridges.choices import AnswerMode, Modality, Scoring
+from tsqa.bridges.choices import Modality, Scoring
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
 from tsqa.factories.bases import locate
 from tsqa.factories.hub import anchored, portable, resolve
 from tsqa.factories.loading import loading_weights, quiet_loading, require_safetensors
-from tsqa.bridges.inputs import IGNORE_INDEX, InputBuilder, PreparedQuestion
+from tsqa.bridges.inputs import IGNORE_INDEX
 from tsqa.bridges.lora import LoraSettings, peft_lora_config
-from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, PromptFormat
-from tsqa.encoders import CachedEncoder, Encoder
+from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, TS_TOKEN, PromptFormat
+from tsqa.encoders import Encoder
 
 
 @dataclass
@@ -63,10 +59,10 @@ class HybridModel(nn.Module):
         self.adapter = None if config.adapter is None else TimeSeriesAdapter(config.adapter, len(MARKER_TOKENS))
         self._set_peft(None)
         self.merged = False  # LoRA folded into the base weights: no longer a checkpoint over the base model
-        self.builder = InputBuilder(processor, encoder, config.adapter, config.prompt)
-        self.injector = _EmbeddingInjector(
-            vlm.get_input_embeddings(), self.builder.placeholder_id, self.builder.marker_ids
-        )
+        tokenizer = processor.tokenizer
+        self.placeholder_id = tokenizer.convert_tokens_to_ids(TS_TOKEN)  # a time-series (or grounding) token
+        self.marker_ids = [tokenizer.convert_tokens_to_ids(token) for token in MARKER_TOKENS]
+        self.injector = _EmbeddingInjector(vlm.get_input_embeddings(), self.placeholder_id, self.marker_ids)
         if self.adapter is not None:
             self.adapter.to(self.device)
         # the KV cache's name in the VLM's inputs and outputs: `cache` from transformers 5.24 on, before that
@@ -197,60 +193,15 @@ class HybridModel(nn.Module):
         (peft injects them in place), and registering it would list every VLM weight twice in the state dict."""
         object.__setattr__(self, "peft", peft)
 
-    # ---- inputs ------------------------------------------------------------------------------------------------
+    # ---- parameters ------------------------------------------------------------------------------------------------
 
     @property
     def device(self) -> torch.device:
         return self.vlm.get_input_embeddings().weight.device
 
-    @property
-    def forecaster(self) -> CachedEncoder | None:
-        """The encoder behind the model's encoding cache, as the evidence's forecaster: a series' forecast band and
-        its encoding come from one pass, so evidence costs the model no second encoding."""
-        return self.builder.encoder
-
-    def cache_encodings(self, directory: "str | Path | None" = None, max_bytes: int = 2**30) -> CachedEncoder:
-        """Keep encoder outputs in memory up to `max_bytes` (LRU), and on disk in `directory` when given (training
-        runs: a resumed or later stage encodes nothing again). Returns the cache, whose counts say what it did."""
-        if self.encoder is None:
-            raise ValueError("this model has no time-series encoder to cache")
-        self.builder.encoder = CachedEncoder(self.encoder, directory, max_bytes)
-        return self.builder.encoder
-
     def trainable_parameters(self) -> list[tuple[str, nn.Parameter]]:
         """(name, parameter) of the adapter and the LoRA weights: everything else is frozen."""
         return [(name, p) for name, p in self.named_parameters() if p.requires_grad]
-
-    def prepare(
-        self, samples: list[Sample], answers: list[str] | None = None, modality: Modality | None = None
-    ) -> dict:
-        """Keyword arguments for `forward`; with answers, `labels` score the answer tokens only. `modality`
-        defaults to the one the model was trained with."""
-        return self.builder.build(samples, modality or self.config.modality, answers)[0]
-
-    def prepare_choice(self, samples: list[Sample], modality: Modality | None = None) -> dict:
-        """Inputs for the choice objective: the prompts (`batch`), every option's answer tokens (`option_ids`) and
-        their grounding tokens (`option_payloads`), and which option is correct (`answer_index`)."""
-        for sample in samples:
-            if sample.answer not in sample.options:
-                raise ValueError(
-                    f"sample {sample.id!r}: answer {sample.answer!r} is not among the options {sample.options}"
-                )
-        batch, questions = self.builder.build(samples, modality or self.config.modality)
-        option_ids, option_payloads = self.options(questions)
-        return {
-            "batch": batch,
-            "option_ids": option_ids,
-            "option_payloads": option_payloads,
-            "answer_index": torch.tensor([sample.options.index(sample.answer) for sample in samples]),
-        }
-
-    def options(
-        self, questions: list[PreparedQuestion]
-    ) -> tuple[list[list[list[int]]], list[list[TimeSeriesPayload | None]]]:
-        """Each option's answer tokens as they continue its prompt, and their grounding tokens (or None)."""
-        continuations = [[self.builder.continuation(q, option) for option in q.sample.options] for q in questions]
-        return [[ids for ids, _ in q] for q in continuations], [[p for _, p in q] for q in continuations]
 
     # ---- the forward pass --------------------------------------------------------------------------------------
 
@@ -321,7 +272,7 @@ class HybridModel(nn.Module):
         markers = None if self.adapter is None else self.adapter.marker_vectors()
         return self.injector.inject(vectors, markers)
 
-    # ---- answering ---------------------------------------------------------------------------------------------
+    # ---- scoring and generation ---------------------------------------------------------------------------------------------
 
     def score_options(
         self,
@@ -357,7 +308,7 @@ class HybridModel(nn.Module):
             tokens[row, : len(ids)] = ids
         tokens = tokens.to(device)  # (options, width), right-padded
         present = torch.arange(width, device=device)[None] < lengths[:, None]  # (options, width)
-        scored = present & (tokens != self.builder.placeholder_id)  # grounding tokens are read, not predicted
+        scored = present & (tokens != self.placeholder_id)  # grounding tokens are read, not predicted
         payloads = [p for question in option_payloads or [] for p in question if p is not None]
 
         prompt.cache.batch_select_indices(owner)
@@ -385,7 +336,7 @@ class HybridModel(nn.Module):
         inputs = {k: v.to(device) for k, v in batch.items() if k not in ("payload", "labels")}
         tokenizer = self.processor.tokenizer
         vocabulary = self.vlm.get_output_embeddings().weight.shape[0]
-        suppress = [token for token in (self.builder.placeholder_id, *self.builder.marker_ids) if token < vocabulary]
+        suppress = [token for token in (self.placeholder_id, *self.marker_ids) if token < vocabulary]
         with self._injection(batch.get("payload")):
             output = self.vlm.generate(
                 **inputs,
@@ -397,82 +348,6 @@ class HybridModel(nn.Module):
             )
         texts = tokenizer.batch_decode(output[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
         return [self.config.prompt.answer_prefix + text for text in texts]
-
-    def answer(
-        self,
-        samples: list[Sample],
-        mode: AnswerMode = AnswerMode.SCORE,
-        batch_size: int = 8,
-        modality: Modality | None = None,
-        max_new_tokens: int = 64,
-    ) -> list[Answer]:
-        """Answer questions by option scoring (always one of the options, with probabilities) or by generation (raw
-        text for the evaluator's parser; `choice` stays None). `modality` defaults to the one the model was trained
-        with."""
-        mode = AnswerMode(mode)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        if mode == AnswerMode.SCORE and (unscorable := next((s for s in samples if not s.options), None)):
-            raise ValueError(f"sample {unscorable.id!r}: no options to score; answer it with mode='generate'")
-        answers: list[Answer] = []
-        was_training = self.training
-        self.eval()
-        try:
-            shown = Modality(modality or self.config.modality)
-            order = sorted(range(len(samples)), key=lambda i: samples[i].size)  # batches of similar length
-            with tqdm(total=len(samples), desc=f"answering ({mode})", unit="q", disable=None) as progress:
-                for start in range(0, len(samples), batch_size):
-                    chunk = [samples[i] for i in order[start : start + batch_size]]
-                    batch, questions = self.builder.build(chunk, shown)
-                    if mode == AnswerMode.SCORE:
-                        answers.extend(replace(a, modality=shown.value) for a in self._scored(batch, questions))
-                    else:
-                        texts = self.generate(batch, max_new_tokens)
-                        answers.extend(
-                            _answer(q, text=t, choice=None, modality=shown.value) for q, t in zip(questions, texts)
-                        )
-                    progress.update(len(chunk))
-        finally:
-            self.train(was_training)
-        in_order: list[Answer] = [None] * len(samples)  # type: ignore[list-item]
-        for position, answer in zip(order, answers):
-            in_order[position] = answer
-        return in_order
-
-    @torch.no_grad()
-    def _scored(self, batch: dict, questions: list[PreparedQuestion]) -> list[Answer]:
-        option_ids, option_payloads = self.options(questions)
-        sums, lengths = self.score_options(batch, option_ids, option_payloads)
-        scores = sums / lengths if self.config.scoring == Scoring.MEAN else sums
-        answers = []
-        for question, score in zip(questions, scores.cpu().split([len(o) for o in option_ids])):
-            sample = question.sample
-            if not torch.isfinite(score).all():  # values beyond what the model's arithmetic holds
-                answers.append(_answer(question, text="", choice=None,
-                                       error="the model's option scores are not finite numbers"))
-                continue
-            probabilities = torch.softmax(score.double(), dim=0).tolist()
-            best = int(torch.argmax(score))
-            choice = sample.options[best]
-            reasoning = (
-                f"Scored all {len(sample.options)} options; this one is the most likely "
-                f"(p = {probabilities[best]:.3f})."
-            )
-            text = json.dumps({"answer": choice}, ensure_ascii=False)
-            answers.append(_answer(question, text=text, choice=choice, reasoning=reasoning,
-                                   probabilities=dict(zip(sample.options, probabilities))))
-        return answers
-
-
-def _answer(question: PreparedQuestion, **fields) -> Answer:
-    sample, plan = question.sample, question.plan
-    return Answer(
-        sample_id=sample.id,
-        shown_channels=[[s.channels[c] for c in p.shown] for s, p in zip(sample.series, plan.series)],
-        hidden_channels=[[s.channels[c] for c in p.hidden] for s, p in zip(sample.series, plan.series)],
-        **fields,
-    )
-
 
 def _with_widths(adapter: AdapterConfig, **widths) -> AdapterConfig:
     """The adapter config with the widths of the base models; a recipe that set them must agree."""

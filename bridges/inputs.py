@@ -5,16 +5,19 @@ several questions, or met again in a later epoch, is encoded once. A series wide
 on the channels it can use only (`bridges.budget.encoded_channels`): everything per channel (encoding, features,
 grounding) then works on that view, and the plan is widened back to all channels for the prompt and the answer.
 
-The result is a dict that `HybridModel.forward` takes as keyword arguments: the processor's outputs (input_ids,
+`build` gives a dict that `HybridModel.forward` takes as keyword arguments: the processor's outputs (input_ids,
 attention_mask, pixel values and grids), the time-series `payload` in prompt order (a `TimeSeriesPayload`: temporal
 tokens and grounding tokens, `bridges.grounding`) and, when answers are given, `labels` (-100 except on the answer's
-text tokens).
+text tokens); and each question as prepared, with every option's tokens as they continue its prompt and their
+grounding tokens. Everything an answer needs is computed here, before the model runs: nothing calls back.
 Prompts are left-padded so that batched prompts end together, which cached option scoring relies on.
 """
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -40,7 +43,19 @@ from tsqa.bridges.prompt import (
 from tsqa.encoders import CachedEncoder, Encoder, EncoderOutput
 from tsqa.encoders.robust import robust_z
 
+if TYPE_CHECKING:
+    from tsqa.bridges.hybrid import HybridModel
+
 IGNORE_INDEX = -100  # label of a token that is not supervised
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """An answer's tokens as they continue its prompt: the option (grounded like the prompt's text), the closing
+    suffix and end of sequence; and its grounding tokens' payload (None without any)."""
+
+    ids: list[int]
+    payload: TimeSeriesPayload | None
 
 
 @dataclass
@@ -54,20 +69,20 @@ class EncodedView:
 
 @dataclass
 class PreparedQuestion:
-    """One question as the model sees it. `grounder` grounds the text of its options as they continue the prompt
-    (None when the prompt carries no grounding)."""
+    """One question as the model sees it, with each of its options' continuations (in the sample's order)."""
 
     sample: Sample
     prompt: str
     images: list
     plan: TokenPlan
     payload: TimeSeriesPayload | None  # None when the question shows no time-series tokens
-    grounder: Grounder | None
+    options: list[Continuation]
 
 
 class InputBuilder:
     """Builds batches for one VLM processor, encoder and prompt format. `encoder` is wrapped in an in-memory
-    `CachedEncoder` unless it is one already (one with a disk cache, say)."""
+    `CachedEncoder` unless it is one already (one with a disk cache, say). `modality`: what questions show unless a
+    call says otherwise (a checkpoint's: what it was trained to see)."""
 
     def __init__(
         self,
@@ -75,12 +90,14 @@ class InputBuilder:
         encoder: Encoder | None,
         adapter_config: AdapterConfig | None,
         prompt_format: PromptFormat,
+        modality: Modality = Modality.BOTH,
     ):
         self.processor = processor
         self.tokenizer = processor.tokenizer
         self.encoder = encoder if encoder is None or isinstance(encoder, CachedEncoder) else CachedEncoder(encoder)
         self.adapter_config = adapter_config
         self.prompt_format = prompt_format
+        self.modality = Modality(modality)
         self.placeholder_id = self.tokenizer.convert_tokens_to_ids(TS_TOKEN)
         self.marker_ids = [self.tokenizer.convert_tokens_to_ids(token) for token in MARKER_TOKENS]
         special = sorted((t.content for t in self.tokenizer.added_tokens_decoder.values() if t.special), key=len,
@@ -89,10 +106,44 @@ class InputBuilder:
         if self.tokenizer.eos_token is None or self.tokenizer.pad_token_id is None:
             raise ValueError("the VLM's tokenizer needs an end-of-sequence and a padding token")
 
+    @classmethod
+    def for_model(
+        cls, model: "HybridModel", cache_dir: "str | Path | None" = None, max_bytes: int = 2**30
+    ) -> "InputBuilder":
+        """The builder of a hybrid's inputs: its processor, encoder and prompt format. Encoder outputs are kept in
+        memory up to `max_bytes` (LRU), and on disk in `cache_dir` when given (training runs: a resumed or later
+        stage encodes nothing again); the cache's counts say what it did (`builder.encoder`)."""
+        encoder = None if model.encoder is None else CachedEncoder(model.encoder, cache_dir, max_bytes)
+        config = model.config
+        return cls(model.processor, encoder, config.adapter, config.prompt, config.modality)
+
+    def prepare(
+        self, samples: list[Sample], answers: list[str] | None = None, modality: Modality | None = None
+    ) -> dict:
+        """Keyword arguments for `HybridModel.forward`; with answers, `labels` score the answer tokens only."""
+        return self.build(samples, modality or self.modality, answers)[0]
+
+    def prepare_choice(self, samples: list[Sample], modality: Modality | None = None) -> dict:
+        """Inputs for the choice objective: the prompts (`batch`), every option's answer tokens (`option_ids`) and
+        their grounding tokens (`option_payloads`), and which option is correct (`answer_index`)."""
+        for sample in samples:
+            if sample.answer not in sample.options:
+                raise ValueError(
+                    f"sample {sample.id!r}: answer {sample.answer!r} is not among the options {sample.options}"
+                )
+        batch, questions = self.build(samples, modality or self.modality)
+        option_ids, option_payloads = option_inputs(questions)
+        return {
+            "batch": batch,
+            "option_ids": option_ids,
+            "option_payloads": option_payloads,
+            "answer_index": torch.tensor([sample.options.index(sample.answer) for sample in samples]),
+        }
+
     def build(
         self, samples: list[Sample], modality: Modality, answers: list[str] | None = None
     ) -> tuple[dict, list[PreparedQuestion]]:
-        """The batch for `samples` and each question as prepared (its token plan, grounder)."""
+        """The batch for `samples` and each question as prepared (its token plan, its options' continuations)."""
         modality = Modality(modality)
         if not samples:
             raise ValueError("no samples to build inputs for")
@@ -119,9 +170,9 @@ class InputBuilder:
         batch = dict(batch)
         payloads = [q.payload for q in questions]
         if answers is not None:
-            continuations = [self.continuation(q, answer) for q, answer in zip(questions, answers)]
-            batch = self._append_answers(batch, [ids for ids, _ in continuations])
-            payloads = [part for q, (_, extra) in zip(payloads, continuations) for part in (q, extra)]
+            continuations = [q.options[q.sample.options.index(answer)] for q, answer in zip(questions, answers)]
+            batch = self._append_answers(batch, [c.ids for c in continuations])
+            payloads = [part for q, c in zip(payloads, continuations) for part in (q, c.payload)]
         payloads = [payload for payload in payloads if payload is not None]
         if payloads:
             batch["payload"] = TimeSeriesPayload.cat(payloads)  # row-major: prompt then answer, question by question
@@ -131,15 +182,13 @@ class InputBuilder:
             raise RuntimeError(f"prompts hold {placeholders} placeholders for {tokens} time-series tokens")
         return batch, questions
 
-    def continuation(self, question: PreparedQuestion, option: str) -> tuple[list[int], TimeSeriesPayload | None]:
-        """Token ids of an answer continuing the prompt (the option, grounded like the prompt's text, the closing
-        suffix, end of sequence) and its grounding tokens' payload (None without any)."""
+    def _continuation(self, option: str, grounder: Grounder | None) -> Continuation:
         anchors: list[Anchor] = []
-        if question.grounder is not None:
-            option, anchors = question.grounder.ground(option)
+        if grounder is not None:
+            option, anchors = grounder.ground(option)
         text = answer_text(option, self.prompt_format) + self.tokenizer.eos_token
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        return ids, question.grounder.payload(anchors) if anchors else None
+        return Continuation(ids, grounder.payload(anchors) if anchors else None)
 
     def control_token_in(self, texts: Iterable[str]) -> str | None:
         """The first special token of the tokenizer (`<|ts|>`, `<|im_start|>`, ...) written in `texts`, else None:
@@ -215,7 +264,8 @@ class InputBuilder:
         images = question_images(sample) if modality != Modality.SERIES else []
         messages = chat_messages(body, len(images), fmt)
         prompt = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        return PreparedQuestion(sample, prompt + fmt.answer_prefix, images, plan, payload, grounder)
+        continuations = [self._continuation(option, grounder) for option in sample.options]
+        return PreparedQuestion(sample, prompt + fmt.answer_prefix, images, plan, payload, continuations)
 
     def _plan(self, counts: list[int], outputs: list[EncoderOutput]) -> TokenPlan:
         config = self.adapter_config
@@ -283,6 +333,13 @@ class InputBuilder:
 def _channel_view(series: Series, channels: list[int]) -> Series:
     """`series` cut to `channels` (ascending indices)."""
     return replace(series, channels=[series.channels[c] for c in channels], values=series.values[:, channels])
+
+
+def option_inputs(
+    questions: list[PreparedQuestion],
+) -> tuple[list[list[list[int]]], list[list[TimeSeriesPayload | None]]]:
+    """What `HybridModel.score_options` takes: option_ids[q][o] and option_payloads[q][o] of every question."""
+    return [[c.ids for c in q.options] for q in questions], [[c.payload for c in q.options] for q in questions]
 
 
 def left_pad(rows: list[torch.Tensor], value: int) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""Answering with a tsqa checkpoint (the hybrid model), in the shape the runner expects."""
+"""Answering with a tsqa checkpoint (the answering engine over a hybrid model), in the shape the runner expects."""
 
 from dataclasses import replace
 from pathlib import Path
@@ -9,31 +9,34 @@ from tsqa.eval.parsing import parse_response
 
 
 class CheckpointAnswerer:
-    """Option scoring by default (always one of the options, with probabilities); generation on request, parsed
-    exactly as an API model's text is."""
+    """Option scoring by default (always one of the options, with probabilities); generation on request, or for a
+    question without options, parsed exactly as an API model's text is. `engine`: a `bridges.answering.AnswerEngine`."""
 
     def __init__(
         self,
-        model,
+        engine,
         name: str,
         mode: AnswerMode = AnswerMode.SCORE,
         modality: Modality | None = None,
         max_new_tokens: int = 64,
     ):
-        self.model, self.name = model, name
-        self.mode, self.modality, self.max_new_tokens = mode, modality, max_new_tokens
+        self.engine, self.name = engine, name
+        self.mode, self.modality, self.max_new_tokens = AnswerMode(mode), modality, max_new_tokens
 
     @classmethod
     def from_pretrained(cls, directory: "str | Path", name: str | None = None, device: str = "cpu",
-                        **kwargs) -> "CheckpointAnswerer":
+                        merge_lora: bool = False, **kwargs) -> "CheckpointAnswerer":
+        from tsqa.bridges.answering import AnswerEngine
         from tsqa.bridges.hybrid import HybridModel
 
-        model = HybridModel.from_pretrained(directory, device=device)
-        return cls(model, name or Path(directory).resolve().name, **kwargs)
+        model = HybridModel.from_pretrained(directory, device=device, merge_lora=merge_lora)
+        return cls(AnswerEngine(model), name or Path(directory).resolve().name, **kwargs)
 
-    def answer(self, samples: list[Sample]) -> list[Answer]:
-        answers = self.model.answer(samples, mode=self.mode, batch_size=len(samples), modality=self.modality,
-                                    max_new_tokens=self.max_new_tokens)
+    def answer(self, samples: list[Sample], modality: Modality | None = None) -> list[Answer]:
+        """`modality` overrides the answerer's own for this call."""
+        mode = AnswerMode.GENERATE if self.mode == AnswerMode.GENERATE else None  # None: open questions generate
+        answers = self.engine.answer(samples, mode=mode, batch_size=len(samples) or 1,
+                                     modality=modality or self.modality, max_new_tokens=self.max_new_tokens)
         return [answer if answer.choice is not None else _parsed(answer) for answer in answers]
 
 

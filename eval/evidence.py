@@ -2,12 +2,13 @@
 `NAME+evidence` beside `NAME`."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from tsqa.arfbench.schema import Answer, Sample
 from tsqa.eval.model_spec import EVIDENCE_SUFFIX
 from tsqa.eval.runner import Answerer
 from tsqa.evidence.excursions import Forecaster
-from tsqa.evidence.question import with_evidence
+from tsqa.evidence.question import appended, evidence_text
 
 
 class EvidenceAnswerer:
@@ -24,5 +25,8 @@ class EvidenceAnswerer:
         self.inner, self.forecaster, self.budget, self.count = inner, forecaster, budget, count
         self.name = inner.name + EVIDENCE_SUFFIX
 
-    def answer(self, samples: list[Sample]) -> list[Answer]:
-        return self.inner.answer([with_evidence(s, self.forecaster, self.budget, self.count) for s in samples])
+    def answer(self, samples: list[Sample], **options) -> list[Answer]:
+        """The inner answerer's answers (`options` passed on), each carrying the evidence its question was given."""
+        texts = [evidence_text(s, self.forecaster, self.budget, self.count) for s in samples]
+        asked = [appended(s, text) for s, text in zip(samples, texts)]
+        return [replace(a, evidence=text) for a, text in zip(self.inner.answer(asked, **options), texts)]

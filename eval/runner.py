@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tsqa.arfbench import Answer, Sample
+from tsqa.arfbench.batches import batches_by_size
 from tsqa.eval.results import ResultRow
 from tsqa.eval.results_writer import ResultsWriter
 
@@ -139,17 +140,13 @@ def _timed_answer(answerer: Answerer, batch: list[Sample]) -> tuple[list[Answer]
     return answers, time.perf_counter() - start
 
 
-def _batches_by_size(todo: list[Sample], batch_size: int) -> list[list[Sample]]:
+def _batches(todo: list[Sample], batch_size: int) -> list[list[Sample]]:
     """Batches of questions of similar size, each drawn from one window of `WINDOW_BATCHES` batches in order;
     questions asked one at a time (API models) keep dataset order."""
     if batch_size == 1:
         return [[sample] for sample in todo]
-    window = batch_size * WINDOW_BATCHES
-    batches = []
-    for start in range(0, len(todo), window):
-        by_size = sorted(todo[start : start + window], key=lambda sample: sample.size)
-        batches += [by_size[i : i + batch_size] for i in range(0, len(by_size), batch_size)]
-    return batches
+    plan = batches_by_size([sample.size for sample in todo], batch_size, WINDOW_BATCHES)
+    return [[todo[i] for i in batch] for batch in plan]
 
 
 def _answers_in_order(
@@ -201,7 +198,7 @@ def run_answerer(
         _check_resumed(writer, samples if dataset is None else dataset)
         todo = [shuffled_options(s, seed) for s in samples if s.id not in writer.answered]
         resumed = len(samples) - len(todo)
-        batches = _batches_by_size(todo, batch_size)
+        batches = _batches(todo, batch_size)
         position = {sample.id: index for index, sample in enumerate(todo)}
         ready: dict[int, tuple[ResultRow, Answer]] = {}
         bar = tqdm(

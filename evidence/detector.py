@@ -139,6 +139,9 @@ class DetectorAnswerer:
         self.detector, self.forecaster, self.name = detector, forecaster, name
 
     def answer(self, samples: list[Sample]) -> list[Answer]:
+        if unseen := next((s for s in samples if not s.series), None):
+            raise ValueError(f"sample {unseen.id!r}: the detector reads the series' values, not images; pass the "
+                             "metric file (--series) instead")
         answers = []
         forecaster = self.forecaster if self.detector.source == BAND else None
         for q in questions(samples, self.detector.source, forecaster):

@@ -1,7 +1,7 @@
 """From samples to model inputs: the prompt exactly as at inference, the answer as the only supervised tokens.
 
-The model's own `prepare(samples, answers)` builds the prompt (so training and inference prompts cannot drift apart)
-and pads the batch; the collator decides what the model sees each epoch: a seeded per-sample shuffle of the options,
+The model's input builder (`InputBuilder.prepare(samples, answers)`) builds the prompt (so training and inference
+prompts cannot drift apart) and pads the batch; the collator decides what the model sees each epoch: a seeded per-sample shuffle of the options,
 and checks that every row keeps at least one supervised token. With `choice=True` it asks `prepare_choice` instead:
 the prompts plus every option's tokens, for the choice objective (`training.objective`).
 """
@@ -29,13 +29,13 @@ class Preparer(Protocol):
 class Collator:
     def __init__(
         self,
-        model: Preparer,
+        builder: Preparer,
         seed: int,
         shuffle_options: bool = True,
         modality: Modality | None = None,
         choice: bool = False,
     ):
-        self.model = model
+        self.builder = builder
         self.seed = seed
         self.shuffle_options = shuffle_options
         self.modality = modality
@@ -56,8 +56,8 @@ class Collator:
     def __call__(self, samples: list[Sample], epoch: int) -> dict[str, torch.Tensor]:
         shown = [self.shown(s, epoch) for s in samples]
         if self.choice:
-            return self.model.prepare_choice(shown, modality=self.modality)
-        batch = self.model.prepare(shown, answers=[s.answer for s in shown], modality=self.modality)
+            return self.builder.prepare_choice(shown, modality=self.modality)
+        batch = self.builder.prepare(shown, answers=[s.answer for s in shown], modality=self.modality)
         supervised = (batch["labels"] != IGNORE_INDEX).sum(dim=-1)  # (batch,)
         for sample, count in zip(shown, supervised.tolist()):
             if count == 0:

@@ -1,7 +1,7 @@
 """One training stage on `accelerate`: seeded length-aware batches, gradient accumulation, logging, evaluation,
 checkpoints every N steps and exact resume. Which weights train is decided before (`requires_grad`), not here.
 
-Batches are planned per epoch from the seed (`training.batching`) and dealt round-robin to processes, so the data
+Batches are planned per epoch from the seed (`arfbench.batches`) and dealt round-robin to processes, so the data
 position is just (epoch, step in epoch) and resuming skips ahead without reading the skipped data.
 """
 
@@ -11,17 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from accelerate import Accelerator, DistributedType
 from tqdm.auto import tqdm
 
+from tsqa.arfbench.batches import batches_by_size
 from tsqa.arfbench.atomic import atomic_folder
 from tsqa.arfbench.schema import Sample
 from tsqa.bridges.hybrid import HybridModel
+from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.choices import Modality
-from tsqa.training.batching import plan_batches, sample_length
 from tsqa.training.checkpoint import Position, checkpoints, load_checkpoint, prune_checkpoints, save_checkpoint
-from tsqa.training.collator import Collator
+from tsqa.training.collator import Collator, Preparer
 from tsqa.training.config import StageConfig
 from tsqa.training.log import TrainLog
 from tsqa.training.objective import TrainingObjective
@@ -40,7 +42,8 @@ class StageResult:
 
 
 class StageRun:
-    """Trains `model` through one stage; `run()` returns when the stage's steps are done and `final/` is written."""
+    """Trains `model` through one stage; `run()` returns when the stage's steps are done and `final/` is written.
+    `builder` makes its batches (default: the model's `InputBuilder`, encoder outputs cached in memory)."""
 
     def __init__(
         self,
@@ -52,6 +55,7 @@ class StageRun:
         seed: int,
         evaluate: Callable[[HybridModel], dict] | None = None,
         modality: Modality = Modality.BOTH,
+        builder: Preparer | None = None,
     ):
         if not samples:
             raise ValueError(f"stage {stage.kind}: no training samples")
@@ -63,8 +67,9 @@ class StageRun:
         self.accelerator = accelerator
         self.seed = seed
         self.evaluate = evaluate
-        self.collator = Collator(model, seed, stage.shuffle_options, modality, choice=stage.choice_loss > 0)
-        self.lengths = [sample_length(s) for s in samples]
+        builder = builder or InputBuilder.for_model(model)
+        self.collator = Collator(builder, seed, stage.shuffle_options, modality, choice=stage.choice_loss > 0)
+        self.sizes = [s.size for s in samples]
         self.steps_per_epoch = self._batches_per_process() // stage.grad_accum
         if self.steps_per_epoch == 0:
             raise ValueError(
@@ -81,13 +86,16 @@ class StageRun:
         self.log = TrainLog(stage_dir.parent / LOG_FILE, stage.kind, enabled=accelerator.is_main_process)
 
     def _batches_per_process(self) -> int:
-        return len(plan_batches(self.lengths, self.stage.batch_size, self.seed, 0, self.stage.length_group)) // (
-            self.accelerator.num_processes
-        )
+        return len(self._plan(0)) // self.accelerator.num_processes
+
+    def _plan(self, epoch: int) -> list[list[int]]:
+        """Every micro-batch of `epoch`: a fresh seeded order each epoch, similar sizes batched together."""
+        rng = np.random.default_rng([self.seed, epoch])
+        return batches_by_size(self.sizes, self.stage.batch_size, self.stage.length_group, rng)
 
     def _epoch_batches(self, epoch: int) -> list[list[int]]:
         """This process's micro-batches of `epoch`; every process gets the same count, leftovers are dropped."""
-        plan = plan_batches(self.lengths, self.stage.batch_size, self.seed, epoch, self.stage.length_group)
+        plan = self._plan(epoch)
         mine = plan[self.accelerator.process_index :: self.accelerator.num_processes]
         return mine[: self.steps_per_epoch * self.stage.grad_accum]
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from tsqa.bridges.config import Scoring
+from tsqa.bridges.choices import Scoring
 from tsqa.bridges.hybrid import HybridModel
 
 
@@ -64,7 +64,7 @@ def choice_losses(
     if len(option_ids) != len(answer_index):
         raise ValueError(f"{len(option_ids)} questions' options but {len(answer_index)} answer indices")
     sums, lengths = model.score_options(batch, option_ids, option_payloads)  # (options,) each
-    scores = sums / lengths if model.config.scoring == Scoring.MEAN else sums
+    scores = Scoring(model.config.scoring).normalise(sums, lengths)
 
     counts = [len(question) for question in option_ids]
     starts = torch.tensor([0, *counts[:-1]], device=sums.device).cumsum(0)  # (questions,) first option's row

@@ -19,8 +19,10 @@ from accelerate import Accelerator
 from accelerate.utils import set_seed
 
 from tsqa.arfbench.schema import Sample
+from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.config import config_dict
 from tsqa.bridges.hybrid import HybridModel
+from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.choices import Modality
 from tsqa.factories.bases import build_bases, run_corpus
 from tsqa.training.config import ModelConfig, Precision, Recipe, StageConfig, StageKind
@@ -118,9 +120,14 @@ def _evaluate_final_once(final: Path, stage: str, log_path: Path, samples: list[
     if step is not None and accelerator.is_main_process:
         print(f"[{stage}] evaluating {final} (its evaluation was not logged before the run stopped)", file=sys.stderr)
         model = HybridModel.from_pretrained(final, device=device, dtype=torch.bfloat16 if bf16 else torch.float32)
-        metrics = held_out_metrics(model, samples, batch_size=recipe.eval.batch_size, modality=recipe.model.modality)
+        metrics = held_out_metrics(AnswerEngine(model), samples, batch_size=recipe.eval.batch_size,
+                                   modality=recipe.model.modality)
         TrainLog(log_path, stage).write("eval", step, **metrics)
     accelerator.wait_for_everyone()
+
+
+def _held_out(model: HybridModel, builder: InputBuilder, **settings) -> dict:
+    return held_out_metrics(AnswerEngine(model, builder), **settings)
 
 
 def run_recipe(
@@ -165,15 +172,16 @@ def run_recipe(
             continue
         set_seed(recipe.seed + index)
         model = stage_model(recipe.model, stage, bases, previous, device, torch.bfloat16 if bf16 else torch.float32)
-        if recipe.model.encoder_cache_on_disk and model.encoder is not None:
-            model.cache_encodings(out_dir / ENCODER_CACHE_DIR)
+        on_disk = recipe.model.encoder_cache_on_disk and model.encoder is not None
+        builder = InputBuilder.for_model(model, out_dir / ENCODER_CACHE_DIR if on_disk else None)
         evaluate = None
-        if evaluation:
-            evaluate = partial(held_out_metrics, samples=evaluation, batch_size=recipe.eval.batch_size,
+        if evaluation:  # the engine shares the stage's builder, and so its encoder cache
+            evaluate = partial(_held_out, builder=builder, samples=evaluation, batch_size=recipe.eval.batch_size,
                                modality=recipe.model.modality)
         samples = train + described if stage.descriptive_targets else train
         if stage.descriptive_targets:
             print(f"[{stage.kind}] {len(described)} descriptive targets, {len(train)} questions", file=sys.stderr)
-        run = StageRun(model, stage, samples, stage_dir, accelerator, recipe.seed, evaluate, recipe.model.modality)
+        run = StageRun(model, stage, samples, stage_dir, accelerator, recipe.seed, evaluate, recipe.model.modality,
+                       builder)
         previous = run.run(resume=resume).final_dir
     return previous or trained_encoder

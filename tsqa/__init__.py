@@ -9,7 +9,7 @@ __all__ = ["TSQA", "Answer"]
 
 def __getattr__(name: str):
     if name == "TSQA":
-        from tsqa.api import TSQA
+        from tsqa.api.model import TSQA
 
         return TSQA
     if name == "Answer":

@@ -1,8 +1,9 @@
 """The `tsqa` command line.
 
-Each subcommand is a module in `tsqa/commands/` exposing `HELP`, `add_arguments(parser)` and `run(args) -> int`, and
-optionally `NAME` when the command is spelled otherwise than the module (`fit-detector`).
-Command modules import torch, transformers and toto2 inside `run` only, so `tsqa --help` and argument errors stay fast.
+Each subcommand is a module in `tsqa/commands/` exposing `HELP`, `add_arguments(parser)` and `run(args) -> int`; the
+command is the module's name with `-` for `_` (`fit_detector` -> `fit-detector`). Only the module of the command
+being run is imported (all of them for `tsqa --help`), and command modules import torch, transformers and toto2
+inside `run` only, so `tsqa --help` and argument errors stay fast.
 """
 
 import argparse
@@ -15,16 +16,23 @@ import warnings
 from tsqa import commands
 
 
-def _command_modules() -> dict:
+def command_names() -> dict[str, str]:
+    """Command -> its module's name, found without importing any of them."""
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
-    modules = [importlib.import_module(f"tsqa.commands.{name}") for name in names]
-    return {getattr(module, "NAME", name): module for name, module in zip(names, modules)}
+    return {name.replace("_", "-"): name for name in names}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """Every command listed, and the arguments of `chosen` (of all of them when it is None or no command: `tsqa
+    --help`, a typo)."""
     parser = argparse.ArgumentParser(prog="tsqa", description="Time-series question answering on observability data.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module in _command_modules().items():
+    names = command_names()
+    for name, module_name in names.items():
+        if chosen in names and name != chosen:
+            sub.add_parser(name)  # listed, never parsed: its module stays unimported
+            continue
+        module = importlib.import_module(f"tsqa.commands.{module_name}")
         cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
         cmd.set_defaults(_run=module.run)
@@ -41,7 +49,9 @@ QUIET = (
 def main(argv: list[str] | None = None) -> int:
     for message, category in QUIET:
         warnings.filterwarnings("ignore", message=message, category=category)
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)  # the command: the first word
+    args = build_parser(chosen).parse_args(argv)
     try:
         return int(args._run(args) or 0)
     except (ValueError, OSError) as err:

@@ -8,6 +8,8 @@ import torch
 
 from tsqa.bridges.config import CONFIG_NAME
 from tsqa.bridges.hybrid import HybridModel
+from tsqa.bridges.inputs import InputBuilder
+from tsqa.bridges.answering import AnswerEngine
 
 
 def _logits(model, batch) -> torch.Tensor:
@@ -20,7 +22,7 @@ def test_save_load_gives_identical_logits(family, hybrid_factory, make_sample, t
     with torch.no_grad():
         for parameter in model.adapter.parameters():
             parameter.add_(torch.randn_like(parameter) * 0.1)
-    batch = model.prepare([make_sample(0), make_sample(1, pair=True)])
+    batch = InputBuilder.for_model(model).prepare([make_sample(0), make_sample(1, pair=True)])
     before = _logits(model, batch)
     directory = model.save_pretrained(tmp_path / "ckpt")
     assert sorted(p.name for p in directory.iterdir()) == ["adapter.safetensors", "lora", CONFIG_NAME]
@@ -31,7 +33,7 @@ def test_save_load_gives_identical_logits(family, hybrid_factory, make_sample, t
     assert config["adapter"]["tokens_per_channel"] == 8
 
     loaded = HybridModel.from_pretrained(directory)
-    assert torch.equal(_logits(loaded, loaded.prepare([make_sample(0), make_sample(1, pair=True)])), before)
+    assert torch.equal(_logits(loaded, InputBuilder.for_model(loaded).prepare([make_sample(0), make_sample(1, pair=True)])), before)
     names = [n for n, _ in loaded.trainable_parameters()]
     assert names and all(n.startswith("adapter.") for n in names)  # LoRA loads frozen unless trainable=True
 
@@ -60,7 +62,7 @@ def test_relative_base_paths_resolve_inside_the_checkpoint(hybrid_factory, vlm_d
     moved = tmp_path / "moved"
     directory.rename(moved)
     loaded = HybridModel.from_pretrained(moved)
-    batch = model.prepare([make_sample(0)])
+    batch = InputBuilder.for_model(model).prepare([make_sample(0)])
     assert torch.equal(_logits(loaded, batch), _logits(model, batch))
 
 
@@ -88,9 +90,9 @@ def test_checkpoint_records_the_modality_it_answers_with(hybrid_factory, make_sa
     assert json.loads((directory / CONFIG_NAME).read_text())["modality"] == "series"
     loaded = HybridModel.from_pretrained(directory)
     sample = make_sample(0)
-    by_default = loaded.answer([sample])[0].probabilities
-    assert by_default == loaded.answer([sample], modality="series")[0].probabilities
-    assert by_default != loaded.answer([sample], modality="both")[0].probabilities  # the plot changes the prompt
+    by_default = AnswerEngine(loaded).answer([sample])[0].probabilities
+    assert by_default == AnswerEngine(loaded).answer([sample], modality="series")[0].probabilities
+    assert by_default != AnswerEngine(loaded).answer([sample], modality="both")[0].probabilities  # the plot changes the prompt
     with pytest.raises(ValueError, match="modality must be one of"):
         HybridModel.create(None, model.config.vlm, modality="audio")
     with pytest.raises(ValueError, match="series-only model needs a time-series encoder"):

@@ -9,6 +9,7 @@ import torch
 from tsqa.bridges.grounding import Kind
 from tsqa.bridges.prompt import answer_text
 from tsqa.training.objective import TrainingObjective
+from tsqa.bridges.inputs import InputBuilder, option_inputs
 
 START_OPTIONS = ["2023-11-14 22:20:20", "2023-11-14 22:45:20", "Before the earliest timestamp", "No Anomaly"]
 
@@ -33,14 +34,14 @@ def test_losses_equal_label_loss_and_cross_entropy_over_scores(family, hybrid_fa
     model.config.scoring = scoring
     samples = _answered(make_sample)
     with torch.no_grad():
-        output = TrainingObjective(model, choice_weight=2.0)(**model.prepare_choice(samples))
-        label_loss = model(**model.prepare(samples, answers=[s.answer for s in samples])).loss
+        output = TrainingObjective(model, choice_weight=2.0)(**InputBuilder.for_model(model).prepare_choice(samples))
+        label_loss = model(**InputBuilder.for_model(model).prepare(samples, answers=[s.answer for s in samples])).loss
 
     torch.testing.assert_close(output.answer, label_loss, atol=1e-4, rtol=1e-5)
 
     scored = samples[:3]
-    batch, questions = model.builder.build(scored, model.config.modality)
-    option_ids, payloads = model.options(questions)
+    batch, questions = InputBuilder.for_model(model).build(scored, model.config.modality)
+    option_ids, payloads = option_inputs(questions)
     with torch.no_grad():
         sums, lengths = model.score_options(batch, option_ids, payloads)
     scores = (sums / lengths if scoring == "mean" else sums).split([len(o) for o in option_ids])
@@ -54,7 +55,7 @@ def test_losses_equal_label_loss_and_cross_entropy_over_scores(family, hybrid_fa
 def test_without_choice_the_objective_is_the_label_loss(hybrid_factory, make_sample):
     model = hybrid_factory("qwen3_vl")
     samples = _answered(make_sample)
-    batch = model.prepare(samples, answers=[s.answer for s in samples])
+    batch = InputBuilder.for_model(model).prepare(samples, answers=[s.answer for s in samples])
     with torch.no_grad():
         output = TrainingObjective(model)(**batch)
     assert output.choice is None
@@ -64,7 +65,7 @@ def test_without_choice_the_objective_is_the_label_loss(hybrid_factory, make_sam
 def test_choice_loss_trains_adapter_and_lora(hybrid_factory, make_sample):
     model = hybrid_factory("qwen3_vl")
     model.train()
-    output = TrainingObjective(model, choice_weight=1.0)(**model.prepare_choice(_answered(make_sample)))
+    output = TrainingObjective(model, choice_weight=1.0)(**InputBuilder.for_model(model).prepare_choice(_answered(make_sample)))
     output.choice.backward()
     grads = {name: p.grad for name, p in model.trainable_parameters()}
     assert any(g is not None and g.abs().sum() > 0 for n, g in grads.items() if n.startswith("adapter."))
@@ -74,15 +75,15 @@ def test_choice_loss_trains_adapter_and_lora(hybrid_factory, make_sample):
 def test_prepare_choice_marks_the_answer_among_options(hybrid_factory, make_sample):
     model = hybrid_factory("idefics3", lora=False)
     samples = _answered(make_sample)
-    batch = model.prepare_choice(samples)
+    batch = InputBuilder.for_model(model).prepare_choice(samples)
     assert [len(ids) for ids in batch["option_ids"]] == [2, 4, 2, 1]
     assert batch["answer_index"].tolist() == [1, 2, 0, 0]
-    tokenizer, fmt = model.builder.tokenizer, model.config.prompt
+    tokenizer, fmt = model.processor.tokenizer, model.config.prompt
     before = answer_text("Before the earliest timestamp", fmt) + tokenizer.eos_token
     assert batch["option_ids"][1][2] == tokenizer(before, add_special_tokens=False)["input_ids"]
     assert batch["option_payloads"][1][2] is None  # nothing named: no grounding token
     grounded = batch["option_payloads"][1][0]  # "2023-11-14 22:20:20" grounds to its instant
-    assert grounded.kind.tolist() == [Kind.TIME] and batch["option_ids"][1][0].count(model.builder.placeholder_id) == 1
+    assert grounded.kind.tolist() == [Kind.TIME] and batch["option_ids"][1][0].count(model.placeholder_id) == 1
     assert "labels" not in batch
     with pytest.raises(ValueError, match="not among the options"):
-        model.prepare_choice([dataclasses.replace(samples[0], answer="Maybe")])
+        InputBuilder.for_model(model).prepare_choice([dataclasses.replace(samples[0], answer="Maybe")])

@@ -14,11 +14,16 @@ from tsqa.bridges.config import CONFIG_NAME
 from tsqa.bridges.grounding import Anchor, Grounder, Kind
 from tsqa.bridges.prompt import TS_TOKEN
 from tsqa.encoders.robust import robust_z
+from tsqa.bridges.inputs import InputBuilder
+from tsqa.bridges.answering import AnswerEngine
 
 
 def _grounder(model, sample) -> Grounder:
-    batch, (question,) = model.builder.build([sample], model.config.modality)
-    return question.grounder
+    """The grounder the input builder makes for `sample` (it lives only while the prompt is built)."""
+    outputs = [model.encoder.encode(series.values.T) for series in sample.series]
+    plan = InputBuilder.for_model(model)._plan([len(series.channels) for series in sample.series], outputs)
+    z = [robust_z(series.values) for series in sample.series]
+    return Grounder(sample, outputs, z, plan, model.config.adapter.fourier_frequencies)
 
 
 def test_ground_marks_each_named_thing_once_and_nothing_else(hybrid_factory, make_sample):
@@ -43,7 +48,7 @@ def test_prompt_grounds_labels_channels_question_and_options_in_payload_order(hy
     sample = make_sample(1, channels=2, pair=True)
     sample = replace(sample, question="Which series, time-series 1 or time-series 2, changed?",
                      options=[ONLY_FIRST, ONLY_SECOND, "host:web-0 and host:web-1"])
-    batch = model.prepare([sample])
+    batch = InputBuilder.for_model(model).prepare([sample])
     kinds = batch["payload"].kind.tolist()
     temporal = [Kind.SERIES_TOKEN] * 8
     expected = (
@@ -62,7 +67,7 @@ def test_prompt_grounds_labels_channels_question_and_options_in_payload_order(hy
 def test_grounding_tokens_carry_the_named_channels_identity(hybrid_factory, make_sample):
     model = hybrid_factory("qwen3_vl", lora=False)
     sample = replace(make_sample(2, channels=3), options=["host:web-2", "host:web-0", "No anomaly among the listed channels"])
-    payload = model.prepare([sample])["payload"]
+    payload = InputBuilder.for_model(model).prepare([sample])["payload"]
     channels = payload.kind == Kind.CHANNEL
     # block names (channels 0, 1, 2), then the options (2, 0): the same identity the channel's tokens carry
     assert payload.channel[channels].tolist() == [0, 1, 2, 2, 0]
@@ -78,7 +83,7 @@ def test_a_timestamp_grounds_to_the_change_at_that_instant(hybrid_factory, make_
     series.values[60:, 1] += 200.0
     grounder = Grounder(
         sample=_sample_of(series), outputs=[model.encoder.encode(series.values.T)], z=[robust_z(series.values)],
-        plan=model.builder._plan([3], [model.encoder.encode(series.values.T)]),
+        plan=InputBuilder.for_model(model)._plan([3], [model.encoder.encode(series.values.T)]),
         frequencies=model.config.adapter.fourier_frequencies,
     )
     at_shift = Anchor(Kind.TIME, 0, epoch=int(series.timestamps[60]))
@@ -97,7 +102,7 @@ def test_an_instant_at_or_before_the_first_step_grounds_with_nothing_before_it(h
     series.values[:8, 0] += 500.0
     output = model.encoder.encode(series.values.T)
     grounder = Grounder(sample=_sample_of(series), outputs=[output], z=[robust_z(series.values)],
-                        plan=model.builder._plan([2], [output]),
+                        plan=InputBuilder.for_model(model)._plan([2], [output]),
                         frequencies=model.config.adapter.fourier_frequencies)
     first = int(series.timestamps[0])
     rows = grounder.payload([Anchor(Kind.TIME, 0, epoch=first), Anchor(Kind.TIME, 0, epoch=first - 3600)])
@@ -112,20 +117,21 @@ def test_scoring_with_grounded_options_equals_the_full_sequence(hybrid_factory, 
     sample = make_sample(3, channels=2, steps=48)
     stamps = [format_timestamp(int(sample.series[0].timestamps[i])) for i in (10, 30)]
     sample = replace(sample, options=[*stamps, "host:web-1", "No Anomaly"])
-    (answer,) = model.answer([sample])
+    (answer,) = AnswerEngine(model).answer([sample])
     scores = torch.tensor([_full_mean(model, sample, option) for option in sample.options])
     probabilities = torch.tensor(list(answer.probabilities.values()))
     torch.testing.assert_close(probabilities, scores.double().softmax(0).float(), atol=1e-4, rtol=1e-4)
 
-    batch = model.prepare([sample], answers=[stamps[0]])  # the answer's grounding token is read, not labelled
-    answer_ids = model.builder.continuation(model.builder.build([sample], "both")[1][0], stamps[0])[0]
-    assert answer_ids.count(model.builder.placeholder_id) == 1
+    batch = InputBuilder.for_model(model).prepare([sample], answers=[stamps[0]])  # the answer's grounding token is read, not labelled
+    (question,) = InputBuilder.for_model(model).build([sample], "both")[1]
+    answer_ids = question.options[sample.options.index(stamps[0])].ids
+    assert answer_ids.count(model.placeholder_id) == 1
     assert int((batch["labels"] != -100).sum()) == len(answer_ids) - 1
 
 
 def test_the_ablation_switch_turns_grounding_off(hybrid_factory, make_sample):
     model = hybrid_factory("qwen3_vl", lora=False, adapter=AdapterConfig(grounding=False))
-    batch = model.prepare([make_sample(0, channels=2, pair=True)])
+    batch = InputBuilder.for_model(model).prepare([make_sample(0, channels=2, pair=True)])
     assert batch["payload"].kind.unique().tolist() == [Kind.SERIES_TOKEN]
     assert TS_TOKEN + " (" not in model.processor.tokenizer.decode(batch["input_ids"][0])
 
@@ -143,7 +149,7 @@ def test_a_checkpoint_from_before_grounding_is_refused_clearly(hybrid_factory, t
 
 def _full_mean(model, sample, option) -> float:
     """Reference: the option's mean answer-token log-probability from one uncached sequence."""
-    batch = model.prepare([sample], answers=[option])
+    batch = InputBuilder.for_model(model).prepare([sample], answers=[option])
     with torch.no_grad():
         logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits[0, :-1].float()
     labels = batch["labels"][0, 1:]

@@ -12,6 +12,7 @@ from tsqa.factories.cache import add_to_hub_cache
 from tsqa.factories.hub import anchored, is_hub_id, portable, resolve
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.cli import main
+from tsqa.bridges.inputs import InputBuilder
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def offline_hub(tmp_path, monkeypatch):
 
 def _logits(model, sample) -> torch.Tensor:
     with torch.no_grad():
-        return model(**model.prepare([sample])).logits
+        return model(**InputBuilder.for_model(model).prepare([sample])).logits
 
 
 def test_references_are_recorded_portably(tmp_path):

@@ -11,6 +11,8 @@ from tsqa.bridges.features import channel_max_surprise
 from tsqa.bridges.grounding import Kind
 from tsqa.bridges.lora import language_model_prefix
 from tsqa.bridges.prompt import TS_TOKEN
+from tsqa.bridges.inputs import InputBuilder
+from tsqa.bridges.answering import AnswerEngine
 
 
 def _language_model_inputs(model, batch) -> torch.Tensor:
@@ -33,11 +35,11 @@ def _language_model_inputs(model, batch) -> torch.Tensor:
 def test_adapter_output_lands_exactly_at_the_placeholders(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     samples = [make_sample(0, channels=2), make_sample(1, channels=1, steps=40)]
-    batch = model.prepare(samples)
+    batch = InputBuilder.for_model(model).prepare(samples)
     embeds = _language_model_inputs(model, batch)
 
     ids = batch["input_ids"]
-    placeholder, (start, end) = model.builder.placeholder_id, model.builder.marker_ids
+    placeholder, (start, end) = model.placeholder_id, model.marker_ids
     with torch.no_grad():
         expected = model.adapter(batch["payload"])
         markers = model.adapter.marker_vectors()
@@ -60,7 +62,7 @@ def test_adapter_output_lands_exactly_at_the_placeholders(family, hybrid_factory
 def test_placeholder_features_follow_the_prompt_order(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     sample = make_sample(3, channels=3)
-    batch = model.prepare([sample])
+    batch = InputBuilder.for_model(model).prepare([sample])
     temporal = batch["payload"].kind == Kind.SERIES_TOKEN
     assert batch["payload"].channel[temporal].tolist() == [c for c in range(3) for _ in range(8)]
     output = model.encoder.encode(sample.series[0].values.T)
@@ -75,11 +77,11 @@ def test_placeholder_features_follow_the_prompt_order(family, hybrid_factory, ma
 def test_image_positions_unchanged_by_time_series_blocks(hybrid_factory, make_sample):
     model = hybrid_factory("qwen3_vl")
     sample = make_sample(0, channels=3)
-    with_ts = model.prepare([sample], modality="both")
-    without_ts = model.prepare([sample], modality="plot")
-    assert (with_ts["input_ids"] == model.builder.placeholder_id).sum() == len(with_ts["payload"])
+    with_ts = InputBuilder.for_model(model).prepare([sample], modality="both")
+    without_ts = InputBuilder.for_model(model).prepare([sample], modality="plot")
+    assert (with_ts["input_ids"] == model.placeholder_id).sum() == len(with_ts["payload"])
     assert (with_ts["payload"].kind == Kind.SERIES_TOKEN).sum() == 24
-    assert (without_ts["input_ids"] == model.builder.placeholder_id).sum() == 0
+    assert (without_ts["input_ids"] == model.placeholder_id).sum() == 0
     rope = model.vlm.model.get_rope_index
 
     def image_positions(batch):
@@ -99,7 +101,7 @@ def test_image_positions_unchanged_by_time_series_blocks(hybrid_factory, make_sa
 def test_our_positions_are_the_models_own(family, hybrid_factory, make_sample):
     """Explicit positions (needed for padding and caching) give the logits of the VLM's own position logic."""
     model = hybrid_factory(family)
-    batch = model.prepare([make_sample(0)])
+    batch = InputBuilder.for_model(model).prepare([make_sample(0)])
     with torch.no_grad():
         ours = model(**batch).logits
         plain = {k: v for k, v in batch.items() if k != "payload"}
@@ -112,7 +114,7 @@ def test_gradients_reach_only_the_adapter_and_lora(family, hybrid_factory, make_
     model = hybrid_factory(family)
     samples = [make_sample(0), make_sample(1, pair=True)]
     samples[0].series[0].values[:20, 1] = float("nan")  # channel 1 unobserved in its first spans
-    batch = model.prepare(samples, answers=[s.options[1] for s in samples])
+    batch = InputBuilder.for_model(model).prepare(samples, answers=[s.options[1] for s in samples])
     assert batch["payload"].empty.any()
     labelled = batch["labels"] != -100
     assert labelled.any() and (batch["input_ids"][labelled] == batch["labels"][labelled]).all()
@@ -138,8 +140,8 @@ def test_gradients_reach_only_the_adapter_and_lora(family, hybrid_factory, make_
 def test_generate_sees_the_injected_prompt(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     samples = [make_sample(0), make_sample(1, pair=True)]
-    answers = model.answer(samples, mode="generate", max_new_tokens=4, batch_size=2)
-    batch = model.prepare(samples)
+    answers = AnswerEngine(model).answer(samples, mode="generate", max_new_tokens=4, batch_size=2)
+    batch = InputBuilder.for_model(model).prepare(samples)
     with torch.no_grad():
         first = model(**batch).logits[:, -1].argmax(dim=-1)
     tokenizer = model.processor.tokenizer
@@ -153,16 +155,16 @@ def test_generate_sees_the_injected_prompt(family, hybrid_factory, make_sample):
 def test_plot_only_and_series_only_inputs(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     sample = make_sample(0)
-    plot_only = model.prepare([sample], modality="plot")
+    plot_only = InputBuilder.for_model(model).prepare([sample], modality="plot")
     assert "payload" not in plot_only and "pixel_values" in plot_only
-    assert (plot_only["input_ids"] == model.builder.placeholder_id).sum() == 0
-    series_only = model.prepare([sample], modality="series")
+    assert (plot_only["input_ids"] == model.placeholder_id).sum() == 0
+    series_only = InputBuilder.for_model(model).prepare([sample], modality="series")
     assert "pixel_values" not in series_only
-    assert (series_only["input_ids"] == model.builder.placeholder_id).sum() == 16 + 3  # and label, channel grounding
+    assert (series_only["input_ids"] == model.placeholder_id).sum() == 16 + 3  # and label, channel grounding
     for modality in ("plot", "series"):
-        (answer,) = model.answer([sample], modality=modality)
+        (answer,) = AnswerEngine(model).answer([sample], modality=modality)
         assert answer.choice in sample.options
-    assert model.answer([sample], modality="plot")[0].shown_channels == [sample.series[0].channels]
+    assert AnswerEngine(model).answer([sample], modality="plot")[0].shown_channels == [sample.series[0].channels]
 
 
 def test_plot_only_model_without_encoder(family, vlm_dirs, make_sample):
@@ -171,16 +173,16 @@ def test_plot_only_model_without_encoder(family, vlm_dirs, make_sample):
     model = HybridModel.create(None, vlm_dirs[family])
     assert model.adapter is None and model.trainable_parameters() == []
     sample = make_sample(0)
-    (answer,) = model.answer([sample], modality="plot")
+    (answer,) = AnswerEngine(model).answer([sample], modality="plot")
     assert answer.choice in sample.options
     with pytest.raises(ValueError, match="no encoder"):
-        model.prepare([sample], modality="both")
+        InputBuilder.for_model(model).prepare([sample], modality="both")
 
 
 def test_paired_questions_embed_both_series(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     sample = make_sample(0, channels=2, pair=True)  # series 2 has 3 channels
-    batch = model.prepare([sample])
+    batch = InputBuilder.for_model(model).prepare([sample])
     assert batch["payload"].series.tolist() == [0] * (16 + 3) + [1] * (24 + 4)  # with label and channel grounding
     prompt = model.processor.tokenizer.decode(batch["input_ids"][0])
     assert f"Time-series 1{TS_TOKEN} (100_0)" in prompt and f"Time-series 2{TS_TOKEN} (200_1)" in prompt
@@ -188,19 +190,19 @@ def test_paired_questions_embed_both_series(family, hybrid_factory, make_sample)
     with torch.no_grad():
         before = model(**batch).logits[0, -1]
         sample.series[1].values[:] = sample.series[1].values[::-1] * 3  # change only the second series
-        after = model(**model.prepare([sample])).logits[0, -1]
+        after = model(**InputBuilder.for_model(model).prepare([sample])).logits[0, -1]
     assert not torch.allclose(before, after)
 
 
 def test_budget_policy_is_applied_and_reported(family, hybrid_factory, make_sample):
     model = hybrid_factory(family, adapter=AdapterConfig(max_ts_tokens=8, min_tokens_per_channel=2))
     sample = make_sample(0, channels=6)
-    (answer,) = model.answer([sample])
+    (answer,) = AnswerEngine(model).answer([sample])
     assert len(answer.shown_channels[0]) == 4 and len(answer.hidden_channels[0]) == 2
     surprise = channel_max_surprise(model.encoder.encode(sample.series[0].values.T))
     top = sorted(sorted(range(6), key=lambda c: -surprise[c])[:4])
     assert answer.shown_channels[0] == [sample.series[0].channels[c] for c in top]
-    batch = model.prepare([sample])
+    batch = InputBuilder.for_model(model).prepare([sample])
     assert int((batch["payload"].kind == Kind.SERIES_TOKEN).sum()) == 8
     assert "(2 more channels not shown:" in model.processor.tokenizer.decode(batch["input_ids"][0])
 
@@ -209,16 +211,16 @@ def test_bad_inputs_are_clear_errors(hybrid_factory, make_sample):
     model = hybrid_factory("idefics3", lora=False)
     sample = make_sample(0)
     with pytest.raises(ValueError, match="not among the options"):
-        model.prepare([sample], answers=["Maybe"])
+        InputBuilder.for_model(model).prepare([sample], answers=["Maybe"])
     with pytest.raises(ValueError, match="modality"):
-        model.prepare([sample], modality="audio")
+        InputBuilder.for_model(model).prepare([sample], modality="audio")
     with pytest.raises(ValueError, match="mode"):
-        model.answer([sample], mode="vote")
+        AnswerEngine(model).answer([sample], mode="vote")
     with pytest.raises(ValueError, match="no options to score"):
-        model.answer([replace(sample, options=[], answer=None)])
+        AnswerEngine(model).answer([replace(sample, options=[], answer=None)], mode="score")
     with pytest.raises(ValueError, match="0 series, expected 1 to 2"):
-        model.answer([replace(sample, series=[])], modality="both")
-    batch = model.prepare([sample])
+        AnswerEngine(model).answer([replace(sample, series=[])], modality="both")
+    batch = InputBuilder.for_model(model).prepare([sample])
     payload = batch["payload"]
     batch["payload"] = TimeSeriesPayload(payload.features[:-1], payload.empty[:-1], payload.channel[:-1],
                                          payload.series[:-1], payload.kind[:-1])
@@ -232,14 +234,14 @@ def test_open_questions_generate_and_image_only_questions_score(hybrid_factory, 
     model = hybrid_factory("qwen3_vl", lora=False)
     sample = make_sample(0)
     open_question = replace(sample, options=[], answer=None)
-    assert "Options:" not in model.processor.tokenizer.decode(model.prepare([open_question])["input_ids"][0])
-    (generated,) = model.answer([open_question], mode="generate", max_new_tokens=3)
+    assert "Options:" not in model.processor.tokenizer.decode(InputBuilder.for_model(model).prepare([open_question])["input_ids"][0])
+    (generated,) = AnswerEngine(model).answer([open_question], mode="generate", max_new_tokens=3)
     assert generated.choice is None and generated.text.startswith(model.config.prompt.answer_prefix)
     plot = tmp_path / "plot.png"
     render_plot(sample.series[0], plot)
     image_only = replace(sample, series=[], images=[plot])
-    (scored,) = model.answer([image_only], modality="plot")
+    (scored,) = AnswerEngine(model).answer([image_only], modality="plot")
     assert scored.choice in sample.options and scored.shown_channels == []
     with_series = replace(sample, images=[plot])
-    (reference,) = model.answer([with_series], modality="plot")
+    (reference,) = AnswerEngine(model).answer([with_series], modality="plot")
     assert scored.probabilities.keys() == reference.probabilities.keys()

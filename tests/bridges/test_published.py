@@ -8,6 +8,8 @@ from tsqa.bridges.adapter import AdapterConfig
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.factories.published_vlm import qwen3_vl_config, qwen3_vl_processor, qwen_tokenizer
 from tsqa.factories.shapes import published
+from tsqa.bridges.inputs import InputBuilder
+from tsqa.bridges.answering import AnswerEngine
 
 
 def _parameters(config) -> int:
@@ -55,20 +57,20 @@ def test_small_qwen3_vl_with_the_real_vocabulary_and_processor_end_to_end(toto_d
     _small_qwen3_vl(tmp_path / "vlm")
     model = HybridModel.create(toto_dir, tmp_path / "vlm", adapter=AdapterConfig(max_ts_tokens=64))
     sample = make_sample(3, pair=True)
-    batch, (question,) = model.builder.build([sample], "both")
+    batch, (question,) = InputBuilder.for_model(model).build([sample], "both")
     grid = batch["image_grid_thw"][0].tolist()  # (frames, patch rows, patch columns) of the 960 x 560 plot
     assert grid == [1, 36, 60]  # 560 px rounds to 576, a multiple of patch x merge = 32
     image_tokens = int((batch["input_ids"] == 151655).sum())
     assert image_tokens == 36 * 60 // 4  # merge 2 x 2
     temporal = int((batch["payload"].kind == 0).sum())
-    assert int((batch["input_ids"] == model.builder.placeholder_id).sum()) == len(batch["payload"]) > temporal
+    assert int((batch["input_ids"] == model.placeholder_id).sum()) == len(batch["payload"]) > temporal
     assert temporal == question.plan.total_tokens > 0
 
-    scored, generated = model.answer([sample]), model.answer([sample], mode="generate", max_new_tokens=4)
+    scored, generated = AnswerEngine(model).answer([sample]), AnswerEngine(model).answer([sample], mode="generate", max_new_tokens=4)
     assert scored[0].choice in sample.options and abs(sum(scored[0].probabilities.values()) - 1) < 1e-6
     assert generated[0].text.startswith('{"answer": "')
 
     model.train()  # series only: the answer loss builds logits for the answer's window only, never (sequence, 151,936)
-    loss = model(**model.prepare([sample], answers=[sample.options[0]], modality="series")).loss
+    loss = model(**InputBuilder.for_model(model).prepare([sample], answers=[sample.options[0]], modality="series")).loss
     loss.backward()
     assert torch.isfinite(loss) and all(p.grad is not None for p in model.adapter.parameters() if p.requires_grad)

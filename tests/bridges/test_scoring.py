@@ -2,6 +2,8 @@
 they are needed."""
 
 import torch
+from tsqa.bridges.inputs import InputBuilder, option_inputs
+from tsqa.bridges.answering import AnswerEngine
 
 START_OPTIONS = ["2023-11-14 22:20:20", "2023-11-14 22:45:20", "Before the earliest timestamp", "No Anomaly",
                  "2023-11-14 23:05:20"]
@@ -19,7 +21,7 @@ def _full_sequence_scores(model, sample) -> tuple[torch.Tensor, torch.Tensor]:
     """Reference: each prompt + option as one uncached sequence (the training path), log-probs at the labels."""
     sums, means = [], []
     for option in sample.options:
-        batch = model.prepare([sample], answers=[option])
+        batch = InputBuilder.for_model(model).prepare([sample], answers=[option])
         with torch.no_grad():
             logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits[0, :-1].float()
         labels = batch["labels"][0, 1:]
@@ -33,8 +35,8 @@ def _full_sequence_scores(model, sample) -> tuple[torch.Tensor, torch.Tensor]:
 def test_cached_scores_equal_full_sequence_scores(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     samples = _questions(make_sample)
-    batch, questions = model.builder.build(samples, model.config.modality)
-    options, payloads = model.options(questions)
+    batch, questions = InputBuilder.for_model(model).build(samples, model.config.modality)
+    options, payloads = option_inputs(questions)
     with torch.no_grad():
         flat_sums, lengths = model.score_options(batch, options, payloads)
     counts = [len(o) for o in options]
@@ -50,7 +52,7 @@ def test_cached_scores_equal_full_sequence_scores(family, hybrid_factory, make_s
 def test_answers_are_options_with_probabilities_summing_to_one(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     samples = _questions(make_sample)
-    answers = model.answer(samples, mode="score", batch_size=3)
+    answers = AnswerEngine(model).answer(samples, mode="score", batch_size=3)
     for sample, answer in zip(samples, answers):
         assert answer.sample_id == sample.id
         assert answer.choice in sample.options
@@ -63,8 +65,8 @@ def test_answers_are_options_with_probabilities_summing_to_one(family, hybrid_fa
 def test_batched_answers_equal_one_by_one(family, hybrid_factory, make_sample):
     model = hybrid_factory(family)
     samples = _questions(make_sample)
-    batched = model.answer(samples, batch_size=3)
-    single = model.answer(samples, batch_size=1)
+    batched = AnswerEngine(model).answer(samples, batch_size=3)
+    single = AnswerEngine(model).answer(samples, batch_size=1)
     assert sorted(samples, key=lambda s: s.size) != samples  # batching by size reorders them; answers come back in order
     assert [a.sample_id for a in batched] == [b.sample_id for b in single] == [s.id for s in samples]
     for a, b in zip(batched, single):
@@ -77,7 +79,7 @@ def test_sum_scoring_uses_summed_log_likelihoods(hybrid_factory, make_sample):
     model = hybrid_factory("idefics3")
     model.config.scoring = "sum"
     sample = make_sample(1, channels=1, options=START_OPTIONS)
-    (answer,) = model.answer([sample])
+    (answer,) = AnswerEngine(model).answer([sample])
     sums, _ = _full_sequence_scores(model, sample)
     expected = torch.softmax(sums.double(), dim=0)
     assert torch.allclose(torch.tensor(list(answer.probabilities.values()), dtype=torch.double), expected, atol=1e-4)
@@ -87,7 +89,7 @@ def test_label_loss_computes_logits_only_for_the_answer_window(family, hybrid_fa
     """The training loss never builds (batch, sequence, vocabulary) logits, and equals the full-sequence loss."""
     model = hybrid_factory(family)
     samples = _questions(make_sample)
-    batch = model.prepare(samples, answers=[samples[0].options[0], START_OPTIONS[3], samples[2].options[1]])
+    batch = InputBuilder.for_model(model).prepare(samples, answers=[samples[0].options[0], START_OPTIONS[3], samples[2].options[1]])
     with torch.no_grad():
         output = model(**batch)
         full = model(**{k: v for k, v in batch.items() if k != "labels"}).logits.float()

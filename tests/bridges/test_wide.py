@@ -5,6 +5,7 @@ import numpy as np
 
 from tsqa.arfbench import Sample, Series
 from tsqa.bridges.adapter import AdapterConfig
+from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.budget import ChannelPlan, TokenPlan, encode_limit, encoded_channels, widen
 
 START = 1_700_000_000
@@ -40,7 +41,8 @@ def test_a_wide_series_is_encoded_on_the_channels_the_budget_can_use(hybrid_fact
     assert limit == 64  # 8 channels fit the budget; twice that is below the floor
     series = _wide()
     calls = _spied(model, monkeypatch)
-    (answer,) = model.answer([_identification(series)])
+    engine = AnswerEngine(model)
+    (answer,) = engine.answer([_identification(series)])
 
     assert [call.shape for call in calls] == [(1, limit, 64)]
     encoded = calls[0][0]
@@ -49,7 +51,7 @@ def test_a_wide_series_is_encoded_on_the_channels_the_budget_can_use(hybrid_fact
     shown = answer.shown_channels[0]
     assert len(shown) == 8 and len(answer.hidden_channels[0]) == 92
     assert {f"pod:{c:03d}" for c in ANOMALOUS} <= set(shown)
-    prompt = model.processor.tokenizer.decode(model.prepare([_identification(series)])["input_ids"][0])
+    prompt = model.processor.tokenizer.decode(engine.builder.prepare([_identification(series)])["input_ids"][0])
     assert "(92 more channels not shown: pod:000, pod:001," in prompt
 
 
@@ -57,7 +59,7 @@ def test_a_series_within_the_limit_is_encoded_whole(hybrid_factory, monkeypatch)
     model = hybrid_factory("qwen3_vl", lora=False, adapter=AdapterConfig(max_ts_tokens=16, min_tokens_per_channel=2))
     series = _wide(channels=64)
     calls = _spied(model, monkeypatch)
-    (answer,) = model.answer([_identification(series)])
+    (answer,) = AnswerEngine(model).answer([_identification(series)])
     assert [call.shape for call in calls] == [(1, 64, 64)]
     np.testing.assert_allclose(calls[0][0], series.values.T)
     assert len(answer.shown_channels[0]) + len(answer.hidden_channels[0]) == 64

@@ -41,3 +41,12 @@ def test_unknown_command_exits_with_usage_error():
     proc = subprocess.run([sys.executable, "-m", "tsqa", "no-such-command"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+
+
+def test_a_command_imports_only_its_own_module():
+    """`tsqa ask` (here stopped by an argument error) builds only the ask command's parser: the other command
+    modules, and what they import, are never run."""
+    loaded = _modules_after(["ask", "--question", "Q?"])  # no --series/--image: argparse refuses
+    commands = {m for m in loaded if m.startswith("tsqa.commands.")}
+    assert commands == {"tsqa.commands.ask"}
+    assert not {m for m in loaded if m.startswith(("tsqa.serve", "tsqa.arfbench.synth"))}

@@ -1,10 +1,5 @@
-"""Small builders for the eval tests: samples and results rows made in memory, no dataset on disk; a local fake
-OpenAI-compatible server (`serve`)."""
-
-import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+"""Small builders for the eval tests: samples and results rows made in memory, no dataset on disk. The local fake
+OpenAI-compatible server (`serve`, `completion`) is shared from tests/conftest.py."""
 
 import numpy as np
 import pytest
@@ -52,71 +47,3 @@ def make_sample():
 @pytest.fixture
 def make_row():
     return _row
-
-
-def _completion(content: str) -> bytes:
-    """A chat-completions response body whose message is `content`."""
-    return json.dumps(
-        {
-            "id": "c1",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "test-model",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        }
-    ).encode()
-
-
-class _Server:
-    """Answers request k with script[k] (the last entry repeats): (status, body bytes, content type, delay)."""
-
-    def __init__(self, script):
-        self.script = script
-        self.requests = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-                status, payload, kind, delay = outer.script[min(len(outer.requests), len(outer.script)) - 1]
-                time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def serve():
-    servers = []
-
-    def start(script):
-        servers.append(_Server(script))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-@pytest.fixture
-def completion():
-    """completion(content) -> the bytes of a chat-completions response whose message is `content`."""
-    return _completion

@@ -68,13 +68,13 @@ def test_non_finite_option_scores_are_recorded_as_unanswered_not_written_as_nan(
     from tsqa.eval.runner import result_row
 
     answerer = CheckpointAnswerer.from_pretrained(tiny_checkpoint, name="tiny")
-    real = answerer.model.score_options
+    real = answerer.engine.model.score_options
 
     def overflowing(*args, **kwargs):
         sums, lengths = real(*args, **kwargs)
         return torch.full_like(sums, float("nan")), lengths
 
-    monkeypatch.setattr(answerer.model, "score_options", overflowing)
+    monkeypatch.setattr(answerer.engine.model, "score_options", overflowing)
     _, samples = dataset
     (answer,) = answerer.answer(samples[:1])
     assert answer.choice is None and answer.probabilities == {} and "not finite" in answer.error

@@ -19,6 +19,7 @@ from tsqa.eval.prompt import EVIDENCE_NOTE, system_prompt
 from tsqa.eval.report import build_report
 from tsqa.eval.results import read_results
 from tsqa.eval.runner import run_answerer
+from tsqa.bridges.inputs import InputBuilder
 
 JSON = "application/json"
 HEADER = "Evidence from the values."
@@ -97,7 +98,7 @@ def test_a_checkpoint_sees_the_evidence_in_its_prompt_and_is_named_for_it(tiny_c
     evidence = extended.question.split("\n\n", 1)[1]
     assert " | band " in evidence or "band = distance outside" in evidence  # its own Toto gives the band
     assert count(evidence) <= 300 or "- " not in evidence
-    batch = model.prepare([extended], modality="series")
+    batch = InputBuilder.for_model(model).prepare([extended], modality="series")
     prompt = model.processor.tokenizer.decode(batch["input_ids"][0])
     assert evidence.splitlines()[1] in prompt
 
@@ -112,7 +113,7 @@ def test_a_checkpoint_sees_the_evidence_in_its_prompt_and_is_named_for_it(tiny_c
 
 
 def test_ask_with_evidence_prints_it_and_the_model_reads_it(tiny_checkpoint, tmp_path, capsys, monkeypatch):
-    from tsqa.api import TSQA
+    from tsqa.api.model import TSQA
 
     steps = 120
     values = 50 + 2 * np.sin(np.arange(steps) / 6.0)
@@ -131,8 +132,9 @@ def test_ask_with_evidence_prints_it_and_the_model_reads_it(tiny_checkpoint, tmp
 
     tsqa = TSQA.from_pretrained(tiny_checkpoint)
     seen = []
-    answer = tsqa.model.answer
-    monkeypatch.setattr(tsqa.model, "answer", lambda samples, **kw: seen.extend(samples) or answer(samples, **kw))
-    tsqa.ask(str(path), "Is there an anomaly?", options, evidence=True, evidence_budget=4000)
-    assert seen[0].question == "Is there an anomaly?\n\n" + tsqa.evidence_text(str(path), budget=4000)
+    answer = tsqa.engine.answer
+    monkeypatch.setattr(tsqa.engine, "answer", lambda samples, **kw: seen.extend(samples) or answer(samples, **kw))
+    asked = tsqa.ask(str(path), "Is there an anomaly?", options, evidence=True, evidence_budget=4000)
+    assert seen[0].question == "Is there an anomaly?\n\n" + asked.evidence
+    assert asked.evidence == result["evidence"]  # the text `tsqa ask --evidence` prints is the one the model read
     assert "- cpu:web-0: z outside" in seen[0].question

@@ -28,7 +28,7 @@ class _NoAnswers:
 
 @pytest.fixture(scope="module")
 def server(tiny_toto_dir):
-    running = ChatServer(_NoAnswers(), "m", forecaster=Forecaster(TSQA(None), str(tiny_toto_dir)))
+    running = ChatServer(_NoAnswers(), "m", forecaster=Forecaster(str(tiny_toto_dir)))
     threading.Thread(target=running.serve_forever, daemon=True).start()
     yield running
     running.shutdown()

@@ -76,7 +76,7 @@ def _strict_json(text: str) -> dict:
 
 @pytest.fixture(scope="module")
 def tiny_tsqa(tiny_checkpoint):
-    from tsqa.api import TSQA
+    from tsqa.api.model import TSQA
 
     return TSQA.from_pretrained(tiny_checkpoint)
 

@@ -10,7 +10,8 @@ from tsqa.arfbench.categories import PRESENCE
 from tsqa.arfbench import Answer
 from tsqa.eval.runner import result_row
 from tsqa.eval.metrics import score_model
-from tsqa.api import DEMO_MODEL, TSQA
+from tsqa.api.bundled import DEMO_MODEL
+from tsqa.api.model import TSQA
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incident.csv"
 
@@ -29,7 +30,7 @@ def test_demo_is_small_and_in_safe_formats():
 def test_demo_answers_fresh_questions_of_every_category(demo):
     samples = generate(24, seed=12345)
     assert {s.category for s in samples} == set(CATEGORIES)
-    answers = demo.model.answer(samples, batch_size=8)
+    answers = demo.engine.answer(samples, batch_size=8)
     for sample, answer in zip(samples, answers):
         assert answer.choice in sample.options
         assert sum(answer.probabilities.values()) == pytest.approx(1.0)
@@ -56,7 +57,7 @@ def test_demo_answers_fresh_questions_above_chance(demo):
 
 
 def _accuracy(demo: TSQA, samples) -> float:
-    answers = demo.model.answer(samples, batch_size=16)
+    answers = demo.engine.answer(samples, batch_size=16)
     rows = [
         result_row("demo", s, Answer(text=a.text, choice=a.choice, probabilities=a.probabilities), 0.0)
         for s, a in zip(samples, answers)

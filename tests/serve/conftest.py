@@ -22,7 +22,7 @@ def checkpoint(tiny_checkpoint) -> Path:
 
 @pytest.fixture(scope="session")
 def tsqa(checkpoint):
-    from tsqa.api import TSQA
+    from tsqa.api.model import TSQA
 
     return TSQA.from_pretrained(checkpoint)
 
@@ -33,7 +33,7 @@ def start_server(tsqa, checkpoint):
     from tsqa.serve.backend import TSQABackend
     from tsqa.serve.server import ChatServer
 
-    backend = TSQABackend(tsqa)
+    backend = TSQABackend(tsqa.engine)
     running = []
 
     def start(api_key: str | None = None, limits: Limits = Limits()):

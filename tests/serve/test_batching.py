@@ -78,7 +78,7 @@ def test_64_concurrent_clients_each_get_the_batch_1_answer_to_their_own_question
     replies = _concurrently(64, lambda i: _post(batching_server, bodies[i]))
     sizes = batching_server.batcher.batch_sizes[before:]
     assert sum(sizes) == 64 and max(sizes) > 1  # batched, and nothing answered twice
-    alone = TSQABackend(tsqa)
+    alone = TSQABackend(tsqa.engine)
     for index, reply in enumerate(replies):
         assert not isinstance(reply, BaseException), reply
         status, payload, _ = reply
@@ -204,46 +204,46 @@ def test_a_lone_request_is_answered_without_waiting_for_a_batch():
 
 def test_one_question_the_model_refuses_does_not_fail_the_others_in_its_batch(tsqa, checkpoint, make_png_url,
                                                                               monkeypatch):
-    backend = TSQABackend(tsqa)
+    backend = TSQABackend(tsqa.engine)
     url = make_png_url(16, 16)
     questions = [parse_chat_request(_body(checkpoint.name, i, url), checkpoint.name, Limits()) for i in range(3)]
-    answer = tsqa.model.answer
+    answer = tsqa.engine.answer
 
     def refusing(samples, **kwargs):
         if any("service 1?" in s.question for s in samples):
             raise ValueError("sample 'request-1': refused")
         return answer(samples, **kwargs)
 
-    monkeypatch.setattr(tsqa.model, "answer", refusing)
+    monkeypatch.setattr(tsqa.engine, "answer", refusing)
     replies = backend.answer_batch(questions)
     assert [type(r).__name__ for r in replies] == ["Answer", "APIError", "Answer"]
     assert replies[1].status == 400 and "refused" in replies[1].message
 
 
 def test_a_request_asking_for_evidence_gets_it_appended_to_its_question(tsqa, checkpoint, make_png_url):
-    from tsqa.evidence.question import token_counter, with_evidence
+    from tsqa.evidence.question import with_evidence
 
-    backend = TSQABackend(tsqa)
+    backend = TSQABackend(tsqa.engine)
     body = {**_body(checkpoint.name, 0, make_png_url(16, 16)), "evidence": True, "evidence_budget": 64}
     question = parse_chat_request(body, checkpoint.name, Limits())
     assert question.evidence == 64
     asked = []
-    answer = tsqa.model.answer
+    answer = tsqa.engine.answer
 
     def recording(samples, **kwargs):
         asked.extend(s.question for s in samples)
         return answer(samples, **kwargs)
 
-    tsqa.model.answer = recording
+    tsqa.engine.answer = recording
     try:
         (reply,) = backend.answer_batch([question])
     finally:
-        tsqa.model.answer = answer
+        tsqa.engine.answer = answer
     assert reply.choice in question.options
-    from tsqa.api import question_sample
+    from tsqa.api.questions import question_sample
 
-    expected = with_evidence(question_sample(question.text, question.options, question.series, []),
-                             tsqa.model.encoder, 64, token_counter(tsqa.model.processor.tokenizer))
+    expected = with_evidence(question_sample(question.text, question.options, question.series, []), budget=64,
+                             **tsqa.engine.evidence_sources())
     assert asked == [expected.question] and asked[0].startswith(question.text + "\n\n")
     for bad, code in (({"evidence": "yes"}, "invalid_evidence"), ({"evidence_budget": 5}, "invalid_evidence"),
                       ({"evidence": True, "evidence_budget": 10**6}, None)):

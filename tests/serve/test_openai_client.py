@@ -161,7 +161,7 @@ def test_without_options_the_model_generates(client, checkpoint, tsqa, make_seri
     response = _ask(client, checkpoint.name, [make_series_part(), _text("Describe the spike.")], max_tokens=4)
     details = response.model_extra["tsqa"]
     assert (details["mode"], details["probabilities"]) == ("generate", {})
-    prefix = tsqa.model.config.prompt.answer_prefix
+    prefix = tsqa.engine.model.config.prompt.answer_prefix
     content = response.choices[0].message.content
     assert content.startswith(prefix)
     shorter = _ask(client, checkpoint.name, [make_series_part(), _text("Describe the spike.")], max_tokens=1)

@@ -20,6 +20,8 @@ from tsqa.training.log import read_log
 from tsqa.training.loop import StageRun
 from tsqa.training.pipeline import stage_model
 from tsqa.cli import main
+from tsqa.bridges.answering import AnswerEngine
+from tsqa.bridges.inputs import InputBuilder
 
 RECIPE = {
     "name": "test-tiny",
@@ -79,7 +81,7 @@ def test_final_checkpoint_loads_with_from_pretrained(straight_run):
     saved = load_file(str(final / "adapter.safetensors"))
     assert all(torch.equal(saved[k], v) for k, v in model.adapter.state_dict().items())
     held_out = arfbench.generate(3, seed=5, categories=[PRESENCE])
-    answers = model.answer(held_out, mode="score")
+    answers = AnswerEngine(model).answer(held_out, mode="score")
     assert [a.choice in s.options for a, s in zip(answers, held_out)] == [True] * 3
     assert model.config.modality == "both"
 
@@ -150,7 +152,7 @@ def test_collator_supervises_exactly_the_answer(straight_run):
     _, out = straight_run
     model = _tiny_model(out)
     samples = arfbench.generate(3, seed=4, categories=[PRESENCE, CORRELATION])
-    batch = Collator(model, seed=0)(samples, epoch=0)
+    batch = Collator(InputBuilder.for_model(model), seed=0)(samples, epoch=0)
     tokenizer = model.processor.tokenizer
     for row, sample in enumerate(samples):
         supervised = batch["labels"][row] != -100
@@ -159,14 +161,14 @@ def test_collator_supervises_exactly_the_answer(straight_run):
         assert text == answer_text(sample.answer, model.config.prompt) + tokenizer.eos_token
         answer = batch["input_ids"][row][int(supervised.nonzero().min()) :]  # the answer's tokens, to the end
         unsupervised = answer[~supervised[int(supervised.nonzero().min()) :]]
-        assert (unsupervised == model.builder.placeholder_id).all()  # only its grounding tokens, which are input
+        assert (unsupervised == model.placeholder_id).all()  # only its grounding tokens, which are input
         assert len(unsupervised) == (sample.category == CORRELATION and "time-series " in sample.answer)
-    special = torch.tensor([model.builder.placeholder_id, model.vlm.config.image_token_id])
+    special = torch.tensor([model.placeholder_id, model.vlm.config.image_token_id])
     image_or_series = torch.isin(batch["input_ids"], special)
     assert image_or_series.any() and (batch["labels"][image_or_series] == -100).all()
-    series_only = Collator(model, seed=0, modality="series")(samples, epoch=0)
+    series_only = Collator(InputBuilder.for_model(model), seed=0, modality="series")(samples, epoch=0)
     assert not (series_only["input_ids"] == model.vlm.config.image_token_id).any()
-    assert (series_only["input_ids"] == model.builder.placeholder_id).any()
+    assert (series_only["input_ids"] == model.placeholder_id).any()
 
 
 def test_gradient_checkpointing_gives_the_same_gradients(straight_run):
@@ -177,7 +179,7 @@ def test_gradient_checkpointing_gives_the_same_gradients(straight_run):
         model = _tiny_model(out, gradient_checkpointing=checkpointing, lora={"r": 4, "alpha": 8, "dropout": 0.0})
         assert model.vlm.is_activation_checkpointing == checkpointing
         model.train()
-        model(**Collator(model, seed=0)(samples, epoch=0)).loss.backward()
+        model(**Collator(InputBuilder.for_model(model), seed=0)(samples, epoch=0)).loss.backward()
         gradients.append({n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None})
     assert gradients[0].keys() == gradients[1].keys() and any("lora_A" in k for k in gradients[0])
     for name, grad in gradients[0].items():
@@ -193,7 +195,7 @@ def test_choice_loss_stage_learns_to_choose(straight_run, tmp_path):
     samples = arfbench.generate(4, seed=1, categories=[CATEGORIZATION])
 
     def right_probability() -> float:
-        answers = model.answer(samples, modality="both")
+        answers = AnswerEngine(model).answer(samples, modality="both")
         return sum(a.probabilities[s.answer] for a, s in zip(answers, samples)) / len(samples)
 
     before = right_probability()

@@ -20,7 +20,8 @@ def _stage(**overrides) -> StageConfig:
 
 
 def _train(model, samples, stage_dir, resume=False, evaluate=None, **overrides):
-    run = StageRun(model, _stage(**overrides), samples, stage_dir, Accelerator(cpu=True), seed=7, evaluate=evaluate)
+    run = StageRun(model, _stage(**overrides), samples, stage_dir, Accelerator(cpu=True), seed=7, evaluate=evaluate,
+                   builder=model)  # the stand-in builds its own inputs
     return run.run(resume=resume)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from tsqa.training.batching import plan_batches
+from tsqa.arfbench.batches import batches_by_size
 from tsqa.training.collator import Collator
 from tsqa.training.rng import capture_rng, restore_rng
 from tsqa.training.safe_state import load_state, save_state
@@ -51,6 +51,9 @@ def test_missing_or_corrupt_state_is_named(tmp_path):
 def test_batches_are_seeded_complete_and_length_grouped():
     rng = np.random.default_rng(0)
     lengths = [(int(c), int(t)) for c, t in zip(rng.integers(1, 50, 103), rng.integers(10, 500, 103))]
+    def plan_batches(lengths, batch_size, seed, epoch, length_group):
+        return batches_by_size(lengths, batch_size, length_group, np.random.default_rng([seed, epoch]))
+
     plan = plan_batches(lengths, batch_size=4, seed=1, epoch=0, length_group=8)
     assert plan == plan_batches(lengths, batch_size=4, seed=1, epoch=0, length_group=8)
     assert plan != plan_batches(lengths, batch_size=4, seed=1, epoch=1, length_group=8)

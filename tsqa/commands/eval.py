@@ -46,95 +46,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "own encoder; default for endpoints: z-scores only) and for a band detector")
 
 
-def _answerer(args: argparse.Namespace, spec, endpoint, samples: list):
-    """The answerer for a parsed --model: a baseline (needs the samples) or an endpoint (already resolved)."""
-    from tsqa.eval.api import ChatCompletionsAnswerer, RetryPolicy
-    from tsqa.eval.baselines import MostFrequentAnswerer, RandomAnswerer
-    from tsqa.eval.prompt import system_prompt
-
-    if spec.kind == "checkpoint":
-        from tsqa.eval.checkpoint import CheckpointAnswerer
-
-        return CheckpointAnswerer.from_pretrained(spec.name, name=args.name, device=args.device, mode=args.mode,
-                                                  modality=args.modality)
-    if spec.kind == "detector":
-        from tsqa.evidence.detector import BUNDLED, Detector, DetectorAnswerer
-
-        detector = Detector.load(spec.name or BUNDLED)
-        encoder = args.evidence_encoder or detector.encoder
-        forecaster = _forecaster(encoder, args.device) if detector.source == "band" else None
-        return DetectorAnswerer(detector, forecaster, name=args.name or "detector")
-    if spec.kind == "baseline" and spec.name == "random":
-        return RandomAnswerer(args.seed, name=args.name or "random")
-    if spec.kind == "baseline":
-        return MostFrequentAnswerer(samples, name=args.name or "most-frequent")
-    return ChatCompletionsAnswerer(
-        endpoint.model,
-        api_key=endpoint.api_key,
-        base_url=endpoint.base_url,
-        timeout=args.timeout,
-        retry=RetryPolicy(retries=args.retries),
-        max_tokens=args.max_tokens,
-        temperature=args.temperature,
-        name=args.name,
-        system=system_prompt(evidence=args.evidence),
-    )
-
-
-def _forecaster(encoder: str | None, device: str):
-    """The Toto encoder that gives the band figures, or None without one."""
-    if encoder is None:
-        return None
-    from tsqa.encoders.toto import TotoEncoder
-
-    return TotoEncoder.from_pretrained(encoder, device=device)
-
-
-def _with_evidence(args: argparse.Namespace, spec, answerer):
-    """The answerer asked with evidence appended: a checkpoint's own encoder and tokenizer, else characters."""
-    from tsqa.eval.evidence import EvidenceAnswerer
-    from tsqa.evidence.question import token_counter
-
-    if spec.kind == "checkpoint":
-        model = answerer.model
-        return EvidenceAnswerer(answerer, model.forecaster, args.evidence_budget,
-                                token_counter(model.processor.tokenizer))
-    return EvidenceAnswerer(answerer, _forecaster(args.evidence_encoder, args.device), args.evidence_budget)
-
-
 def run(args: argparse.Namespace) -> int:
+    from tsqa.api.bundled import DEMO_MODEL
     from tsqa.arfbench import load_dataset
+    from tsqa.eval.answerers import AnswererSettings, check_evidence, forecaster_from, make_answerer, \
+        with_evidence_answerer
+    from tsqa.eval.metrics import score_model
     from tsqa.eval.model_spec import parse_model_spec
     from tsqa.eval.results import read_results
     from tsqa.eval.runner import run_answerer
-    from tsqa.eval.metrics import score_model
-    from tsqa.api import DEMO_MODEL
 
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"--limit must be >= 1, got {args.limit}")
-    if args.evidence_budget is not None and args.evidence_budget < 1:
-        raise ValueError(f"--evidence-budget must be >= 1, got {args.evidence_budget}")
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be > 0 seconds, got {args.timeout}")
     spec = parse_model_spec(args.model or str(DEMO_MODEL))
-    if args.evidence_budget is not None and not args.evidence:
-        raise ValueError("--evidence-budget needs --evidence")
-    if args.evidence_encoder and not (args.evidence or spec.kind == "detector"):
-        raise ValueError("--evidence-encoder needs --evidence (or a detector reading the band)")
-    if args.evidence and spec.kind in ("baseline", "detector"):
-        raise ValueError(f"--evidence: {spec.kind} answers do not read the question text (the detector computes "
-                         "the evidence itself)")
-    if args.evidence and args.evidence_encoder and spec.kind == "checkpoint":
-        raise ValueError("--evidence-encoder: a checkpoint's evidence uses its own encoder")
-    # resolved before loading the dataset, so a missing key fails at once
-    endpoint = spec.endpoint(args.base_url, args.api_key_env) if spec.kind == "endpoint" else None
+    check_evidence(spec, args.evidence, args.evidence_budget, args.evidence_encoder)
+    if spec.kind == "endpoint":  # the key, resolved before loading the dataset, so a missing one fails at once
+        spec.endpoint(args.base_url, args.api_key_env)
     dataset = load_dataset(args.data)
     samples = dataset[: args.limit]
     if not samples:
         raise ValueError(f"{args.data}: no questions")
-    answerer = _answerer(args, spec, endpoint, samples)
+    settings = AnswererSettings(
+        name=args.name, device=args.device, mode=args.mode, modality=args.modality, base_url=args.base_url,
+        api_key_env=args.api_key_env, timeout=args.timeout, retries=args.retries, max_tokens=args.max_tokens,
+        temperature=args.temperature, evidence=args.evidence, evidence_encoder=args.evidence_encoder, seed=args.seed,
+    )
+    answerer = make_answerer(spec, settings, samples)
     if args.evidence:
-        answerer = _with_evidence(args, spec, answerer)
+        forecaster = None if spec.kind == "checkpoint" else forecaster_from(args.evidence_encoder, args.device)
+        answerer = with_evidence_answerer(answerer, args.evidence_budget, forecaster)
     summary = run_answerer(
         answerer,
         samples,

@@ -3,7 +3,6 @@ JSON file that `tsqa eval --model detector:FILE` reads."""
 
 import argparse
 
-NAME = "fit-detector"
 HELP = "Fit the detector baseline (answers from the evidence alone) on a training set; writes a JSON file."
 
 

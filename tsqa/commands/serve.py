@@ -95,7 +95,6 @@ def served_name(model: str | None) -> str:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from tsqa.api import TSQA
     from tsqa.serve.backend import TSQABackend
     from tsqa.serve.forecast import Forecaster
     from tsqa.serve.server import ChatServer, exposure_warning
@@ -108,9 +107,9 @@ def run(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     name = args.served_name or served_name(args.model)
-    tsqa = TSQA.from_pretrained(args.model, device=args.device, merge_lora=args.merge_lora)
-    server = ChatServer(TSQABackend(tsqa), name, args.host, args.port, api_key, limits, batching,
-                        forecaster=Forecaster(tsqa, args.forecaster))
+    backend = TSQABackend.from_pretrained(args.model, device=args.device, merge_lora=args.merge_lora)
+    server = ChatServer(backend, name, args.host, args.port, api_key, limits, batching,
+                        forecaster=Forecaster(args.forecaster))
     print(f"serving {name} at {server.url} (key {'required' if api_key else 'not required'}); Ctrl-C stops",
           flush=True)
     try:

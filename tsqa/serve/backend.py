@@ -2,8 +2,8 @@
 
 The HTTP layer needs only `check(question, limits)` (token counts, before a question is queued) and
 `answer_batch(questions) -> [Answer or APIError, ...]`, so it can be tested and reused apart from the model. This is
-the only module of the server that touches the model; the model's own input builder encodes each distinct series
-of a batch once, in batched encoder calls.
+the only module of the server that touches the model, through the answering engine (`bridges.answering`), whose
+input builder encodes each distinct series of a batch once, in batched encoder calls.
 """
 
 import tempfile
@@ -12,14 +12,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from tsqa.api import question_sample
+from tsqa.api.questions import question_sample
 from tsqa.arfbench import Answer
 from tsqa.serve.errors import APIError, bad_request, too_large
 from tsqa.serve.limits import Limits
 from tsqa.serve.request import ChatQuestion
 
 if TYPE_CHECKING:
-    from tsqa.api import TSQA
+    from tsqa.bridges.answering import AnswerEngine
+
 
 class Backend(Protocol):
     def check(self, question: ChatQuestion, limits: Limits) -> None: ...
@@ -28,41 +29,50 @@ class Backend(Protocol):
 
 
 class TSQABackend:
-    """A `TSQA` checkpoint answering batches; only the server's one model worker thread calls `answer_batch`.
+    """The answering engine of a checkpoint answering batches; only the server's one model worker thread calls
+    `answer_batch`.
 
     Questions with options are answered by scoring every option, without options by generation. A question with
-    series uses time-series tokens when the checkpoint has an encoder; with images only it is plot-only. Without
-    an image the plot is rendered from the series, as the model was trained to see one. A batch is split by
-    (mode, modality, generation length) and each part is one `answer` call of the model.
+    series uses what the checkpoint was trained to see; with images only it is plot-only (a series-only checkpoint
+    refuses it, saying to send the series). Without an image the plot is rendered from the series, as the model was
+    trained to see one. A batch is split by generation length and each part is one call of the engine.
     """
 
-    def __init__(self, tsqa: "TSQA"):
-        self.tsqa = tsqa
+    def __init__(self, engine: "AnswerEngine"):
+        self.engine = engine
+
+    @classmethod
+    def from_pretrained(cls, model: "str | Path | None" = None, device: str = "cpu",
+                        merge_lora: bool = False) -> "TSQABackend":
+        """A checkpoint directory or Hub id (None: the bundled demo model)."""
+        from tsqa.api.bundled import DEMO_MODEL
+        from tsqa.bridges.answering import AnswerEngine
+        from tsqa.bridges.hybrid import HybridModel
+
+        hybrid = HybridModel.from_pretrained(DEMO_MODEL if model is None else model, device=device,
+                                             merge_lora=merge_lora)
+        return cls(AnswerEngine(hybrid))
 
     def check(self, question: ChatQuestion, limits: Limits) -> None:
         """Token limits, counted with the model's tokenizer, and no control tokens in the text: a refused question
         costs no model work."""
         names = [name for series in question.series for name in (series.name, *series.channels)]
-        token = self.tsqa.model.builder.control_token_in([question.text, *question.options, *names])
+        token = self.engine.builder.control_token_in([question.text, *question.options, *names])
         if token is not None:
             raise bad_request(f"the question, an option or a name holds {token!r}, a control token of the model; "
                               "remove it", "control_token")
-        tokenizer = self.tsqa.model.processor.tokenizer
-        tokens = len(tokenizer(question.text, add_special_tokens=False)["input_ids"])
+        tokens = self.engine.count_tokens(question.text)
         if tokens > limits.max_question_tokens:
             raise too_large(f"the question is {tokens} tokens; the limit is {limits.max_question_tokens}")
         if question.options:
-            longest = max(len(ids) for ids in tokenizer(question.options, add_special_tokens=False)["input_ids"])
+            longest = max(self.engine.count_tokens(option) for option in question.options)
             if longest > limits.max_option_tokens:
                 raise too_large(f"an option is {longest} tokens; the limit is {limits.max_option_tokens} per option")
 
     def answer_batch(self, questions: list[ChatQuestion]) -> list["Answer | APIError"]:
-        model = self.tsqa.model
-        groups: dict[tuple, list[int]] = defaultdict(list)
+        groups: dict[int, list[int]] = defaultdict(list)
         for index, question in enumerate(questions):
-            mode = "score" if question.options else "generate"
-            modality = model.config.modality if question.series and model.encoder is not None else "plot"
-            groups[mode, modality, question.max_new_tokens if mode == "generate" else 0].append(index)
+            groups[0 if question.options else question.max_new_tokens].append(index)
         replies: list = [None] * len(questions)
         with tempfile.TemporaryDirectory(prefix="tsqa-serve-") as directory:
             samples = {}
@@ -73,12 +83,12 @@ class TSQABackend:
                     samples[i] = self._with_evidence(q, sample)
                 except ValueError as error:
                     replies[i] = bad_request(f"evidence: {error}", "invalid_evidence")
-            for (mode, modality, max_new_tokens), indices in groups.items():
+            for max_new_tokens, indices in groups.items():
                 indices = [i for i in indices if i in samples]
                 if not indices:
                     continue
                 group = [samples[i] for i in indices]
-                for index, answer in zip(indices, self._answers(group, mode, modality, max_new_tokens)):
+                for index, answer in zip(indices, self._answers(group, max(max_new_tokens, 1))):
                     if isinstance(answer, Answer):
                         answer = replace(answer, repairs=[list(s.repairs) for s in questions[index].series])
                     replies[index] = _checked(answer)
@@ -89,21 +99,19 @@ class TSQABackend:
         --evidence` does the same for any model)."""
         if question.evidence is None:
             return sample
-        from tsqa.evidence.question import token_counter, with_evidence
+        from tsqa.evidence.question import with_evidence
 
-        model = self.tsqa.model
-        return with_evidence(sample, model.forecaster, question.evidence, token_counter(model.processor.tokenizer))
+        return with_evidence(sample, budget=question.evidence, **self.engine.evidence_sources())
 
-    def _answers(self, samples: list, mode: str, modality: str, max_new_tokens: int) -> list:
-        """The model's answers; when the batch is refused (one question the model cannot take), each question is
+    def _answers(self, samples: list, max_new_tokens: int) -> list:
+        """The engine's answers; when the batch is refused (one question the model cannot take), each question is
         answered alone, so only that one gets the refusal."""
         try:
-            return self.tsqa.model.answer(samples, mode=mode, batch_size=len(samples), modality=modality,
-                                          max_new_tokens=max_new_tokens)
+            return self.engine.answer(samples, batch_size=len(samples), max_new_tokens=max_new_tokens)
         except ValueError as error:
             if len(samples) == 1:
                 return [bad_request(f"the model cannot answer this request: {error}", "unanswerable")]
-        return [answer for sample in samples for answer in self._answers([sample], mode, modality, max_new_tokens)]
+        return [answer for sample in samples for answer in self._answers([sample], max_new_tokens)]
 
 
 def _checked(answer: "Answer | APIError") -> "Answer | APIError":

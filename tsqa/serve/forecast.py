@@ -2,19 +2,16 @@
 series as in a chat request's `time_series` part), the forecast's JSON (`SeriesForecast.to_json`) out.
 
 Forecasts run in the connection's thread, one at a time (a lock), with the bundled small Toto unless the server
-was started with another (`tsqa serve --forecaster`); they never wait behind the answering model's queue."""
+was started with another (`tsqa serve --forecaster`), loaded at the first forecast; they never wait behind the
+answering model's queue."""
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from tsqa.arfbench.schema import Series
 from tsqa.serve.errors import APIError, bad_request, shown
 from tsqa.serve.limits import Limits
 from tsqa.serve.parts import decode_series
-
-if TYPE_CHECKING:
-    from tsqa.api import TSQA
 
 FORECAST_PATH = "/v1/forecast"
 
@@ -37,15 +34,19 @@ def parse_forecast_request(body: object, limits: Limits) -> tuple[Series, int]:
 
 @dataclass
 class Forecaster:
-    """Forecasts for the server: `TSQA.forecast` behind a lock (one Toto forward at a time on the server's device)."""
+    """Forecasts for the server: one Toto 2.0, loaded once, behind a lock (one forward at a time on its device)."""
 
-    tsqa: "TSQA"
     model: str | None = None  # a Toto 2.0 Hub id or folder; None: the bundled small Toto
     lock: threading.Lock = field(default_factory=threading.Lock)
+    loaded: object = None
 
     def __call__(self, series: Series, horizon: int) -> dict:
+        from tsqa.forecasting import forecast_series, load_forecaster
+
         with self.lock:
+            if self.loaded is None:
+                self.loaded = load_forecaster(self.model)
             try:
-                return self.tsqa.forecast(series, horizon, model=self.model).to_json()
+                return forecast_series(self.loaded, series, horizon).to_json()
             except ValueError as error:
                 raise APIError(400, f"cannot forecast this series: {error}", "unforecastable") from None

@@ -1,0 +1,105 @@
+"""Any answerer from a `--model` spec (`eval.model_spec`): what `tsqa eval`, `tsqa ask` and `TSQA` all build, so a
+question goes through the same answering path whichever of them asks it.
+
+`make_answerer` builds the answerer; `with_evidence_answerer` wraps it so every question gets its evidence appended,
+computed with the sources that answerer reads (a checkpoint's own Toto and tokenizer; an endpoint's optional
+`evidence_encoder` and a character budget).
+"""
+
+from dataclasses import dataclass
+
+from tsqa.arfbench import Sample
+from tsqa.bridges.choices import AnswerMode, Modality
+from tsqa.eval.model_spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class AnswererSettings:
+    """How an answerer is built; each field applies to the kinds its comment names."""
+
+    name: str | None = None  # all: the name results are recorded under (default: from the spec)
+    device: str = "cpu"  # checkpoints, and the Toto of band evidence
+    mode: AnswerMode = AnswerMode.SCORE  # checkpoints: score every option, or generate a JSON answer
+    modality: Modality | None = None  # checkpoints: what the model is shown (default: what it was trained to see)
+    merge_lora: bool = False  # checkpoints: LoRA folded into the base weights (faster, not saveable)
+    base_url: str | None = None  # endpoints: overrides the spec's base URL and $OPENAI_BASE_URL
+    api_key_env: str | None = None  # endpoints: the environment variable holding the key
+    timeout: float = 120.0  # endpoints: seconds per request
+    retries: int = 6  # endpoints: retries per request
+    max_tokens: int = 2000  # endpoints: completion token limit
+    temperature: float | None = None  # endpoints (default: the server's)
+    evidence: bool = False  # endpoints: the system message says evidence follows the question
+    evidence_encoder: str | None = None  # endpoints' band evidence, and the Toto of a band detector
+    seed: int = 0  # the random baseline
+
+
+def check_evidence(spec: ModelSpec, evidence: bool, budget: int | None, encoder: str | None) -> None:
+    """Refuse evidence options that the answerer would ignore."""
+    if budget is not None and budget < 1:
+        raise ValueError(f"--evidence-budget must be >= 1, got {budget}")
+    if budget is not None and not evidence:
+        raise ValueError("--evidence-budget needs --evidence")
+    if encoder and not (evidence or spec.kind == "detector"):
+        raise ValueError("--evidence-encoder needs --evidence (or a detector reading the band)")
+    if evidence and spec.kind in ("baseline", "detector"):
+        raise ValueError(f"--evidence: {spec.kind} answers do not read the question text (the detector computes "
+                         "the evidence itself)")
+    if evidence and encoder and spec.kind == "checkpoint":
+        raise ValueError("--evidence-encoder: a checkpoint's evidence uses its own encoder")
+
+
+def make_answerer(spec: ModelSpec, settings: AnswererSettings = AnswererSettings(), samples: list[Sample] = ()):
+    """The answerer for a parsed `--model`. The endpoint's key is resolved first, so a missing key fails at once;
+    `samples`: the questions the most-frequent baseline counts its classes over."""
+    if spec.kind == "endpoint":
+        from tsqa.eval.api import ChatCompletionsAnswerer, RetryPolicy
+        from tsqa.eval.prompt import system_prompt
+
+        endpoint = spec.endpoint(settings.base_url, settings.api_key_env)
+        return ChatCompletionsAnswerer(
+            endpoint.model, api_key=endpoint.api_key, base_url=endpoint.base_url, timeout=settings.timeout,
+            retry=RetryPolicy(retries=settings.retries), max_tokens=settings.max_tokens,
+            temperature=settings.temperature, name=settings.name, system=system_prompt(evidence=settings.evidence),
+        )
+    if spec.kind == "checkpoint":
+        from tsqa.eval.checkpoint import CheckpointAnswerer
+
+        return CheckpointAnswerer.from_pretrained(spec.name, name=settings.name, device=settings.device,
+                                                  merge_lora=settings.merge_lora, mode=settings.mode,
+                                                  modality=settings.modality)
+    if spec.kind == "detector":
+        from tsqa.evidence.detector import BUNDLED, Detector, DetectorAnswerer
+
+        detector = Detector.load(spec.name or BUNDLED)
+        encoder = settings.evidence_encoder or detector.encoder
+        forecaster = forecaster_from(encoder, settings.device) if detector.source == "band" else None
+        return DetectorAnswerer(detector, forecaster, name=settings.name or "detector")
+    from tsqa.eval.baselines import MostFrequentAnswerer, RandomAnswerer
+
+    if spec.name == "random":
+        return RandomAnswerer(settings.seed, name=settings.name or "random")
+    if not samples:
+        raise ValueError("--model frequent answers each category's most frequent answer class of a dataset: it "
+                         "needs the dataset (`tsqa eval`)")
+    return MostFrequentAnswerer(list(samples), name=settings.name or "most-frequent")
+
+
+def forecaster_from(encoder: str | None, device: str):
+    """The Toto encoder that gives the band figures, or None without one."""
+    if encoder is None:
+        return None
+    from tsqa.encoders.toto import TotoEncoder
+
+    return TotoEncoder.from_pretrained(encoder, device=device)
+
+
+def with_evidence_answerer(answerer, budget: int | None = None, forecaster=None):
+    """`answerer` asked with evidence appended: a checkpoint's own encoder and tokenizer, else `forecaster` (band
+    figures, optional) and characters."""
+    from tsqa.eval.checkpoint import CheckpointAnswerer
+    from tsqa.eval.evidence import EvidenceAnswerer
+
+    if isinstance(answerer, CheckpointAnswerer):
+        return EvidenceAnswerer(answerer, budget=budget, **answerer.engine.evidence_sources())
+    return EvidenceAnswerer(answerer, forecaster, budget)
+

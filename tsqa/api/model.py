@@ -1,0 +1,134 @@
+"""The Python front door: `TSQA.from_pretrained(...).ask(series, question, options)`, for any answerer."""
+
+import hashlib
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from tsqa.api.bundled import DEMO_MODEL
+from tsqa.api.questions import checked_images, loaded_series, question_sample
+from tsqa.arfbench.schema import Answer, Series
+
+if TYPE_CHECKING:
+    from tsqa.bridges.choices import Modality
+    from tsqa.eval.answerers import AnswererSettings
+    from tsqa.forecasting import SeriesForecast
+
+
+class TSQA:
+    """One answerer behind one `ask` call: a tsqa checkpoint (the answering engine), the detector, a frontier API
+    or any OpenAI-compatible server; the same answerers, built the same way, as `tsqa eval --model` runs."""
+
+    def __init__(self, answerer, forecaster=None):
+        """`answerer`: anything with `name` and `answer(samples)`; `forecaster`: the Toto whose band evidence adds
+        for answerers without their own (endpoints)."""
+        self.answerer, self.forecaster = answerer, forecaster
+        self._forecast_models: dict = {}  # Toto models loaded by `forecast`, by name
+
+    @classmethod
+    def from_pretrained(cls, model: "str | Path | None" = None, device: str = "cpu", merge_lora: bool = False,
+                        settings: "AnswererSettings | None" = None) -> "TSQA":
+        """`model`: what `tsqa eval --model` takes: a checkpoint directory or Hub id (None: the bundled demo),
+        `detector[:FILE]`, `openai:MODEL`, `gemini:MODEL`, `anthropic:MODEL` or `http://HOST:PORT/v1::MODEL`.
+        `settings` (`eval.answerers.AnswererSettings`) tunes endpoints and names; `device` and `merge_lora` apply
+        to checkpoints."""
+        from tsqa.eval.answerers import AnswererSettings, forecaster_from, make_answerer
+        from tsqa.eval.model_spec import parse_model_spec
+
+        spec = parse_model_spec(str(DEMO_MODEL if model is None else model))
+        settings = replace(settings or AnswererSettings(), device=device, merge_lora=merge_lora)
+        forecaster = forecaster_from(settings.evidence_encoder, device) if spec.kind == "endpoint" else None
+        return cls(make_answerer(spec, settings), forecaster)
+
+    @property
+    def engine(self):
+        """The answering engine of a checkpoint answerer (its model: `engine.model`); None for other answerers."""
+        return getattr(self.answerer, "engine", None)
+
+    def ask(
+        self,
+        series: "str | Path | Series | Sequence | None",
+        question: str,
+        options: Sequence[str] | None = None,
+        *,
+        images: "str | Path | Sequence[str | Path] | None" = None,
+        plot: "str | Path | None" = None,
+        category: str | None = None,
+        modality: "Modality | None" = None,
+        evidence: bool = False,
+        evidence_budget: int | None = None,
+        strict: bool = False,
+        interval: int | None = None,
+    ) -> Answer:
+        """Answer a question about one series, or two for a paired question (pass a list of two).
+
+        series: a file path (CSV, parquet, Prometheus / Datadog / CloudWatch JSON), a DataFrame, an array (time,) or
+        (time, channels), or an `arfbench.Series`; None with `images`: plot image files alone (a screenshot each),
+        for answerers that read plots. Files and frames are repaired by the stated policy
+        (`tsqa.arfbench.exports.repair`) and `Answer.repairs` lists what was done; `strict` refuses a file that needs
+        a repair, `interval` (seconds) resamples every series onto that grid.
+        With options a checkpoint scores every option and returns the most likely; without, it writes an answer.
+        The plot drawn from the series is written to `plot` (or a temporary file) and its path returned.
+        `category` labels the question (the detector answers by it). `modality` (both, plot, series; checkpoints)
+        defaults to what the model was trained to see. `evidence` appends the series' evidence to the question
+        (`evidence_budget`: tokens of a checkpoint's tokenizer, default 512; else characters, default 2000); the
+        answer carries it in `evidence`.
+        """
+        if not question.strip():
+            raise ValueError("question: empty")
+        if (series is None) == (images is None):
+            raise ValueError("give the series (a metric file) or plot images, one of the two")
+        options = [str(o) for o in options] if options else []
+        if len(set(options)) != len(options):
+            raise ValueError(f"options: duplicates in {options}")
+        if series is None:
+            if evidence:
+                raise ValueError("evidence is computed from the series' values: pass the series, not images")
+            loaded, plot_path = [], None
+            sample = question_sample(question, options, [], checked_images(images), category)
+        else:
+            loaded = loaded_series(series, strict, interval)
+            plot_path = _render(loaded, plot)
+            sample = question_sample(question, options, loaded, [plot_path], category)
+        answerer = self.answerer
+        if evidence:
+            from tsqa.eval.answerers import with_evidence_answerer
+
+            answerer = with_evidence_answerer(answerer, evidence_budget, self.forecaster)
+        elif evidence_budget is not None:
+            raise ValueError("evidence_budget needs evidence=True")
+        if modality is not None:
+            if self.engine is None:
+                raise ValueError(f"modality: {self.answerer.name} is not a tsqa checkpoint; it sees what it is sent")
+            (answer,) = answerer.answer([sample], modality=modality)
+        else:
+            (answer,) = answerer.answer([sample])
+        return replace(answer, plot=plot_path, repairs=[list(s.repairs) for s in loaded])
+
+    def forecast(self, series: "str | Path | Series | Sequence", horizon: int,
+                 model: "str | Path | None" = None) -> "SeriesForecast":
+        """The median and 10-90% band of every channel, `horizon` steps past the end of `series`, from the Toto 2.0
+        named by `model` (Hub id or folder; default: the bundled small Toto pretrained on metrics, not the answering
+        model's encoder, whose head was never trained to forecast)."""
+        from tsqa.forecasting import forecast_series, load_forecaster
+
+        key = None if model is None else str(model)
+        if key not in self._forecast_models:
+            self._forecast_models[key] = load_forecaster(model)
+        return forecast_series(self._forecast_models[key], series, horizon)
+
+
+def _render(series: list[Series], plot: "str | Path | None") -> Path:
+    """The plot of the series (a pair stacked), written to `plot` or a temporary file named by its content."""
+    from tsqa.arfbench.plot import png_bytes
+
+    data = png_bytes(series[0] if len(series) == 1 else series)
+    if plot is None:
+        directory = Path(tempfile.gettempdir()) / "tsqa-plots"
+        directory.mkdir(exist_ok=True)
+        plot = directory / f"plot-{hashlib.sha256(data).hexdigest()[:12]}.png"
+    path = Path(plot)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
