@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "Is there an anomaly in the time-series?"
 OPTIONS = ["Yes, there is an anomaly in the time-series", "No, there is no anomaly in the time-series"]
 PYTHON_ASK = (
-    "import sys; from tsqa.api import TSQA; "
+    "import sys; from tsqa.api.model import TSQA; "
     "answer = TSQA.from_pretrained(None).ask(sys.argv[1], sys.argv[3], sys.argv[4:], plot=sys.argv[2]); "
     "print('Answer:', answer.answer)"
 )

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from tsqa.api import TSQA
+from tsqa.api.model import TSQA
 from tsqa.serve.forecast import Forecaster
 from tsqa.serve.server import ChatServer
 

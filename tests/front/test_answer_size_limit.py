@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsqa.api import TSQA
+from tsqa.api.model import TSQA
 from tsqa.arfbench.exports import SeriesTooLarge, SizeLimits, limits, load_series
 from tsqa.arfbench.exports.limits import ANSWER_BYTES_PER_CELL, ANSWER_RESERVE
 
@@ -34,4 +34,4 @@ def test_ask_refuses_before_any_model_work(tmp_path, monkeypatch):
 
     monkeypatch.setattr(limits.psutil, "virtual_memory", lambda: Memory())
     with pytest.raises(SeriesTooLarge, match="50 steps x 20 channels needs about"):
-        TSQA(model=None).ask(_csv(tmp_path / "wide.csv", 50, 20), "Is there an anomaly?")
+        TSQA(answerer=None).ask(_csv(tmp_path / "wide.csv", 50, 20), "Is there an anomaly?")
