@@ -108,7 +108,7 @@ class _Reader:
                         break
             else:
                 chosen = candidates[0]
-            series = read_series(chosen[1], name, chosen[0])
+            series = read_series(chosen[1], name, chosen[0], strict=self.check_all_intervals)  # validating: strict
         except FileFormatError as err:
             return [self._file_problem(err)]
         if not self.check_all_intervals:

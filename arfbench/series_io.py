@@ -89,13 +89,14 @@ def _rows(path: Path) -> LongRows:
     return LongRows(epochs.astype(np.float64), codes, encoded.dictionary.to_pylist(), values)
 
 
-def read_series(path: Path, name: str, interval: int) -> Series:
+def read_series(path: Path, name: str, interval: int, strict: bool = False) -> Series:
     """Pivot a long-format file to (time, channels) on its `interval` grid; channels sorted, missing cells NaN.
 
-    The layout's files are written by tools, so they are read strictly: a file that would need a repair (see
-    `exports.repair`) is refused with the repair named, never changed silently.
+    A user's dataset may hold real exports, so its files are repaired by the one policy (`exports.repair`) and the
+    repairs travel on `Series.repairs`; `strict` (what `tsqa validate` checks) refuses a file that would need one,
+    with the repair named.
     """
-    policy = RepairPolicy(strict=True, interval=interval)
+    policy = RepairPolicy(strict=strict, interval=interval)
     limits = SizeLimits(max_steps=MAX_CELLS, max_channels=MAX_CELLS, max_cells=MAX_CELLS)
     try:
         return long_series(_rows(path), name, str(path), policy, limits)
@@ -108,8 +109,8 @@ def read_series(path: Path, name: str, interval: int) -> Series:
 
 
 def check_series_file(path: Path, interval: int) -> None:
-    """Raises FileFormatError for a file `read_series` would refuse."""
-    read_series(path, path.stem, interval)
+    """Raises FileFormatError for a file that is unreadable or needs a repair: a dataset's files should not."""
+    read_series(path, path.stem, interval, strict=True)
 
 
 def write_series(series: Series, path: Path) -> None:

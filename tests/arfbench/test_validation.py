@@ -125,6 +125,21 @@ def test_off_grid_epochs(published):
     assert field == "epoch" and "not on a 60s grid" in message
 
 
+def test_a_jittered_series_file_is_repaired_when_loaded_and_reported_by_validate(published, kit):
+    """A user's dataset may hold real exports: loading repairs them by the stated policy (and says so on the series);
+    `validate` still names the file, since a tool-written one should need no repair."""
+    jitter = [0, 7, -5, 0, 3, 0, -2, 0] * (kit.steps // 8 + 1)
+    kit.write_long(published / "arfbench-ts-data" / "200_3_60.parquet",
+                   [(kit.start + 60 * t + jitter[t], "host:a", float(t)) for t in range(kit.steps)])
+    [(_, _, field, _)] = _problems(published)
+    assert field == "epoch"
+    samples = load_dataset(published)
+    (series,) = [s for sample in samples for s in sample.series if s.name == "200_3"][:1]
+    assert list(series.timestamps[:3]) == [kit.start, kit.start + 60, kit.start + 120]
+    assert series.values[:, 0].tolist() == [float(t) for t in range(kit.steps)]
+    assert any("moved" in line for line in series.repairs)
+
+
 def test_all_problems_collected_strict_raises_lenient_returns_valid(tmp_path, kit):
     rows = kit.rows()
     rows[0]["correct_answer"] = "Maybe"
