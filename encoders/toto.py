@@ -131,7 +131,7 @@ class TotoEncoder(Encoder):
             raise ValueError(f"values: magnitudes above {limit:.3g} do not fit the encoder")
         model = self.model
         scaled, loc, scale = model.scaler(target, observed)  # each (batch, channels, steps)
-        patches = model._embed_patches(scaled.asinh().to(self.dtype), observed, self.patch_size)
+        patches = _embed_patches(model, scaled.asinh().to(self.dtype), observed, self.patch_size)
         patch_mask = observed.unflatten(-1, (-1, self.patch_size)).any(dim=-1)  # (batch, channels, patches)
         group_ids = torch.where(patch_mask, 0, -1)  # series id 0 for every channel, -1 on unobserved patches
         return _State(
@@ -207,3 +207,12 @@ def weight_fingerprint(model: torch.nn.Module, samples: int = 64) -> str:
         digest.update(f"{name}:{tuple(tensor.shape)}:{total!r}".encode())
         digest.update(flat[:: max(1, flat.numel() // samples)].to("cpu", torch.float64).numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+def _embed_patches(model, data: torch.Tensor, observed: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """Toto 2.0's patch embedding through its public `patch_proj`: each patch's values beside its missing-step flags.
+
+    data, observed: (batch, channels, steps) -> (batch, channels, patches, d_model)."""
+    values = data.unflatten(-1, (-1, patch_size))  # (batch, channels, patches, patch)
+    missing = (~observed).to(data.dtype).unflatten(-1, (-1, patch_size))
+    return model.patch_proj(torch.cat([values, missing], dim=-1))

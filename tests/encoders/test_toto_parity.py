@@ -12,7 +12,10 @@ def official_embeddings(model, target: torch.Tensor, observed: torch.Tensor):
     """The path of Toto2Model.forward up to the transformer, written out from the model's modules."""
     patch = model.config.patch_size
     scaled, loc, scale = model.scaler(target, observed)
-    patches = model._embed_patches(scaled.asinh(), observed, patch)
+    batch, variates, steps = target.shape
+    values = scaled.asinh().reshape(batch, variates, steps // patch, patch)
+    missing = (~observed).float().reshape(batch, variates, steps // patch, patch)
+    patches = model.patch_proj(torch.cat([values, missing], dim=-1))  # the model's patch embedding, written out
     series_ids = torch.zeros(target.shape[:-1], dtype=torch.long)  # (batch, variates): one series per entry
     group_ids = series_ids[..., None].repeat(1, 1, patches.shape[-2])
     group_ids[observed.unflatten(-1, (-1, patch)).sum(-1) == 0] = -1
