@@ -12,6 +12,7 @@ any point of the run. The answering path should have none (inputs are built comp
 import argparse
 import importlib.util
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -36,15 +37,16 @@ def _project_module(filename: str, roots: dict[Path, str]) -> str | None:
 
 
 def _roots() -> dict[Path, str]:
-    """Source folder -> the package name it installs as (the folders map onto `tsqa.*`, see pyproject.toml); found
-    without importing the packages, which would count them as imported."""
+    """Source folder -> the package name it installs as (every folder of pyproject.toml's package-dir, so a new
+    top-level package is counted too); found without importing the packages, which would count them as imported."""
     import tsqa
 
     roots = {Path(tsqa.__file__).parent: "tsqa"}
-    for name in ("arfbench", "encoders", "bridges", "training", "eval", "recipes", "evidence", "models"):
-        spec = importlib.util.find_spec(f"tsqa.{name}")
+    package_dirs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    for package in package_dirs:
+        spec = importlib.util.find_spec(package)
         if spec is not None and spec.submodule_search_locations:
-            roots[Path(spec.submodule_search_locations[0])] = f"tsqa.{name}"
+            roots[Path(spec.submodule_search_locations[0])] = package
     return dict(sorted(roots.items(), key=lambda item: -len(item[0].parts)))  # innermost folder first
 
 
