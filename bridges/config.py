@@ -14,14 +14,64 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from tsqa.bridges.adapter import AdapterConfig
 from tsqa.bridges.choices import Modality, Scoring
 from tsqa.bridges.prompt import ADDED_TOKENS, PromptFormat
 
 CONFIG_NAME = "tsqa_config.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"
 LORA_DIR = "lora"
+ADAPTER_INPUTS = ("both", "toto", "features")
 FORMAT_VERSION = 3  # 2: raw-value span statistics among the features; 3: grounding tokens (`bridges.grounding`)
+
+
+@dataclass
+class AdapterConfig:
+    """Shapes of the adapter and the token budget it works under (saved inside `tsqa_config.json`).
+
+    A recipe sets everything but the widths, which `HybridModel` takes from the base models (0 = not yet known)."""
+
+    encoder_dim: int = 0  # the encoder's d_model
+    lm_width: int = 0  # the language model's hidden size
+    hidden_dim: int = 512
+    tokens_per_channel: int = 8  # K temporal tokens per channel when the budget allows
+    min_tokens_per_channel: int = 2  # K is never reduced below this; channels are dropped instead
+    max_ts_tokens: int = 512  # total time-series tokens per question
+    fourier_frequencies: int = 4
+    max_channel_ids: int = 64  # learned channel-identity vectors; the shown index wraps around beyond this
+    max_series: int = 2  # a question is about one series, or a pair
+    grounding: bool = True  # timestamps, channel names and series labels in the text get grounding tokens
+    dropout: float = 0.0
+    inputs: str = "both"  # ablation of what the adapter reads: both, toto, features (`features.encoder_feature_mask`)
+    embedding_rms: float = 1.0  # RMS of the LM's input embedding rows: initial value of the output gate
+
+    def __post_init__(self) -> None:
+        for name in ("encoder_dim", "lm_width"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"AdapterConfig.{name} must be >= 0 (0: from the base model), got {getattr(self, name)}")
+        for name in ("hidden_dim", "min_tokens_per_channel", "max_series"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"AdapterConfig.{name} must be at least 1, got {getattr(self, name)}")
+        if self.inputs not in ADAPTER_INPUTS:
+            raise ValueError(f"AdapterConfig.inputs must be one of {', '.join(ADAPTER_INPUTS)}, got {self.inputs!r}")
+        if self.tokens_per_channel < self.min_tokens_per_channel:
+            raise ValueError(
+                f"AdapterConfig.tokens_per_channel ({self.tokens_per_channel}) is below min_tokens_per_channel "
+                f"({self.min_tokens_per_channel})"
+            )
+        if self.max_ts_tokens < self.min_tokens_per_channel * self.max_series:
+            raise ValueError(
+                f"AdapterConfig.max_ts_tokens ({self.max_ts_tokens}) cannot show one channel of each of "
+                f"{self.max_series} series at {self.min_tokens_per_channel} tokens"
+            )
+
+
+@dataclass
+class LoraSettings:
+    """LoRA on the language model's attention and MLP projections (`bridges.lora`)."""
+
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
 
 
 @dataclass

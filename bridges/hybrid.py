@@ -25,14 +25,13 @@ from torch import nn
 from torch.nn import functional as F
 from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedModel
 
-from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
+from tsqa.bridges.adapter import TimeSeriesAdapter, TimeSeriesPayload
+from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, AdapterConfig, LoraSettings, TSQAConfig
 from tsqa.bridges.choices import Modality, Scoring
-from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, TSQAConfig
 from tsqa.factories.bases import locate
 from tsqa.factories.hub import anchored, portable, resolve
 from tsqa.factories.loading import loading_weights, quiet_loading, require_safetensors
 from tsqa.bridges.inputs import IGNORE_INDEX
-from tsqa.bridges.lora import LoraSettings, peft_lora_config
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, TS_TOKEN, PromptFormat
 from tsqa.encoders import Encoder
 
@@ -178,6 +177,8 @@ class HybridModel(nn.Module):
         """Wrap the language model's projections with fresh LoRA weights (the rest of the VLM stays frozen)."""
         if self.peft is not None:
             raise ValueError("this model already has LoRA weights")
+        from tsqa.bridges.lora import peft_lora_config
+
         self._set_peft(get_peft_model(self.vlm, peft_lora_config(self.vlm, settings)))
 
     def merge_lora(self) -> None:

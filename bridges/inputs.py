@@ -24,7 +24,8 @@ import torch
 from transformers import ProcessorMixin
 
 from tsqa.arfbench import Sample, Series
-from tsqa.bridges.adapter import AdapterConfig, TimeSeriesPayload
+from tsqa.bridges.adapter import TimeSeriesPayload
+from tsqa.bridges.config import AdapterConfig
 from tsqa.bridges.budget import TokenPlan, encode_limit, encoded_channels, plan_listing, plan_tokens, widen
 from tsqa.bridges.choices import Modality
 from tsqa.bridges.features import channel_max_surprise, series_tokens

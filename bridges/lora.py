@@ -1,19 +1,13 @@
 """LoRA on the language model only: the vision tower, the projector and the base weights stay frozen."""
 
 import re
-from dataclasses import dataclass
 
 from peft import LoraConfig
 from torch import nn
 
+from tsqa.bridges.config import LoraSettings
+
 _PROJECTIONS = r"(self_attn\.(q|k|v|o)_proj|mlp\.(gate|up|down)_proj)"
-
-
-@dataclass
-class LoraSettings:
-    r: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
 
 
 def language_model_prefix(vlm: nn.Module) -> str:

@@ -9,9 +9,8 @@ from accelerate import Accelerator
 from toto2 import Toto2Model
 
 from tsqa.arfbench.schema import Sample
-from tsqa.training.config import StageConfig
+from tsqa.training.config import StageConfig, check_windows
 from tsqa.training.forecast_loop import ForecastRun
-from tsqa.training.forecast_windows import check_windows
 
 
 def question_series(samples: list[Sample]) -> list[np.ndarray]:

@@ -5,38 +5,10 @@ Each window is drawn from its own generator seeded by (seed, step, process, micr
 exactly the batches an uninterrupted one would, without replaying anything.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-
-@dataclass
-class ForecastWindows:
-    """How windows are cut. Lengths are in steps and must be whole patches of the model trained."""
-
-    context: int = 512  # longest window; shorter ones are left-padded (unobserved) to this length
-    min_context: int = 64  # shortest window
-    max_variates: int = 8  # channels drawn together from one series (they attend to each other)
-    future_patches: int = 4  # at most this many trailing patches hidden from the input (`cpm_mask`) and forecast
-    hide_probability: float = 0.5  # share of windows whose trailing patches are hidden; the rest: next patch only
-
-
-def check_windows(windows: ForecastWindows, patch_size: int) -> list[str]:
-    """Problems with `windows` for a model of `patch_size`, as recipe error messages."""
-    problems = []
-    for name in ("context", "min_context"):
-        value = getattr(windows, name)
-        if value < 2 * patch_size or value % patch_size:
-            problems.append(f"forecast.{name} must be a multiple of the patch size ({patch_size}) and at least two "
-                            f"patches, got {value}")
-    if windows.min_context > windows.context:
-        problems.append(f"forecast.min_context ({windows.min_context}) exceeds forecast.context ({windows.context})")
-    if windows.max_variates < 1 or windows.future_patches < 1:
-        problems.append("forecast.max_variates and forecast.future_patches must be >= 1")
-    if not 0.0 <= windows.hide_probability <= 1.0:
-        problems.append(f"forecast.hide_probability must be in [0, 1], got {windows.hide_probability}")
-    return problems
+from tsqa.training.config import ForecastWindows
 
 
 def window_batch(series: list[np.ndarray], size: int, windows: ForecastWindows, patch_size: int,

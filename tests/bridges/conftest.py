@@ -72,7 +72,7 @@ def make_series():
 def hybrid_factory(toto_dir, vlm_dirs):
     """hybrid_factory(family, lora=True, **create_kwargs) -> a fresh HybridModel whose LoRA is not a no-op."""
     from tsqa.bridges.hybrid import HybridModel
-    from tsqa.bridges.lora import LoraSettings
+    from tsqa.bridges.config import LoraSettings
 
     def build(family: str, lora: bool = True, **kwargs):
         torch.manual_seed(0)

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from tsqa.bridges.adapter import AdapterConfig, TimeSeriesAdapter, TimeSeriesPayload
-from tsqa.bridges.config import config_dict, load_config
+from tsqa.bridges.adapter import TimeSeriesAdapter, TimeSeriesPayload
+from tsqa.bridges.config import AdapterConfig, config_dict, load_config
 
 
 def _config(**overrides) -> AdapterConfig:
@@ -11,7 +11,7 @@ def _config(**overrides) -> AdapterConfig:
 
 def test_output_width_and_embedding_scale():
     adapter = TimeSeriesAdapter(_config())
-    features = torch.randn(5, adapter.config.feature_dim)
+    features = torch.randn(5, adapter.input.in_features)
     zeros = torch.zeros(5, dtype=torch.long)
     out = adapter(TimeSeriesPayload(features, torch.zeros(5, dtype=torch.bool), torch.arange(5), zeros, zeros))
     assert out.shape == (5, 24)
@@ -27,7 +27,7 @@ def test_empty_spans_use_the_learned_vector_and_identity_matters():
     with torch.no_grad():
         adapter.empty.normal_()
         adapter.channel_ids.weight.normal_()
-    features = torch.randn(1, adapter.config.feature_dim)
+    features = torch.randn(1, adapter.input.in_features)
     other = features.clone()
     other[:, :16] = torch.randn(1, 16)  # a different pooled embedding: ignored when the span is empty
     series = torch.zeros(1, dtype=torch.long)

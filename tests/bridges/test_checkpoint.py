@@ -120,7 +120,7 @@ def _pickle_file(path) -> None:
 
 def test_pickled_weights_are_refused_by_name_and_never_unpickled(hybrid_factory, toto_dir, vlm_dirs, tmp_path,
                                                                  capsys):
-    from tsqa.bridges.lora import LoraSettings
+    from tsqa.bridges.config import LoraSettings
 
     vlm = shutil.copytree(vlm_dirs["idefics3"], tmp_path / "vlm")
     model = HybridModel.create(toto_dir, vlm, lora=LoraSettings(r=2, alpha=4, dropout=0.0))

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from tsqa.arfbench.plot import render_plot
-from tsqa.bridges.adapter import AdapterConfig, TimeSeriesPayload
+from tsqa.bridges.adapter import TimeSeriesPayload
+from tsqa.bridges.config import AdapterConfig
 from tsqa.bridges.features import channel_max_surprise
 from tsqa.bridges.grounding import Kind
 from tsqa.bridges.lora import language_model_prefix

@@ -4,7 +4,7 @@ published processor settings answering a two-series question with its plot, end 
 import torch
 from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
 
-from tsqa.bridges.adapter import AdapterConfig
+from tsqa.bridges.config import AdapterConfig
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.factories.published_vlm import qwen3_vl_config, qwen3_vl_processor, qwen_tokenizer
 from tsqa.factories.shapes import published

@@ -4,7 +4,7 @@ ones are among them, and a series within the limit is encoded whole, as before."
 import numpy as np
 
 from tsqa.arfbench import Sample, Series
-from tsqa.bridges.adapter import AdapterConfig
+from tsqa.bridges.config import AdapterConfig
 from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.budget import ChannelPlan, TokenPlan, encode_limit, encoded_channels, widen
 

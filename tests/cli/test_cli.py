@@ -50,3 +50,13 @@ def test_a_command_imports_only_its_own_module():
     commands = {m for m in loaded if m.startswith("tsqa.commands.")}
     assert commands == {"tsqa.commands.ask"}
     assert not {m for m in loaded if m.startswith(("tsqa.serve", "tsqa.arfbench.synth"))}
+
+
+def test_recipe_and_checkpoint_configs_import_no_model_stack():
+    """A recipe (`training.config`) and a checkpoint's config (`bridges.config`) are plain dataclasses: reading one
+    never imports torch, transformers or peft."""
+    code = ("import sys, json\nimport tsqa.training.config, tsqa.bridges.config\n"
+            "print(json.dumps(sorted(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout.splitlines()[-1]))
+    assert not {m for m in HEAVY if m in loaded}

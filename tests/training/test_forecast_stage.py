@@ -12,10 +12,10 @@ from toto2 import Toto2Model
 
 from tsqa.factories.tiny_toto import random_toto, tiny_toto_config
 from tsqa.training.checkpoint import checkpoints
-from tsqa.training.config import StageConfig
+from tsqa.training.config import ForecastWindows, StageConfig
 from tsqa.training.forecast_loop import ForecastRun
 from tsqa.training.forecast_loss import forecast_loss
-from tsqa.training.forecast_windows import ForecastWindows, window_batch
+from tsqa.training.forecast_windows import window_batch
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 WINDOWS = ForecastWindows(context=64, min_context=16, max_variates=3, future_patches=3, hide_probability=0.5)
