@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tsqa.arfbench.channel_rank import top_channels
 from tsqa.arfbench.chart import ChartPool, PanelData
 from tsqa.arfbench.schema import Series
 
@@ -82,6 +81,8 @@ def drawn_channels(series: Series) -> list[int]:
     highest (`arfbench.channel_rank`)."""
     if len(series.channels) <= MAX_LINES:
         return list(range(len(series.channels)))
+    from tsqa.arfbench.channel_rank import top_channels  # wide series only
+
     return top_channels(series.values, WIDE_LINES).tolist()
 
 

@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from tsqa.arfbench.channel_rank import channel_scores
 
 MIN_ENCODED = 64  # a series with at most this many channels is always encoded whole
 
@@ -108,6 +107,8 @@ def encoded_channels(values: np.ndarray, named: set[int], limit: int) -> list[in
     channels = values.shape[1]
     if channels <= limit:
         return None
+    from tsqa.arfbench.channel_rank import channel_scores  # wide series only
+
     scores = channel_scores(values)
     scores[sorted(named)] = np.inf  # named channels first, whatever their score
     order = np.argsort(-scores, kind="stable")

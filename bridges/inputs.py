@@ -30,7 +30,6 @@ from tsqa.bridges.budget import TokenPlan, encode_limit, encoded_channels, plan_
 from tsqa.bridges.choices import Modality
 from tsqa.bridges.features import channel_max_surprise, series_tokens
 from tsqa.bridges.grounding import Anchor, Grounder, Kind, named_channels
-from tsqa.bridges.images import question_images
 from tsqa.bridges.prompt import (
     MARKER_TOKENS,
     TS_TOKEN,
@@ -262,7 +261,11 @@ class InputBuilder:
                     parts.append(grounder.payload(anchors))
             payload = TimeSeriesPayload.cat(parts)
         body = "\n\n".join([*blocks, question_block(question, options)])
-        images = question_images(sample) if modality != Modality.SERIES else []
+        images = []
+        if modality != Modality.SERIES:
+            from tsqa.bridges.images import question_images  # the plotting stack, for questions that show a plot
+
+            images = question_images(sample)
         messages = chat_messages(body, len(images), fmt)
         prompt = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         continuations = [self._continuation(option, grounder) for option in sample.options]

@@ -13,7 +13,6 @@ import pyarrow.parquet as pq
 
 from tsqa.arfbench.exports.csv_header import check_header_text, delimiter, header_line
 from tsqa.arfbench.exports.errors import ExportError
-from tsqa.arfbench.exports.json_exports import FORMATS, export_rows
 from tsqa.arfbench.exports.limits import SeriesTooLarge, SizeLimits
 from tsqa.arfbench.exports.repair import RepairPolicy, Repairs
 from tsqa.arfbench.exports.tables import long_series, series_from_frame
@@ -33,6 +32,8 @@ def file_format(path: Path) -> str:
     if text[:1] in (b"{", b"["):
         return "json"
     if b"\0" in head:
+        from tsqa.arfbench.exports.json_exports import FORMATS
+
         raise ExportError(str(path), f"a binary file, not CSV, parquet or {FORMATS}")
     return "csv"
 
@@ -45,6 +46,8 @@ def read_series_file(path: Path, name: str, policy: RepairPolicy = RepairPolicy(
         raise FileNotFoundError(f"{path}: no such file")
     kind = file_format(path)
     if kind == "json":
+        from tsqa.arfbench.exports.json_exports import export_rows
+
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
             raise SeriesTooLarge(f"{source}: a JSON export of {size} bytes is more than the limit of "
