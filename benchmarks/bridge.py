@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-import tsqa.bridges.inputs as bridge_inputs
+import tsqa.bridges.images as bridge_images
 from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.hybrid import HybridModel, load_encoder
 from tsqa.bridges.images import plot_cache, reset_plot_cache
@@ -86,7 +86,7 @@ def build_model(args, workdir: Path) -> HybridModel:
 
 def instrument(model: HybridModel, timers: Timers) -> None:
     model.encoder.encode = timers.wrap("encoder", model.encoder.encode)
-    bridge_inputs.question_images = timers.wrap("plotting", bridge_inputs.question_images)
+    bridge_images.question_images = timers.wrap("plotting", bridge_images.question_images)
     timers.hook("adapter", model.adapter)
     timers.hook("vlm forward", model.vlm)
 

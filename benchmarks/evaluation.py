@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-import tsqa.bridges.inputs as bridge_inputs
+import tsqa.bridges.images as bridge_images
 from tsqa.arfbench import load_dataset, write_dataset
 from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.hybrid import HybridModel
@@ -51,7 +51,7 @@ def main() -> None:
             model = HybridModel.create(save_tiny_toto(work / "toto"), save_tiny_vlm("qwen3_vl", work / "vlm"))
         timers = Timers()
         model.encoder.encode = timers.wrap("encoder", model.encoder.encode)
-        bridge_inputs.question_images = timers.wrap("images", bridge_inputs.question_images)
+        bridge_images.question_images = timers.wrap("images", bridge_images.question_images)
         engine = AnswerEngine(model)
         engine.builder.build = timers.wrap("input building (total)", engine.builder.build)
         timers.hook("vlm forward", model.vlm)
