@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from tsqa.arfbench.schema import Answer, Sample
-from tsqa.eval.model_spec import EVIDENCE_SUFFIX
+from tsqa.eval.answerers import EVIDENCE_SUFFIX
 from tsqa.eval.runner import Answerer
 from tsqa.evidence.excursions import Forecaster
 from tsqa.evidence.question import appended, evidence_text

@@ -11,7 +11,7 @@ from tsqa.arfbench.categories import CATEGORIES
 from tsqa.eval.baselines import baseline_tables
 from tsqa.eval.experts import Agreement, expert_agreement, oracle_rows
 from tsqa.eval.metrics import ModelScores, score_model, split_by_model
-from tsqa.eval.model_spec import DETECTOR, EVIDENCE_SUFFIX
+from tsqa.eval.answerers import DETECTOR, EVIDENCE_SUFFIX
 from tsqa.eval.results import ResultRow, read_results
 
 

@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tsqa.api.bundled import DEMO_MODEL
+from tsqa import DEMO_MODEL
 from tsqa.arfbench.atomic import atomic_folder
 from tsqa.cli import main as tsqa
 

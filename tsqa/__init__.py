@@ -3,8 +3,12 @@
 `from tsqa import TSQA` imports the model stack on first use only, so the command line stays fast.
 """
 
+from pathlib import Path
+
 __version__ = "0.1.0"
-__all__ = ["TSQA", "Answer"]
+__all__ = ["TSQA", "Answer", "DEMO_MODEL"]
+
+DEMO_MODEL = Path(__file__).resolve().parent / "demo_model"  # the tiny demo checkpoint bundled with the package
 
 
 def __getattr__(name: str):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tsqa.eval.model_spec import parse_model_spec
+from tsqa.eval.answerers import parse_model_spec
 
 
 def test_forms(tmp_path):

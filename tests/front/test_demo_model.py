@@ -10,7 +10,7 @@ from tsqa.arfbench.categories import PRESENCE
 from tsqa.arfbench import Answer
 from tsqa.eval.runner import result_row
 from tsqa.eval.metrics import score_model
-from tsqa.api.bundled import DEMO_MODEL
+from tsqa import DEMO_MODEL
 from tsqa.api.model import TSQA
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incident.csv"

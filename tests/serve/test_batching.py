@@ -240,7 +240,7 @@ def test_a_request_asking_for_evidence_gets_it_appended_to_its_question(tsqa, ch
     finally:
         tsqa.engine.answer = answer
     assert reply.choice in question.options
-    from tsqa.api.questions import question_sample
+    from tsqa.api.model import question_sample
 
     expected = with_evidence(question_sample(question.text, question.options, question.series, []), budget=64,
                              **tsqa.engine.evidence_sources())

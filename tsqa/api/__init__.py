@@ -1,2 +1,2 @@
-"""The Python API: `TSQA.from_pretrained(...).ask(...)` (`model`), the questions it builds (`questions`) and the
-files bundled with the package (`bundled`). `from tsqa import TSQA` is the front door."""
+"""The Python API: `TSQA.from_pretrained(...).ask(...)` and the questions it builds (`model`). `from tsqa import
+TSQA` is the front door; `tsqa.DEMO_MODEL` is the tiny demo checkpoint bundled with the package."""

@@ -67,10 +67,10 @@ def probability_bars(probabilities: dict[str, float], chosen: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tsqa.api.bundled import DEMO_MODEL
+    from tsqa import DEMO_MODEL
     from tsqa.api.model import TSQA
     from tsqa.eval.answerers import AnswererSettings, check_evidence
-    from tsqa.eval.model_spec import parse_model_spec
+    from tsqa.eval.answerers import parse_model_spec
 
     sources = args.series or args.image
     if len(sources) > 2:

@@ -47,12 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tsqa.api.bundled import DEMO_MODEL
+    from tsqa import DEMO_MODEL
     from tsqa.arfbench import load_dataset
     from tsqa.eval.answerers import AnswererSettings, check_evidence, forecaster_from, make_answerer, \
         with_evidence_answerer
     from tsqa.eval.metrics import score_model
-    from tsqa.eval.model_spec import parse_model_spec
+    from tsqa.eval.answerers import parse_model_spec
     from tsqa.eval.results import read_results
     from tsqa.eval.runner import run_answerer
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from tsqa.api.questions import question_sample
+from tsqa.api.model import question_sample
 from tsqa.arfbench import Answer
 from tsqa.serve.errors import APIError, bad_request, too_large
 from tsqa.serve.limits import Limits
@@ -45,7 +45,7 @@ class TSQABackend:
     def from_pretrained(cls, model: "str | Path | None" = None, device: str = "cpu",
                         merge_lora: bool = False) -> "TSQABackend":
         """A checkpoint directory or Hub id (None: the bundled demo model)."""
-        from tsqa.api.bundled import DEMO_MODEL
+        from tsqa import DEMO_MODEL
         from tsqa.bridges.answering import AnswerEngine
         from tsqa.bridges.hybrid import HybridModel
 
