@@ -8,10 +8,8 @@ import numpy as np
 import torch
 from toto2 import Toto2Model
 
-from tsqa.encoders.base import Encoder, EncoderOutput
-from tsqa.encoders.grid import Grid, to_grid
-from tsqa.encoders.inputs import as_series_batch
-from tsqa.encoders.surprise import ForecastBand, band_surprise
+from tsqa.encoders.base import Encoder, EncoderOutput, ForecastBand, band_surprise
+from tsqa.encoders.inputs import Grid, as_series_batch, to_grid
 
 BAND_KNOTS = (0.1, 0.9)  # quantile knots of the band that `surprise` measures against
 # Surprise is in band widths, and a band can be 1e-6 wide: a jump of 1e28 after a flat stretch is 1e34 widths and

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tsqa.encoders.grid import bucket_means, to_grid
+from tsqa.encoders.inputs import bucket_means, to_grid
 from tsqa.encoders.toto import TotoEncoder
 
 
