@@ -12,7 +12,7 @@ import pandas as pd
 
 from tsqa.arfbench import categories as cat
 from tsqa.arfbench.cells import original_cell
-from tsqa.arfbench.exports.csv_header import check_file_header
+from tsqa.arfbench.exports.load import check_file_header
 from tsqa.arfbench.gaps import FILL_OF_FLAG
 from tsqa.arfbench.layout import QA_CSV, split_query_group
 from tsqa.arfbench.problems import Problem

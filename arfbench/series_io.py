@@ -11,13 +11,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tsqa.arfbench.exports.errors import ExportError, RepairRefused
-from tsqa.arfbench.exports.limits import MAX_CELLS, SeriesTooLarge, SizeLimits
+from tsqa.arfbench.exports.limits import (
+    MAX_CELLS,
+    ExportError,
+    RepairRefused,
+    SeriesTooLarge,
+    SizeLimits,
+    first_bad_epoch,
+    first_bad_value,
+)
 from tsqa.arfbench.exports.repair import RepairPolicy
 from tsqa.arfbench.exports.tables import LongRows, long_series
 from tsqa.arfbench.problems import FileFormatError
 from tsqa.arfbench.schema import Series
-from tsqa.arfbench.value_range import first_bad_epoch, first_bad_value
 
 COLUMNS = ("epoch", "group", "value")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tsqa.arfbench.cells import original_cell, safe_cell
-from tsqa.arfbench.exports.csv_header import check_file_header
+from tsqa.arfbench.exports.load import check_file_header
 
 PUBLISHED_COLUMNS = (
     "run",

@@ -1,13 +1,12 @@
 """Reading real metric exports: every reader of a user's series (ask, serve, the label pages, the dataset loader)
 goes through this package, so one stated repair policy (`repair.py`) applies to all and is reported the same way.
 
-Modules: `load` (the entry point), `files` (format by content), `csv_header` (bounded header checks),
-`json_exports` (Prometheus, Datadog, CloudWatch), `timestamps`, `tables` (wide and long tables, the one long-format
-parser), `repair` (the policy), `grid` (values onto the grid), `limits`, `errors`.
+Modules: `load` (the entry point: format by content, bounded CSV header checks), `json_exports` (Prometheus,
+Datadog, CloudWatch), `timestamps`, `tables` (wide and long tables, the one long-format parser), `repair` (the
+policy, and values onto the grid it chose), `limits` (the error type, size limits, value ranges).
 """
 
-from tsqa.arfbench.exports.errors import ExportError, RepairRefused
-from tsqa.arfbench.exports.limits import MAX_CELLS, SeriesTooLarge, SizeLimits
+from tsqa.arfbench.exports.limits import MAX_CELLS, ExportError, RepairRefused, SeriesTooLarge, SizeLimits
 from tsqa.arfbench.exports.load import load_series
 from tsqa.arfbench.exports.repair import RepairPolicy
 

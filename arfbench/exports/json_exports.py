@@ -12,11 +12,10 @@ Where names collide, the metric name (or the Id) is put in front of them.
 import numpy as np
 import pandas as pd
 
-from tsqa.arfbench.exports.errors import ExportError, quoted
+from tsqa.arfbench.exports.limits import ExportError, first_bad_epoch, first_bad_value, quoted
 from tsqa.arfbench.exports.repair import Repairs
 from tsqa.arfbench.exports.tables import LongRows
 from tsqa.arfbench.exports.timestamps import stamps_of
-from tsqa.arfbench.value_range import first_bad_epoch, first_bad_value
 
 FORMATS = "a Prometheus query_range, Datadog timeseries query or CloudWatch GetMetricData export"
 

@@ -1,18 +1,41 @@
-"""`load_series`: what a user hands `ask`, `serve` or the label pages (a file, a DataFrame, an array) as a `Series`."""
+"""`load_series`: what a user hands `ask`, `serve` or the label pages (a file, a DataFrame, an array) as a `Series`.
 
+A file's format is told by its content, not its name: parquet, one of the JSON exports, or CSV. Each is checked for
+size before it is parsed: a JSON export by its bytes, a parquet file by its schema and row count, a CSV by its header
+line, read and checked in bounded work before any parser sees the file (a header of a million columns and no rows is
+8 MB, and pandas' parsing time grows with the square of its width): read up to a byte budget that follows the channel
+limit, its columns counted, duplicate names refused (pandas would silently rename the second `cpu` to `cpu.1`).
+"""
+
+import csv
+import io
+import json
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from tsqa.arfbench.exports.files import read_series_file
-from tsqa.arfbench.exports.limits import SizeLimits, check_size
-from tsqa.arfbench.exports.repair import RepairPolicy
-from tsqa.arfbench.exports.tables import series_from_frame
+from tsqa.arfbench.exports.limits import (
+    ExportError,
+    SeriesTooLarge,
+    SizeLimits,
+    check_size,
+    first_bad_epoch,
+    first_bad_value,
+    quoted,
+)
+from tsqa.arfbench.exports.repair import RepairPolicy, Repairs
+from tsqa.arfbench.exports.tables import long_series, series_from_frame
 from tsqa.arfbench.schema import Series
-from tsqa.arfbench.value_range import first_bad_epoch, first_bad_value
 
 ARRAY_INTERVAL = 60  # an array's step when none is given
+MAX_JSON_BYTES = 256 * 2**20  # a JSON export is held in memory as Python objects, about ten times its size
+_SNIFF = 4096
+BYTES_PER_COLUMN = 256  # the longest channel name a header line may spend on average, quotes and comma included
+MIN_HEADER_BYTES = 64 * 1024
 
 
 def load_series(source: "str | Path | pd.DataFrame | np.ndarray | Series", name: str = "series", *,
@@ -66,3 +89,123 @@ def _from_array(array: np.ndarray, name: str, interval: int, start: int, limits:
 
 def _is_whole(number: object) -> bool:
     return isinstance(number, (int, np.integer)) and not isinstance(number, bool)
+
+
+def file_format(path: Path) -> str:
+    """'parquet', 'json' or 'csv', from the first bytes of the file; binary files that are neither are refused."""
+    with path.open("rb") as stream:
+        head = stream.read(_SNIFF)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        return "json"
+    if b"\0" in head:
+        from tsqa.arfbench.exports.json_exports import FORMATS
+
+        raise ExportError(str(path), f"a binary file, not CSV, parquet or {FORMATS}")
+    return "csv"
+
+
+def read_series_file(path: Path, name: str, policy: RepairPolicy = RepairPolicy(),
+                     limits: SizeLimits = SizeLimits()) -> Series:
+    """One `Series` from a file in any of the supported formats, repaired by `policy`."""
+    source = str(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    kind = file_format(path)
+    if kind == "json":
+        from tsqa.arfbench.exports.json_exports import export_rows
+
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise SeriesTooLarge(f"{source}: a JSON export of {size} bytes is more than the limit of "
+                                 f"{MAX_JSON_BYTES}; export a shorter range or fewer series")
+        try:
+            document = json.loads(path.read_bytes())
+        except (ValueError, RecursionError) as err:
+            raise ExportError(source, f"cannot be read as JSON ({str(err)[:120]})") from None
+        repairs = Repairs(source, policy.strict)
+        return long_series(export_rows(document, source, repairs), name, source, policy, limits, repairs)
+    frame = _parquet(path, source, limits) if kind == "parquet" else _csv(path, source, limits)
+    return series_from_frame(frame, name, source, policy, limits)
+
+
+def _parquet(path: Path, source: str, limits: SizeLimits) -> pd.DataFrame:
+    try:
+        metadata = pq.read_metadata(path)
+        if metadata.num_columns - 1 > limits.max_channels:
+            raise SeriesTooLarge(f"{source}: {metadata.num_columns} columns, more than the limit of "
+                                 f"{limits.max_channels} channels")
+        long = {"epoch", "group", "value"} <= {n.strip().lower() for n in metadata.schema.names}
+        cells = metadata.num_rows * (1 if long else max(metadata.num_columns - 1, 1))
+        if cells > limits.max_cells:
+            raise SeriesTooLarge(f"{source}: {metadata.num_rows} rows hold {cells} values, more than the limit of "
+                                 f"{limits.max_cells} cells")
+        return pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException, ValueError) as err:
+        if isinstance(err, SeriesTooLarge):
+            raise
+        raise ExportError(source, f"cannot be read as parquet ({str(err)[:200]})") from None
+
+
+def _csv(path: Path, source: str, limits: SizeLimits) -> pd.DataFrame:
+    with path.open("rb") as stream:
+        header = header_line(stream, source, limits)
+        check_header_text(header, source, limits)
+        try:
+            return pd.read_csv(stream, sep=delimiter(header))
+        except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:  # EmptyDataError is a ValueError
+            raise ExportError(source, f"cannot be read as CSV ({str(err).strip()[:200]})") from None
+
+
+def header_budget(limits: SizeLimits) -> int:
+    """Bytes the header line may take: room for the channel limit at `BYTES_PER_COLUMN` each."""
+    return max(MIN_HEADER_BYTES, (limits.max_channels + 1) * BYTES_PER_COLUMN)
+
+
+def delimiter(line: str) -> str:
+    """The header's field separator: a comma, else a semicolon or tab (spreadsheets in some locales write those)."""
+    if "," in line:
+        return ","
+    return max((";", "\t"), key=line.count) if (";" in line or "\t" in line) else ","
+
+
+def header_line(stream: BinaryIO, source: str, limits: SizeLimits) -> str:
+    """The first line, read within `header_budget` bytes; `stream` is left where it began."""
+    budget = header_budget(limits)
+    start = stream.tell()
+    line = stream.readline(budget + 1)
+    stream.seek(start)
+    if len(line) > budget and not line.endswith(b"\n"):
+        raise SeriesTooLarge(f"{source}: the header line is longer than {budget} bytes, more than "
+                             f"{limits.max_channels} channels can need; is this a CSV file?")
+    return line.decode("utf-8-sig", errors="replace")
+
+
+def check_header_text(line: str, source: str, limits: SizeLimits) -> list[str]:
+    """The column names of one header line: refused when too many (the time column aside) or repeated."""
+    separator = delimiter(line)
+    width = line.count(separator) + 1
+    if width - 1 > limits.max_channels:
+        raise SeriesTooLarge(f"{source}: the header has {width} columns, more than the limit of {limits.max_channels} "
+                             "channels")
+    names = next(csv.reader(io.StringIO(line), delimiter=separator), [])
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in seen:
+            raise ExportError(source, f"columns {seen[name]} and {index} are both named {quoted(name)}; rename one "
+                                      "(channel names must be unique)")
+        seen[name] = index
+    return names
+
+
+def check_file_header(path: Path, max_columns: int, what: str) -> None:
+    """Refuse a CSV file of a fixed format (`what`: "a results file") whose header is wider than the format can be
+    (`max_columns`), in bounded work, before pandas reads it."""
+    limits = SizeLimits(max_channels=max_columns)
+    with open(path, "rb") as stream:
+        line = header_line(stream, str(path), limits)
+    width = line.count(delimiter(line)) + 1
+    if width > max_columns:
+        raise ValueError(f"{path}: its header has {width} columns, more than {what} has (at most {max_columns})")

@@ -12,13 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tsqa.arfbench.exports.errors import ExportError, quoted
-from tsqa.arfbench.exports.grid import combine
-from tsqa.arfbench.exports.limits import SizeLimits, check_size
-from tsqa.arfbench.exports.repair import RepairPolicy, Repairs, note_gaps, note_order, place
+from tsqa.arfbench.exports.limits import ExportError, SizeLimits, check_size, first_bad_value, quoted
+from tsqa.arfbench.exports.repair import RepairPolicy, Repairs, combine, note_gaps, note_order, place
 from tsqa.arfbench.exports.timestamps import stamps_of
 from tsqa.arfbench.schema import Series
-from tsqa.arfbench.value_range import first_bad_value
 
 TIME_COLUMNS = ("timestamp", "time", "date", "datetime", "epoch")
 LONG_COLUMNS = ("epoch", "group", "value")

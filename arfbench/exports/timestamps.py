@@ -10,9 +10,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from tsqa.arfbench.exports.errors import ExportError, quoted
+from tsqa.arfbench.exports.limits import ExportError, first_bad_epoch, quoted
 from tsqa.arfbench.exports.repair import Repairs
-from tsqa.arfbench.value_range import first_bad_epoch
 
 # a zone written after a time of day: Z, +01:00, -0500, +01, UTC, GMT
 _ZONE = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(Z|[+-]\d\d(?::?\d\d)?|UTC|GMT)$", re.IGNORECASE)

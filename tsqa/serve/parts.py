@@ -13,11 +13,11 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from tsqa.arfbench.schema import Series
-from tsqa.arfbench.value_range import first_bad_epoch
+from tsqa.arfbench.exports.limits import first_bad_epoch
 from tsqa.serve.errors import bad_request, shown, too_large
 from tsqa.serve.limits import Limits
 from tsqa.arfbench.exports import SeriesTooLarge, SizeLimits, load_series
-from tsqa.arfbench.exports.csv_header import check_header_text
+from tsqa.arfbench.exports.load import check_header_text
 
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG", "image/webp": "WEBP"}
 TIME_COLUMN = "timestamp"
