@@ -26,8 +26,9 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from tsqa.arfbench.atomic import atomic_file, remove_stale_temporaries
-from tsqa.encoders.base import Encoder, EncoderOutput, ForecastBand
+from tsqa.encoders.base import Encoder, EncoderOutput
 from tsqa.encoders.inputs import as_series_batch, to_float_array
+from tsqa.encoders.surprise import ForecastBand
 
 _FORMAT = "tsqa-encoder-cache-v1"
 MANIFEST = "cache.json"

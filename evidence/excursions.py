@@ -22,7 +22,7 @@ import numpy as np
 
 from tsqa.arfbench.schema import Series
 from tsqa.encoders.robust import detrended_z
-from tsqa.encoders.base import ForecastBand
+from tsqa.encoders.surprise import ForecastBand
 
 Z, BAND = "z", "band"
 SOURCES = (Z, BAND)

@@ -8,11 +8,14 @@ checkpoints record. Hub resolution (`factories.hub`) finds models and builds non
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tsqa.arfbench.atomic import atomic_folder
 from tsqa.arfbench.schema import Sample
 from tsqa.factories.hub import is_built, resolve
-from tsqa.factories.sizes import TinySizes
+
+if TYPE_CHECKING:
+    from tsqa.factories.sizes import TinySizes
 
 TINY = "tiny"
 
@@ -44,7 +47,7 @@ def build_bases(
     corpus: Callable[[], list[str]],
     seed: int = 0,
     tiny_encoder: dict | None = None,
-    tiny_vlm: TinySizes | None = None,
+    tiny_vlm: "TinySizes | None" = None,
     main_process: bool = True,
 ) -> tuple[str, str]:
     """(encoder id, VLM id) to load: the given references, with `tiny` ones replaced by the paths of the models built

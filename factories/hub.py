@@ -5,12 +5,20 @@ recognised here but built by `factories.bases.locate`: resolving builds nothing.
 In memory a reference is a Hub id, a built-model spec, or an absolute path. On disk (`tsqa_config.json`) a local
 path becomes relative to the checkpoint directory, and a folder of the Hugging Face cache becomes its Hub id, so a
 checkpoint directory copied or moved together with its base models still loads.
+
+Weights already on disk are loaded without transformers' progress bar (a local checkpoint loads in well under a
+second for the demo model and seconds for published ones, so "Loading weights" bars are noise in a one-shot answer;
+downloads, in `resolve`, keep theirs), and only from safe files: pickled weights are refused by name before any loader
+sees them, and a damaged or mismatched safetensors file is one error naming it.
 """
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")  # torch.save / pickle files
 BUILT_PREFIXES = ("smollm2:",)  # specs of base models built on first use into the tsqa cache
 _HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CACHE_SNAPSHOT = re.compile(r"models--(?P<org>[^/]+?)--(?P<name>[^/]+)/snapshots/[^/]+$")
@@ -77,3 +85,42 @@ def portable(reference: str, checkpoint: Path) -> str:
     if snapshot:
         return f"{snapshot['org']}/{snapshot['name']}"
     return Path(os.path.relpath(path, checkpoint.resolve())).as_posix()
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Transformers' progress bars off inside the block, back to how they were after it."""
+    from transformers.utils import logging
+
+    was_enabled = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            logging.enable_progress_bar()
+
+
+def require_safetensors(directory: Path, what: str) -> None:
+    """Refuse a model folder whose weights are only pickle files (`pytorch_model.bin`, `adapter_model.bin`):
+    unpickling can run code, so tsqa reads safetensors only, and says so here rather than in an unpickling error."""
+    if not directory.is_dir() or any(directory.glob("*.safetensors")) or any(directory.glob("*.safetensors.*")):
+        return
+    pickled = sorted(p.name for p in directory.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
+    if pickled:
+        raise ValueError(f"{directory}: the {what} weights are pickle files ({', '.join(pickled[:3])}), which tsqa "
+                         "never loads (unpickling can run code); save them as safetensors "
+                         "(save_pretrained(..., safe_serialization=True)) and try again")
+
+
+@contextmanager
+def loading_weights(path: Path, what: str) -> Iterator[None]:
+    """A damaged or mismatched weights file (a truncated safetensors file, tensors of other shapes) as one
+    ValueError naming the file, instead of an error from deep inside safetensors or torch."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (SafetensorError, RuntimeError) as err:
+        reason = " ".join(str(err).split())
+        raise ValueError(f"{path}: the {what} weights cannot be loaded ({reason[:300]})") from None
