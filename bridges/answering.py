@@ -1,16 +1,19 @@
 """The answering engine: questions in, one `Answer` each out, for a hybrid checkpoint.
 
 What the Python API (`TSQA`), the evaluator (`eval.checkpoint`), the server (`tsqa.serve.backend`) and training's
-held-out evaluation all call. It picks what each question shows (`modality_for`), batches questions of similar size
-(`arfbench.batches`), has the `InputBuilder` make each batch completely (prompts, payloads and every option's
-continuation with its grounding tokens), then asks the model once per batch: `score_options` (every option's
-likelihood, always valid, with probabilities) or `generate` (raw text; `choice` stays None). The model never calls
-back into input building.
+held-out evaluation all call. It appends each question's evidence when asked (`evidence.question`, with the model's
+own Toto through the builder's encoding cache and a budget of the model's tokens), picks what each question shows
+(`modality_for`), batches questions of similar size (`arfbench.batches`), has the `InputBuilder` make each batch
+completely (prompts, payloads and every option's continuation with its grounding tokens), then asks the model once
+per batch: `score_options` (every option's likelihood, always valid, with probabilities) or `generate` (raw text;
+`choice` stays None). The model never calls back into input building.
 """
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import torch
 from tqdm.auto import tqdm
@@ -20,6 +23,9 @@ from tsqa.arfbench.batches import batches_by_size
 from tsqa.bridges.choices import AnswerMode, Modality, Scoring
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder, PreparedQuestion, option_inputs
+
+if TYPE_CHECKING:
+    from tsqa.evidence.question import EvidenceRequest
 
 
 class AnswerEngine:
@@ -37,10 +43,21 @@ class AnswerEngine:
         """Tokens `text` takes in a prompt (special tokens left out): the unit of evidence budgets and limits."""
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def evidence_sources(self) -> dict[str, object]:
-        """What evidence for this model is computed with: its own Toto (the forecast band) through the builder's
-        encoding cache, so a series' band and its encoding come from one pass; and its token counts."""
-        return {"forecaster": self.builder.encoder, "count": self.count_tokens}
+    def evidence_texts(self, samples: list[Sample],
+                       evidence: "EvidenceRequest | Sequence[EvidenceRequest | None] | None") -> list[str | None]:
+        """Each sample's evidence text (None where none is asked): the model's own Toto gives the forecast band
+        through the builder's encoding cache, so a series' band and its encoding come from one pass; the budget is
+        in the model's tokens. `evidence`: one request for every sample, or one (or None) per sample."""
+        requests = list(evidence) if isinstance(evidence, Sequence) else [evidence] * len(samples)
+        if len(requests) != len(samples):
+            raise ValueError(f"evidence: {len(requests)} requests for {len(samples)} samples")
+        if all(request is None for request in requests):
+            return [None] * len(samples)
+        from tsqa.evidence.question import evidence_text
+
+        return [None if request is None else evidence_text(sample, self.builder.encoder, request.budget,
+                                                             self.count_tokens)
+                for sample, request in zip(samples, requests)]
 
     def modality_for(self, sample: Sample, requested: Modality | None = None) -> Modality:
         """What `sample` is shown: `requested`, else what the model was trained to see; a question with images and
@@ -62,11 +79,18 @@ class AnswerEngine:
         modality: Modality | None = None,
         batch_size: int = 8,
         max_new_tokens: int = 64,
+        evidence: "EvidenceRequest | Sequence[EvidenceRequest | None] | None" = None,
     ) -> list[Answer]:
         """One answer per sample, in order. `mode`: SCORE every option or GENERATE text; None scores questions with
-        options and generates for the others. `modality`: see `modality_for`."""
+        options and generates for the others. `modality`: see `modality_for`. `evidence` (see `evidence_texts`):
+        the question is answered with its evidence appended, and its answer carries that text."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        texts = self.evidence_texts(samples, evidence)
+        if any(text is not None for text in texts):
+            from tsqa.evidence.question import appended
+
+            samples = [s if text is None else appended(s, text) for s, text in zip(samples, texts)]
         mode = None if mode is None else AnswerMode(mode)
         if mode == AnswerMode.SCORE and (unscorable := next((s for s in samples if not s.options), None)):
             raise ValueError(f"sample {unscorable.id!r}: no options to score; answer it with mode='generate'")
@@ -84,7 +108,7 @@ class AnswerEngine:
                     for batch in batches_by_size([s.size for s in group], batch_size):
                         chunk = [group[i] for i in batch]
                         for i, answer in zip(batch, self._batch(chunk, group_mode, shown, max_new_tokens)):
-                            answers[indices[i]] = replace(answer, modality=shown.value)
+                            answers[indices[i]] = replace(answer, modality=shown.value, evidence=texts[indices[i]])
                         bar.update(len(chunk))
         finally:
             self.model.train(was_training)

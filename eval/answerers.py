@@ -14,9 +14,9 @@ the answerer.
 
 `--api-key-env NAME` reads the key from $NAME instead; `--base-url` overrides any base URL.
 
-`with_evidence_answerer` wraps an answerer so every question gets its evidence appended, computed with the sources
-that answerer reads (a checkpoint's own Toto and tokenizer; an endpoint's optional `evidence_encoder` and a character
-budget).
+With `evidence`, a checkpoint or an endpoint answers every question with its evidence appended (`evidence.question`),
+computed with the sources it reads (a checkpoint's engine: its own Toto and tokenizer; an endpoint: the optional
+`evidence_encoder` and a character budget), and its results are named NAME+evidence.
 """
 
 import os
@@ -106,7 +106,8 @@ class AnswererSettings:
     retries: int = 6  # endpoints: retries per request
     max_tokens: int = 2000  # endpoints: completion token limit
     temperature: float | None = None  # endpoints (default: the server's)
-    evidence: bool = False  # endpoints: the system message says evidence follows the question
+    evidence: bool = False  # checkpoints, endpoints: questions asked with their evidence (the system message says so)
+    evidence_budget: int | None = None  # tokens of a checkpoint's tokenizer (default 512), else characters (2000)
     evidence_encoder: str | None = None  # endpoints' band evidence, and the Toto of a band detector
     seed: int = 0  # the random baseline
 
@@ -137,14 +138,17 @@ def make_answerer(spec: ModelSpec, settings: AnswererSettings = AnswererSettings
         return ChatCompletionsAnswerer(
             endpoint.model, api_key=endpoint.api_key, base_url=endpoint.base_url, timeout=settings.timeout,
             retry=RetryPolicy(retries=settings.retries), max_tokens=settings.max_tokens,
-            temperature=settings.temperature, name=settings.name, system=system_prompt(evidence=settings.evidence),
+            temperature=settings.temperature, name=_named(settings.name or endpoint.model, settings),
+            system=system_prompt(evidence=settings.evidence), evidence=_evidence(settings),
+            forecaster=forecaster_from(settings.evidence_encoder, settings.device),
         )
     if spec.kind == "checkpoint":
         from tsqa.eval.checkpoint import CheckpointAnswerer
 
-        return CheckpointAnswerer.from_pretrained(spec.name, name=settings.name, device=settings.device,
+        name = _named(settings.name or Path(spec.name).resolve().name, settings)
+        return CheckpointAnswerer.from_pretrained(spec.name, name=name, device=settings.device,
                                                   merge_lora=settings.merge_lora, mode=settings.mode,
-                                                  modality=settings.modality)
+                                                  modality=settings.modality, evidence=_evidence(settings))
     if spec.kind == "detector":
         from tsqa.evidence.detector import BUNDLED, Detector, DetectorAnswerer
 
@@ -171,12 +175,15 @@ def forecaster_from(encoder: str | None, device: str):
     return TotoEncoder.from_pretrained(encoder, device=device)
 
 
-def with_evidence_answerer(answerer, budget: int | None = None, forecaster=None):
-    """`answerer` asked with evidence appended: a checkpoint's own encoder and tokenizer, else `forecaster` (band
-    figures, optional) and characters."""
-    from tsqa.eval.checkpoint import CheckpointAnswerer
-    from tsqa.eval.evidence import EvidenceAnswerer
+def _evidence(settings: AnswererSettings):
+    """The evidence request every question of a run is asked with, or None."""
+    if not settings.evidence:
+        return None
+    from tsqa.evidence.question import EvidenceRequest
 
-    if isinstance(answerer, CheckpointAnswerer):
-        return EvidenceAnswerer(answerer, budget=budget, **answerer.engine.evidence_sources())
-    return EvidenceAnswerer(answerer, forecaster, budget)
+    return EvidenceRequest(settings.evidence_budget)
+
+
+def _named(name: str, settings: AnswererSettings) -> str:
+    """Results of a run with evidence are named NAME+evidence, beside NAME's."""
+    return name + EVIDENCE_SUFFIX if settings.evidence else name

@@ -13,14 +13,19 @@ import io
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openai
 
 from tsqa.arfbench import Answer, Sample
 from tsqa.eval.parsing import parse_response
 from tsqa.eval.prompt import SYSTEM_PROMPT, question_text
+
+if TYPE_CHECKING:
+    from tsqa.evidence.excursions import Forecaster
+    from tsqa.evidence.question import EvidenceRequest
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,13 @@ class ChatCompletionsAnswerer:
         json_mode: bool = True,
         name: str | None = None,
         system: str = SYSTEM_PROMPT,
+        evidence: "EvidenceRequest | None" = None,
+        forecaster: "Forecaster | None" = None,
     ) -> None:
+        """`evidence`: every question asked with its evidence appended (in characters), its forecast band from
+        `forecaster` (a Toto) when there is one, z-scores alone without."""
         self.model = model
+        self.evidence, self.forecaster = evidence, forecaster
         self.name = name or model
         self.retry = retry
         self.max_tokens = max_tokens
@@ -176,5 +186,13 @@ class ChatCompletionsAnswerer:
             )
         return Answer(text="", choice=None, error=f"{len(failures)} attempt(s) failed; last: {failures[-1]}")
 
-    def answer(self, samples: list[Sample]) -> list[Answer]:
-        return [self._answer_one(sample) for sample in samples]
+    def answer(self, samples: list[Sample], evidence: "EvidenceRequest | None" = None) -> list[Answer]:
+        """`evidence` overrides the answerer's own for this call; an answer carries the evidence its question was
+        sent with."""
+        request = evidence or self.evidence
+        if request is None:
+            return [self._answer_one(sample) for sample in samples]
+        from tsqa.evidence.question import appended, evidence_text
+
+        texts = [evidence_text(sample, self.forecaster, request.budget) for sample in samples]
+        return [replace(self._answer_one(appended(s, text)), evidence=text) for s, text in zip(samples, texts)]

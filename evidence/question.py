@@ -1,11 +1,13 @@
 """A question's evidence: the evidence text of its series, appended to its question.
 
 The question text is what every answerer reads (an API model's prompt, our checkpoints' prompt, the text a client
-sends to `tsqa serve`), so one function, `with_evidence`, serves all of them and no model code changes.
+sends to `tsqa serve`), so one function, `evidence_text`, serves all of them and no model code changes. An answerer
+is asked with evidence by an `EvidenceRequest`: the answering engine (`bridges.answering`) computes it with its own
+Toto and tokenizer, an endpoint answerer with its optional Toto and characters.
 """
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from tsqa.arfbench.schema import Sample
 from tsqa.evidence.excursions import Forecaster, series_evidence
@@ -14,6 +16,18 @@ from tsqa.evidence.text import TextSettings, render
 CHARACTER_BUDGET = 2000  # without a tokenizer: characters (about 500 tokens of English and digits)
 TOKEN_BUDGET = 512  # with a tokenizer: tokens
 SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class EvidenceRequest:
+    """Answer a question with its series' evidence appended: within `budget` (tokens where the answerer counts them
+    with its tokenizer, default `TOKEN_BUDGET`; else characters, default `CHARACTER_BUDGET`)."""
+
+    budget: int | None = None
+
+
+class EvidenceError(ValueError):
+    """A question whose evidence cannot be computed (no series, a budget below 1, ...)."""
 
 
 def token_counter(tokenizer) -> Callable[[str], int]:
@@ -31,12 +45,15 @@ def evidence_text(
     """The evidence of the sample's series within `budget` (tokens when `count` is given, else characters;
     default 512 tokens or 2000 characters)."""
     if not sample.series:
-        raise ValueError(f"sample {sample.id!r}: no series to compute evidence from")
+        raise EvidenceError(f"sample {sample.id!r}: no series to compute evidence from")
     if budget is None:
         budget = TOKEN_BUDGET if count is not None else CHARACTER_BUDGET
     if budget < 1:
-        raise ValueError(f"evidence budget must be at least 1, got {budget}")
-    evidence = [series_evidence(series, forecaster) for series in sample.series]
+        raise EvidenceError(f"evidence budget must be at least 1, got {budget}")
+    try:
+        evidence = [series_evidence(series, forecaster) for series in sample.series]
+    except ValueError as err:  # a series the evidence cannot be read from: that question's refusal, not the batch's
+        raise EvidenceError(str(err)) from None
     return render(evidence, budget, count or len, settings)
 
 

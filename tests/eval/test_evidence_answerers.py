@@ -13,8 +13,7 @@ from tsqa.arfbench import generate, write_dataset
 from tsqa.arfbench.options import TIMESTAMP_FORMAT
 from tsqa.cli import main
 from tsqa.eval.api import ChatCompletionsAnswerer, RetryPolicy
-from tsqa.eval.evidence import EvidenceAnswerer
-from tsqa.evidence.question import evidence_text, with_evidence
+from tsqa.evidence.question import EvidenceRequest, evidence_text, with_evidence
 from tsqa.eval.prompt import EVIDENCE_NOTE, system_prompt
 from tsqa.eval.report import build_report
 from tsqa.eval.results import read_results
@@ -43,9 +42,10 @@ def test_with_evidence_appends_to_the_question_only(samples):
 
 def test_the_api_runner_sends_the_evidence(tmp_path, serve, completion, samples):
     server = serve([(200, completion('{"answer": "No Anomaly", "reasoning": "flat"}'), JSON, 0)])
-    inner = ChatCompletionsAnswerer("test-model", api_key="sk-test", base_url=server.url, timeout=2,
-                                    retry=RetryPolicy(retries=0), system=system_prompt(evidence=True))
-    run_answerer(EvidenceAnswerer(inner), samples, tmp_path / "r.csv", seed=3, progress=False)
+    answerer = ChatCompletionsAnswerer("test-model", api_key="sk-test", base_url=server.url, timeout=2,
+                                       retry=RetryPolicy(retries=0), name="test-model+evidence",
+                                       system=system_prompt(evidence=True), evidence=EvidenceRequest())
+    run_answerer(answerer, samples, tmp_path / "r.csv", seed=3, progress=False)
 
     assert len(server.requests) == len(samples)
     rows = read_results(tmp_path / "r.csv")
@@ -132,8 +132,8 @@ def test_ask_with_evidence_prints_it_and_the_model_reads_it(tiny_checkpoint, tmp
 
     tsqa = TSQA.from_pretrained(tiny_checkpoint)
     seen = []
-    answer = tsqa.engine.answer
-    monkeypatch.setattr(tsqa.engine, "answer", lambda samples, **kw: seen.extend(samples) or answer(samples, **kw))
+    build = tsqa.engine.builder.build  # what the model is shown
+    monkeypatch.setattr(tsqa.engine.builder, "build", lambda samples, *a: seen.extend(samples) or build(samples, *a))
     asked = tsqa.ask(str(path), "Is there an anomaly?", options, evidence=True, evidence_budget=4000)
     assert seen[0].question == "Is there an anomaly?\n\n" + asked.evidence
     assert asked.evidence == result["evidence"]  # the text `tsqa ask --evidence` prints is the one the model read

@@ -228,22 +228,22 @@ def test_a_request_asking_for_evidence_gets_it_appended_to_its_question(tsqa, ch
     question = parse_chat_request(body, checkpoint.name, Limits())
     assert question.evidence == 64
     asked = []
-    answer = tsqa.engine.answer
+    build = tsqa.engine.builder.build
 
-    def recording(samples, **kwargs):
+    def recording(samples, *args, **kwargs):  # what the model is shown
         asked.extend(s.question for s in samples)
-        return answer(samples, **kwargs)
+        return build(samples, *args, **kwargs)
 
-    tsqa.engine.answer = recording
+    tsqa.engine.builder.build = recording
     try:
         (reply,) = backend.answer_batch([question])
     finally:
-        tsqa.engine.answer = answer
+        tsqa.engine.builder.build = build
     assert reply.choice in question.options
     from tsqa.api.model import question_sample
 
-    expected = with_evidence(question_sample(question.text, question.options, question.series, []), budget=64,
-                             **tsqa.engine.evidence_sources())
+    expected = with_evidence(question_sample(question.text, question.options, question.series, []),
+                             tsqa.engine.builder.encoder, budget=64, count=tsqa.engine.count_tokens)
     assert asked == [expected.question] and asked[0].startswith(question.text + "\n\n")
     for bad, code in (({"evidence": "yes"}, "invalid_evidence"), ({"evidence_budget": 5}, "invalid_evidence"),
                       ({"evidence": True, "evidence_budget": 10**6}, None)):

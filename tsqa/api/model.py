@@ -77,10 +77,10 @@ class TSQA:
     """One answerer behind one `ask` call: a tsqa checkpoint (the answering engine), the detector, a frontier API
     or any OpenAI-compatible server; the same answerers, built the same way, as `tsqa eval --model` runs."""
 
-    def __init__(self, answerer, forecaster=None):
-        """`answerer`: anything with `name` and `answer(samples)`; `forecaster`: the Toto whose band evidence adds
-        for answerers without their own (endpoints)."""
-        self.answerer, self.forecaster = answerer, forecaster
+    def __init__(self, answerer):
+        """`answerer`: anything with `name` and `answer(samples)`; those that read evidence (checkpoints, endpoints)
+        also take `answer(samples, evidence=...)` and hold their own default (`evidence`)."""
+        self.answerer = answerer
         self._forecast_models: dict = {}  # Toto models loaded by `forecast`, by name
 
     @classmethod
@@ -90,13 +90,12 @@ class TSQA:
         `detector[:FILE]`, `openai:MODEL`, `gemini:MODEL`, `anthropic:MODEL` or `http://HOST:PORT/v1::MODEL`.
         `settings` (`eval.answerers.AnswererSettings`) tunes endpoints and names; `device` and `merge_lora` apply
         to checkpoints."""
-        from tsqa.eval.answerers import AnswererSettings, forecaster_from, make_answerer
+        from tsqa.eval.answerers import AnswererSettings, make_answerer
         from tsqa.eval.answerers import parse_model_spec
 
         spec = parse_model_spec(str(DEMO_MODEL if model is None else model))
         settings = replace(settings or AnswererSettings(), device=device, merge_lora=merge_lora)
-        forecaster = forecaster_from(settings.evidence_encoder, device) if spec.kind == "endpoint" else None
-        return cls(make_answerer(spec, settings), forecaster)
+        return cls(make_answerer(spec, settings))
 
     @property
     def engine(self):
@@ -148,19 +147,20 @@ class TSQA:
             loaded = loaded_series(series, strict, interval)
             plot_path = _render(loaded, plot)
             sample = question_sample(question, options, loaded, [plot_path], category)
-        answerer = self.answerer
+        asked: dict = {}
         if evidence:
-            from tsqa.eval.answerers import with_evidence_answerer
+            if not hasattr(self.answerer, "evidence"):
+                raise ValueError(f"evidence: {self.answerer.name} does not read the question's text")
+            from tsqa.evidence.question import EvidenceRequest
 
-            answerer = with_evidence_answerer(answerer, evidence_budget, self.forecaster)
+            asked["evidence"] = EvidenceRequest(evidence_budget)
         elif evidence_budget is not None:
             raise ValueError("evidence_budget needs evidence=True")
         if modality is not None:
             if self.engine is None:
                 raise ValueError(f"modality: {self.answerer.name} is not a tsqa checkpoint; it sees what it is sent")
-            (answer,) = answerer.answer([sample], modality=modality)
-        else:
-            (answer,) = answerer.answer([sample])
+            asked["modality"] = modality
+        (answer,) = self.answerer.answer([sample], **asked)
         return replace(answer, plot=plot_path, repairs=[list(s.repairs) for s in loaded])
 
     def forecast(self, series: "str | Path | Series | Sequence", horizon: int,

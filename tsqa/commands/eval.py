@@ -49,8 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tsqa import DEMO_MODEL
     from tsqa.arfbench import load_dataset
-    from tsqa.eval.answerers import AnswererSettings, check_evidence, forecaster_from, make_answerer, \
-        with_evidence_answerer
+    from tsqa.eval.answerers import AnswererSettings, check_evidence, make_answerer
     from tsqa.eval.metrics import score_model
     from tsqa.eval.answerers import parse_model_spec
     from tsqa.eval.results import read_results
@@ -71,12 +70,10 @@ def run(args: argparse.Namespace) -> int:
     settings = AnswererSettings(
         name=args.name, device=args.device, mode=args.mode, modality=args.modality, base_url=args.base_url,
         api_key_env=args.api_key_env, timeout=args.timeout, retries=args.retries, max_tokens=args.max_tokens,
-        temperature=args.temperature, evidence=args.evidence, evidence_encoder=args.evidence_encoder, seed=args.seed,
+        temperature=args.temperature, evidence=args.evidence, evidence_budget=args.evidence_budget,
+        evidence_encoder=args.evidence_encoder, seed=args.seed,
     )
     answerer = make_answerer(spec, settings, samples)
-    if args.evidence:
-        forecaster = None if spec.kind == "checkpoint" else forecaster_from(args.evidence_encoder, args.device)
-        answerer = with_evidence_answerer(answerer, args.evidence_budget, forecaster)
     summary = run_answerer(
         answerer,
         samples,

@@ -75,43 +75,44 @@ class TSQABackend:
             groups[0 if question.options else question.max_new_tokens].append(index)
         replies: list = [None] * len(questions)
         with tempfile.TemporaryDirectory(prefix="tsqa-serve-") as directory:
-            samples = {}
-            for i, q in enumerate(questions):
-                sample = question_sample(q.text, q.options, q.series, _saved(q.images, Path(directory) / str(i)),
-                                         sample_id=f"request-{i}")
-                try:
-                    samples[i] = self._with_evidence(q, sample)
-                except ValueError as error:
-                    replies[i] = bad_request(f"evidence: {error}", "invalid_evidence")
+            samples = [question_sample(q.text, q.options, q.series, _saved(q.images, Path(directory) / str(i)),
+                                       sample_id=f"request-{i}") for i, q in enumerate(questions)]
+            evidence = [_evidence(q) for q in questions]
             for max_new_tokens, indices in groups.items():
-                indices = [i for i in indices if i in samples]
-                if not indices:
-                    continue
-                group = [samples[i] for i in indices]
-                for index, answer in zip(indices, self._answers(group, max(max_new_tokens, 1))):
+                answers = self._answers([samples[i] for i in indices], [evidence[i] for i in indices],
+                                        max(max_new_tokens, 1))
+                for index, answer in zip(indices, answers):
                     if isinstance(answer, Answer):
                         answer = replace(answer, repairs=[list(s.repairs) for s in questions[index].series])
                     replies[index] = _checked(answer)
         return replies
 
-    def _with_evidence(self, question: ChatQuestion, sample):
-        """The sample with its evidence appended to the question when the request asked for it (`tsqa eval
-        --evidence` does the same for any model)."""
-        if question.evidence is None:
-            return sample
-        from tsqa.evidence.question import with_evidence
+    def _answers(self, samples: list, evidence: list, max_new_tokens: int) -> list:
+        """The engine's answers (each question with its evidence when the request asked for it, `tsqa eval
+        --evidence` does the same for any model); when the batch is refused (one question the model cannot take, or
+        whose evidence cannot be computed), each question is answered alone, so only that one gets the refusal."""
+        from tsqa.evidence.question import EvidenceError
 
-        return with_evidence(sample, budget=question.evidence, **self.engine.evidence_sources())
-
-    def _answers(self, samples: list, max_new_tokens: int) -> list:
-        """The engine's answers; when the batch is refused (one question the model cannot take), each question is
-        answered alone, so only that one gets the refusal."""
         try:
-            return self.engine.answer(samples, batch_size=len(samples), max_new_tokens=max_new_tokens)
+            return self.engine.answer(samples, batch_size=len(samples), max_new_tokens=max_new_tokens,
+                                      evidence=evidence)
+        except EvidenceError as error:
+            if len(samples) == 1:
+                return [bad_request(f"evidence: {error}", "invalid_evidence")]
         except ValueError as error:
             if len(samples) == 1:
                 return [bad_request(f"the model cannot answer this request: {error}", "unanswerable")]
-        return [answer for sample in samples for answer in self._answers([sample], max_new_tokens)]
+        return [answer for sample, request in zip(samples, evidence)
+                for answer in self._answers([sample], [request], max_new_tokens)]
+
+
+def _evidence(question: ChatQuestion):
+    """The evidence request of a question that asked for it (`"evidence": true`), else None."""
+    if question.evidence is None:
+        return None
+    from tsqa.evidence.question import EvidenceRequest
+
+    return EvidenceRequest(question.evidence)
 
 
 def _checked(answer: "Answer | APIError") -> "Answer | APIError":
