@@ -28,8 +28,7 @@ from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedM
 from tsqa.bridges.adapter import TimeSeriesAdapter, TimeSeriesPayload
 from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, AdapterConfig, LoraSettings, TSQAConfig
 from tsqa.bridges.choices import Modality, Scoring
-from tsqa.factories.bases import locate
-from tsqa.factories.hub import anchored, loading_weights, portable, quiet_loading, require_safetensors, resolve
+from tsqa.factories.hub import anchored, loading_weights, locate, portable, quiet_loading, require_safetensors, resolve
 from tsqa.bridges.inputs import IGNORE_INDEX
 from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, TS_TOKEN, PromptFormat
 from tsqa.encoders import Encoder

@@ -1,9 +1,9 @@
-"""Base models that are made, not downloaded, and `locate`, which turns any model reference into a local directory.
+"""Base models that are made, not downloaded (`factories.hub.locate` finds any model reference's local directory).
 
 A recipe's `tiny` encoder and `tiny:<family>` VLM are built offline into a run's `base/` folder at its start (and
 reused when it resumes), the VLM's tokenizer trained on the run's own text. A built VLM such as `smollm2:smolvlm`
 (real SmolLM2 weights, `factories.smollm2`) is built once into the tsqa cache and kept by its name, which
-checkpoints record. Hub resolution (`factories.hub`) finds models and builds none; building happens here.
+checkpoints record. Hub resolution (`factories.hub.resolve`) finds models and builds none; building happens here.
 """
 
 from collections.abc import Callable, Iterable
@@ -12,22 +12,12 @@ from typing import TYPE_CHECKING
 
 from tsqa.arfbench.atomic import atomic_folder
 from tsqa.arfbench.schema import Sample
-from tsqa.factories.hub import is_built, resolve
+from tsqa.factories.hub import is_built, locate
 
 if TYPE_CHECKING:
     from tsqa.factories.sizes import TinySizes
 
 TINY = "tiny"
-
-
-def locate(reference: "str | Path", base: Path | None = None) -> Path:
-    """The local directory of a model reference: a built spec is built on first use (into the tsqa cache), anything
-    else is resolved as `factories.hub.resolve` does (`base`: the checkpoint directory relative paths start from)."""
-    if is_built(str(reference)):
-        from tsqa.factories.smollm2 import built_model  # imports transformers: only when such a model is named
-
-        return built_model(str(reference))
-    return resolve(reference, base)
 
 
 def run_corpus(samples: Iterable[Sample], system_prompt: str) -> list[str]:

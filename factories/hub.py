@@ -1,6 +1,6 @@
 """Where a model comes from: a Hub id (downloaded, or found in the local Hugging Face cache) or a local directory; and
 how a checkpoint records it so that it loads on another machine. A model built on first use (`smollm2:smolvlm`) is
-recognised here but built by `factories.bases.locate`: resolving builds nothing.
+recognised here and built by `locate` on first use (`factories.smollm2`, imported then): `resolve` builds nothing.
 
 In memory a reference is a Hub id, a built-model spec, or an absolute path. On disk (`tsqa_config.json`) a local
 path becomes relative to the checkpoint directory, and a folder of the Hugging Face cache becomes its Hub id, so a
@@ -64,6 +64,16 @@ def download(hub_id: str) -> Path:
             f"`huggingface-cli download {hub_id}` on a machine with network (and copy its cache), or pass a local "
             "directory with the model's files"
         ) from err
+
+
+def locate(reference: "str | Path", base: Path | None = None) -> Path:
+    """The local directory of a model reference: a built spec is built on first use (into the tsqa cache), anything
+    else is resolved as `resolve` does (`base`: the checkpoint directory relative paths start from)."""
+    if is_built(str(reference)):
+        from tsqa.factories.smollm2 import built_model  # imports transformers: only when such a model is named
+
+        return built_model(str(reference))
+    return resolve(reference, base)
 
 
 def anchored(reference: str, base: Path) -> str:

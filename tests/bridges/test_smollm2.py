@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def smolvlm_dir():
-    from tsqa.factories.bases import locate
+    from tsqa.factories.hub import locate
     from tsqa.factories.smollm2 import SMOLVLM, gguf_file
 
     try:
