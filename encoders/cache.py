@@ -25,7 +25,6 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from tsqa.arfbench.atomic import atomic_file, remove_stale_temporaries
 from tsqa.encoders.base import Encoder, EncoderOutput
 from tsqa.encoders.inputs import as_series_batch, to_float_array
 from tsqa.encoders.surprise import ForecastBand
@@ -130,6 +129,8 @@ class CachedEncoder(Encoder):
                 )
         else:
             manifest.write_text(json.dumps(expected, indent=2) + "\n")
+        from tsqa.arfbench.atomic import remove_stale_temporaries  # the on-disk cache only
+
         remove_stale_temporaries(directory)  # of entries whose writer was killed before its rename
         return directory
 
@@ -175,5 +176,7 @@ class CachedEncoder(Encoder):
             return
         metadata = {"format": _FORMAT, "key": key, "identity": self.identity, "grid": json.dumps(output.grid())}
         tensors = {name: getattr(output, name).contiguous() for name in EncoderOutput.tensor_names()}
+        from tsqa.arfbench.atomic import atomic_file
+
         with atomic_file(self._path(key)) as temporary:
             save_file(tensors, str(temporary), metadata=metadata)
