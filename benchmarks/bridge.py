@@ -25,8 +25,7 @@ from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.hybrid import HybridModel, load_encoder
 from tsqa.bridges.images import plot_cache, reset_plot_cache
 from tsqa.bridges.inputs import InputBuilder
-from tsqa.bridges.config import LoraSettings
-from tsqa.bridges.prompt import PromptFormat
+from tsqa.bridges.config import LoraSettings, PromptFormat
 from tsqa.factories.published_vlm import published_qwen3_vl, qwen3_vl_processor
 from tsqa.factories.tiny_vlm import FAMILIES, save_tiny_vlm
 from tsqa.factories.tiny_toto import save_tiny_toto

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from tsqa.arfbench import Answer, Sample
 from tsqa.arfbench.batches import batches_by_size
-from tsqa.bridges.choices import AnswerMode, Modality, Scoring
+from tsqa.bridges.config import AnswerMode, Modality, Scoring
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder, PreparedQuestion, option_inputs
 

@@ -2,7 +2,11 @@
 
 Every config is a dataclass; `load_config` builds one from plain data (JSON, TOML), naming the path of any unknown,
 missing or mistyped key (`recipe tiny.model.adapter: unknown key 'hiden_dim' (did you mean 'hidden_dim'?)`), and
-`config_dict` turns one back into plain data. Choices are `StrEnum`s, so they read and write as their strings.
+`config_dict` turns one back into plain data. Choices are `StrEnum`s (`Choice`), so they read and write as their
+strings in JSON, TOML and the CLI; their defaults live where the choice is recorded: a checkpoint's `TSQAConfig` says
+how the model scores and what it was trained to see, and answering uses that unless told otherwise. The prompt's
+format (`PromptFormat`, written by `bridges.prompt`) and the tokens the bridge adds to the VLM's vocabulary are part of
+what a checkpoint records.
 """
 
 import dataclasses
@@ -11,11 +15,91 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 
-from tsqa.bridges.choices import Modality, Scoring
-from tsqa.bridges.prompt import ADDED_TOKENS, PromptFormat
+class Choice(StrEnum):
+    """A StrEnum whose bad values are errors that name the setting and its choices."""
+
+    @classmethod
+    def _missing_(cls, value: object):
+        choices = ", ".join(repr(member.value) for member in cls)
+        raise ValueError(f"{cls.setting()} must be one of {choices}, got {value!r}")
+
+    @classmethod
+    def setting(cls) -> str:
+        """The setting's name in messages: `AnswerMode` -> `answer mode`."""
+        return "".join(f" {c.lower()}" if c.isupper() else c for c in cls.__name__).strip()
+
+
+class Modality(Choice):
+    """What a question shows the model: the plot and time-series tokens, or one of them."""
+
+    BOTH = "both"
+    PLOT = "plot"
+    SERIES = "series"
+
+
+class Scoring(Choice):
+    """How an option's answer tokens are scored: their mean log-probability, or their sum."""
+
+    MEAN = "mean"
+    SUM = "sum"
+
+    def normalise(self, sums, lengths):
+        """Option scores from summed answer-token log-probabilities and scored-token counts (tensors of one shape):
+        the one place answering and the choice loss turn them into scores, so both rank options alike."""
+        return sums / lengths if self == Scoring.MEAN else sums
+
+
+class TimeLabels(Choice):
+    """How temporal tokens are dated: FULL writes `YYYY-MM-DD HH:MM:SS` before every token; COMPACT the date only
+    when it changes; HEADER lists the span starts once per series (channels share them) and leaves tokens bare;
+    NONE writes no times."""
+
+    FULL = "full"
+    COMPACT = "compact"
+    HEADER = "header"
+    NONE = "none"
+
+
+class AnswerMode(Choice):
+    """SCORE: every option's likelihood, the best one chosen (always valid, with probabilities). GENERATE: greedy
+    text, for open questions or to be parsed like an API model's reply."""
+
+    SCORE = "score"
+    GENERATE = "generate"
+
+
+TS_TOKEN = "<|ts|>"  # placeholder: its embedding is replaced by one adapter output vector
+TS_START = "<|ts_start|>"
+TS_END = "<|ts_end|>"
+MARKER_TOKENS = (TS_START, TS_END)  # their embeddings are learned adapter parameters, in this order
+ADDED_TOKENS = (TS_TOKEN, *MARKER_TOKENS)
+
+
+DEFAULT_SYSTEM = (
+    "You are an expert in observability and incident response. Metrics are shown as plots and as time-series "
+    "tokens; each token follows the start time of the span it summarises. Answer the multiple-choice question with "
+    'JSON: {"answer": "<the exact text of one option>"}.'
+)
+
+
+@dataclass
+class PromptFormat:
+    """How prompts are written; `version` changes whenever the layout does (checkpoints record it)."""
+
+    version: str = "tsqa-prompt-2"  # 2: grounding tokens after named data (`bridges.grounding`)
+    system: str = DEFAULT_SYSTEM
+    time_labels: TimeLabels = TimeLabels.FULL
+    answer_prefix: str = '{"answer": "'  # ends the prompt: scoring and generation continue from here
+    answer_suffix: str = '"}'
+    max_named_hidden: int = 20  # channel names listed in the "not shown" note
+    max_listed_channels: int = 64  # channels named in a plot-only prompt
+
+    def __post_init__(self) -> None:
+        self.time_labels = TimeLabels(self.time_labels)
+
 
 CONFIG_NAME = "tsqa_config.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"

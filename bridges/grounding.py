@@ -30,7 +30,7 @@ from tsqa.bridges.features import (
     temporal_spans,
     time_window_tokens,
 )
-from tsqa.bridges.prompt import TS_TOKEN
+from tsqa.bridges.config import TS_TOKEN
 from tsqa.encoders import EncoderOutput
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")

@@ -26,11 +26,21 @@ from torch.nn import functional as F
 from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedModel
 
 from tsqa.bridges.adapter import TimeSeriesAdapter, TimeSeriesPayload
-from tsqa.bridges.config import ADAPTER_WEIGHTS, LORA_DIR, AdapterConfig, LoraSettings, TSQAConfig
-from tsqa.bridges.choices import Modality, Scoring
+from tsqa.bridges.config import (
+    ADAPTER_WEIGHTS,
+    ADDED_TOKENS,
+    LORA_DIR,
+    MARKER_TOKENS,
+    TS_TOKEN,
+    AdapterConfig,
+    LoraSettings,
+    Modality,
+    PromptFormat,
+    Scoring,
+    TSQAConfig,
+)
 from tsqa.factories.hub import anchored, loading_weights, locate, portable, quiet_loading, require_safetensors, resolve
 from tsqa.bridges.inputs import IGNORE_INDEX
-from tsqa.bridges.prompt import ADDED_TOKENS, MARKER_TOKENS, TS_TOKEN, PromptFormat
 from tsqa.encoders import Encoder
 
 

@@ -25,21 +25,11 @@ from transformers import ProcessorMixin
 
 from tsqa.arfbench import Sample, Series
 from tsqa.bridges.adapter import TimeSeriesPayload
-from tsqa.bridges.config import AdapterConfig
+from tsqa.bridges.config import MARKER_TOKENS, TS_TOKEN, AdapterConfig, Modality, PromptFormat
 from tsqa.bridges.budget import TokenPlan, encode_limit, encoded_channels, plan_listing, plan_tokens, widen
-from tsqa.bridges.choices import Modality
 from tsqa.bridges.features import channel_max_surprise, series_tokens
 from tsqa.bridges.grounding import Anchor, Grounder, Kind, named_channels
-from tsqa.bridges.prompt import (
-    MARKER_TOKENS,
-    TS_TOKEN,
-    PromptFormat,
-    answer_text,
-    chat_messages,
-    question_block,
-    series_block,
-    series_label,
-)
+from tsqa.bridges.prompt import answer_text, chat_messages, question_block, series_block, series_label
 from tsqa.encoders import CachedEncoder, Encoder, EncoderOutput
 from tsqa.encoders.robust import robust_z
 

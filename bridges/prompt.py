@@ -6,42 +6,11 @@ question about *when* becomes matching an option's timestamp against the prompt.
 """
 
 import json
-from dataclasses import dataclass
 
 from tsqa.arfbench import Series
 from tsqa.arfbench.options import format_timestamp
 from tsqa.bridges.budget import ChannelPlan
-from tsqa.bridges.choices import TimeLabels
-
-TS_TOKEN = "<|ts|>"  # placeholder: its embedding is replaced by one adapter output vector
-TS_START = "<|ts_start|>"
-TS_END = "<|ts_end|>"
-MARKER_TOKENS = (TS_START, TS_END)  # their embeddings are learned adapter parameters, in this order
-ADDED_TOKENS = (TS_TOKEN, *MARKER_TOKENS)
-
-
-DEFAULT_SYSTEM = (
-    "You are an expert in observability and incident response. Metrics are shown as plots and as time-series "
-    "tokens; each token follows the start time of the span it summarises. Answer the multiple-choice question with "
-    'JSON: {"answer": "<the exact text of one option>"}.'
-)
-
-
-@dataclass
-class PromptFormat:
-    """How prompts are written; `version` changes whenever the layout does (checkpoints record it)."""
-
-    version: str = "tsqa-prompt-2"  # 2: grounding tokens after named data (`bridges.grounding`)
-    system: str = DEFAULT_SYSTEM
-    time_labels: TimeLabels = TimeLabels.FULL
-    answer_prefix: str = '{"answer": "'  # ends the prompt: scoring and generation continue from here
-    answer_suffix: str = '"}'
-    max_named_hidden: int = 20  # channel names listed in the "not shown" note
-    max_listed_channels: int = 64  # channels named in a plot-only prompt
-
-    def __post_init__(self) -> None:
-        self.time_labels = TimeLabels(self.time_labels)
-
+from tsqa.bridges.config import TS_END, TS_START, TS_TOKEN, PromptFormat, TimeLabels
 
 def time_labels(epochs: list[int], mode: TimeLabels) -> list[str]:
     """The text written before each temporal token: full timestamps; compact (the date only on the first token and

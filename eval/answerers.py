@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tsqa.arfbench import Sample
-from tsqa.bridges.choices import AnswerMode, Modality
+from tsqa.bridges.config import AnswerMode, Modality
 from tsqa.factories.hub import is_hub_id
 
 BASELINES = ("random", "frequent")

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tsqa.arfbench import Answer, Sample
-from tsqa.bridges.choices import AnswerMode, Modality
+from tsqa.bridges.config import AnswerMode, Modality
 
 if TYPE_CHECKING:
     from tsqa.evidence.question import EvidenceRequest

@@ -15,7 +15,7 @@ import torch
 
 from tsqa.arfbench.schema import Sample
 from tsqa.bridges.inputs import IGNORE_INDEX
-from tsqa.bridges.choices import Modality
+from tsqa.bridges.config import Modality
 
 
 class Preparer(Protocol):

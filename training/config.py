@@ -4,9 +4,7 @@ recipe file is an error, not a default."""
 import dataclasses
 from dataclasses import dataclass, field
 
-from tsqa.bridges.config import AdapterConfig, LoraSettings
-from tsqa.bridges.choices import Choice, Modality
-from tsqa.bridges.prompt import PromptFormat
+from tsqa.bridges.config import AdapterConfig, Choice, LoraSettings, Modality, PromptFormat
 from tsqa.factories.sizes import TinySizes
 
 

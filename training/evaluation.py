@@ -2,7 +2,7 @@
 
 from tsqa.arfbench.schema import Sample
 from tsqa.bridges.answering import AnswerEngine
-from tsqa.bridges.choices import Modality
+from tsqa.bridges.config import Modality
 from tsqa.eval.runner import result_row, shuffled_options
 from tsqa.eval.metrics import score_model
 

@@ -21,7 +21,7 @@ from tsqa.arfbench.atomic import atomic_folder
 from tsqa.arfbench.schema import Sample
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder
-from tsqa.bridges.choices import Modality
+from tsqa.bridges.config import Modality
 from tsqa.training.checkpoint import Position, checkpoints, load_checkpoint, prune_checkpoints, save_checkpoint
 from tsqa.training.collator import Collator, Preparer
 from tsqa.training.config import StageConfig

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from tsqa.bridges.choices import Scoring
+from tsqa.bridges.config import Scoring
 from tsqa.bridges.hybrid import HybridModel
 
 

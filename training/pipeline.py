@@ -20,10 +20,9 @@ from accelerate.utils import set_seed
 
 from tsqa.arfbench.schema import Sample
 from tsqa.bridges.answering import AnswerEngine
-from tsqa.bridges.config import config_dict
+from tsqa.bridges.config import Modality, config_dict
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder
-from tsqa.bridges.choices import Modality
 from tsqa.factories.bases import build_bases, run_corpus
 from tsqa.training.config import ModelConfig, Precision, Recipe, StageConfig, StageKind
 from tsqa.training.descriptions import descriptive_samples

@@ -9,9 +9,8 @@ import pytest
 import torch
 
 from tsqa.arfbench.options import ONLY_FIRST, ONLY_SECOND, format_timestamp
-from tsqa.bridges.config import CONFIG_NAME, AdapterConfig
+from tsqa.bridges.config import CONFIG_NAME, TS_TOKEN, AdapterConfig
 from tsqa.bridges.grounding import Anchor, Grounder, Kind
-from tsqa.bridges.prompt import TS_TOKEN
 from tsqa.encoders.robust import robust_z
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.answering import AnswerEngine

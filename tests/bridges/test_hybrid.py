@@ -7,11 +7,10 @@ import torch
 
 from tsqa.arfbench.plot import render_plot
 from tsqa.bridges.adapter import TimeSeriesPayload
-from tsqa.bridges.config import AdapterConfig
+from tsqa.bridges.config import TS_TOKEN, AdapterConfig
 from tsqa.bridges.features import channel_max_surprise
 from tsqa.bridges.grounding import Kind
 from tsqa.bridges.lora import language_model_prefix
-from tsqa.bridges.prompt import TS_TOKEN
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.answering import AnswerEngine
 

@@ -5,9 +5,8 @@ import pytest
 
 from tsqa.arfbench import Series
 from tsqa.bridges.budget import ChannelPlan
-from tsqa.bridges.choices import TimeLabels
-from tsqa.bridges.config import config_dict, load_config
-from tsqa.bridges.prompt import TS_END, TS_START, TS_TOKEN, PromptFormat, answer_text, series_block, time_labels
+from tsqa.bridges.config import TS_END, TS_START, TS_TOKEN, PromptFormat, TimeLabels, config_dict, load_config
+from tsqa.bridges.prompt import answer_text, series_block, time_labels
 
 START = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 

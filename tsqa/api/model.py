@@ -68,7 +68,7 @@ def _series_name(source: object, index: int) -> str:
 
 
 if TYPE_CHECKING:
-    from tsqa.bridges.choices import Modality
+    from tsqa.bridges.config import Modality
     from tsqa.eval.answerers import AnswererSettings
     from tsqa.forecasting import SeriesForecast
 

@@ -5,7 +5,7 @@ import argparse
 import json
 
 from tsqa.arfbench.categories import CATEGORIES
-from tsqa.bridges.choices import Modality
+from tsqa.bridges.config import Modality
 
 HELP = ("Ask a question about a metric file (CSV, parquet, Prometheus / Datadog / CloudWatch JSON) or a plot image; "
         "prints the answer, how sure the answerer was and what was repaired in the data.")

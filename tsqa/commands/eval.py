@@ -3,7 +3,7 @@ CSV that can be stopped and resumed at any time."""
 
 import argparse
 
-from tsqa.bridges.choices import AnswerMode, Modality
+from tsqa.bridges.config import AnswerMode, Modality
 
 HELP = "Evaluate a checkpoint, an OpenAI-compatible endpoint or a baseline on an ARFBench-layout dataset."
 
