@@ -31,7 +31,7 @@ from tsqa.bridges.features import channel_max_surprise, series_tokens
 from tsqa.bridges.grounding import Anchor, Grounder, Kind, named_channels
 from tsqa.bridges.prompt import answer_text, chat_messages, question_block, series_block, series_label
 from tsqa.encoders import CachedEncoder, Encoder, EncoderOutput
-from tsqa.encoders.robust import robust_z
+from tsqa.encoders.outliers import robust_z
 
 if TYPE_CHECKING:
     from tsqa.bridges.hybrid import HybridModel

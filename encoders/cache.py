@@ -27,7 +27,7 @@ from safetensors.torch import save_file
 
 from tsqa.encoders.base import Encoder, EncoderOutput
 from tsqa.encoders.inputs import as_series_batch, to_float_array
-from tsqa.encoders.surprise import ForecastBand
+from tsqa.encoders.outliers import ForecastBand
 
 _FORMAT = "tsqa-encoder-cache-v1"
 MANIFEST = "cache.json"

@@ -9,7 +9,7 @@ import torch
 from toto2 import Toto2Model
 
 from tsqa.encoders.base import Encoder, EncoderOutput
-from tsqa.encoders.surprise import ForecastBand, band_surprise
+from tsqa.encoders.outliers import ForecastBand, band_surprise
 from tsqa.encoders.inputs import Grid, as_series_batch, to_grid
 
 BAND_KNOTS = (0.1, 0.9)  # quantile knots of the band that `surprise` measures against

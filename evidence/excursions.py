@@ -21,8 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from tsqa.arfbench.schema import Series
-from tsqa.encoders.robust import detrended_z
-from tsqa.encoders.surprise import ForecastBand
+from tsqa.encoders.outliers import ForecastBand, detrended_z
 
 Z, BAND = "z", "band"
 SOURCES = (Z, BAND)

@@ -6,7 +6,7 @@ import torch
 
 from tsqa.bridges.features import feature_dim, series_tokens, temporal_spans
 from tsqa.encoders import EncoderOutput
-from tsqa.encoders.robust import robust_z
+from tsqa.encoders.outliers import robust_z
 
 
 def _output() -> EncoderOutput:

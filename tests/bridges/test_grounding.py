@@ -11,7 +11,7 @@ import torch
 from tsqa.arfbench.options import ONLY_FIRST, ONLY_SECOND, format_timestamp
 from tsqa.bridges.config import CONFIG_NAME, TS_TOKEN, AdapterConfig
 from tsqa.bridges.grounding import Anchor, Grounder, Kind
-from tsqa.encoders.robust import robust_z
+from tsqa.encoders.outliers import robust_z
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.answering import AnswerEngine
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tsqa.encoders.surprise import band_surprise
+from tsqa.encoders.outliers import band_surprise
 
 
 def test_zero_inside_the_band_and_growing_outside():
