@@ -2,7 +2,7 @@
 goes through this package, so one stated repair policy (`repair.py`) applies to all and is reported the same way.
 
 Modules: `load` (the entry point: format by content, bounded CSV header checks), `json_exports` (Prometheus,
-Datadog, CloudWatch), `timestamps`, `tables` (wide and long tables, the one long-format parser), `repair` (the
+Datadog, CloudWatch), `tables` (timestamp columns, wide and long tables, the one long-format parser), `repair` (the
 policy, and values onto the grid it chose), `limits` (the error type, size limits, value ranges).
 """
 

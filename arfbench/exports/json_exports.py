@@ -14,8 +14,7 @@ import pandas as pd
 
 from tsqa.arfbench.exports.limits import ExportError, first_bad_epoch, first_bad_value, quoted
 from tsqa.arfbench.exports.repair import Repairs
-from tsqa.arfbench.exports.tables import LongRows
-from tsqa.arfbench.exports.timestamps import stamps_of
+from tsqa.arfbench.exports.tables import LongRows, stamps_of
 
 FORMATS = "a Prometheus query_range, Datadog timeseries query or CloudWatch GetMetricData export"
 
