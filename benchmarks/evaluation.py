@@ -23,7 +23,7 @@ from tsqa.bridges.answering import AnswerEngine
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.factories.tiny_vlm import save_tiny_vlm
 from tsqa.factories.tiny_toto import save_tiny_toto
-from tsqa.eval.checkpoint import CheckpointAnswerer
+from tsqa.eval.answerers import CheckpointAnswerer
 from tsqa.eval.runner import run_answerer
 
 from bridge import Timers  # beside this script

@@ -1,6 +1,6 @@
 """The answering engine: questions in, one `Answer` each out, for a hybrid checkpoint.
 
-What the Python API (`TSQA`), the evaluator (`eval.checkpoint`), the server (`tsqa.serve.backend`) and training's
+What the Python API (`TSQA`), the evaluator (`eval.answerers.CheckpointAnswerer`), the server (`tsqa.serve.backend`) and training's
 held-out evaluation all call. It appends each question's evidence when asked (`evidence.question`, with the model's
 own Toto through the builder's encoding cache and a budget of the model's tokens), picks what each question shows
 (`modality_for`), batches questions of similar size (`arfbench.batches`), has the `InputBuilder` make each batch

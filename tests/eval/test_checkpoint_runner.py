@@ -64,7 +64,7 @@ def test_eval_of_a_dataset_holding_series_of_a_few_rows(tiny_checkpoint, tmp_pat
 def test_non_finite_option_scores_are_recorded_as_unanswered_not_written_as_nan(tiny_checkpoint, dataset, monkeypatch):
     import torch
 
-    from tsqa.eval.checkpoint import CheckpointAnswerer
+    from tsqa.eval.answerers import CheckpointAnswerer
     from tsqa.eval.runner import result_row
 
     answerer = CheckpointAnswerer.from_pretrained(tiny_checkpoint, name="tiny")
