@@ -17,8 +17,7 @@ import time
 
 from PIL import Image
 
-from tsqa.arfbench.chart import Chart
-from tsqa.arfbench.plot import as_group, chart_options, chart_panels, encode_png, png_bytes
+from tsqa.arfbench.plot import Chart, as_group, chart_options, chart_panels, encode_png, png_bytes
 from tsqa.arfbench.synth import generate_questions
 from tsqa.bridges.images import plot_cache, question_images, reset_plot_cache
 
@@ -27,7 +26,6 @@ from shaped import arfbench_shaped, unique_charts, unique_series  # beside this 
 _COLD = """
 import time
 wall, cpu = time.perf_counter(), time.process_time()
-from tsqa.arfbench.plot import png_bytes
 from tsqa.arfbench.synth import generate_questions
 series = next(generate_questions(1, 0)).sample.series[0]
 imported = time.perf_counter() - wall, time.process_time() - cpu

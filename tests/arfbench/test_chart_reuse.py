@@ -6,8 +6,7 @@ import threading
 import numpy as np
 import pytest
 
-from tsqa.arfbench.chart import Chart
-from tsqa.arfbench.plot import as_group, chart_options, chart_panels, draw_chart
+from tsqa.arfbench.plot import Chart, as_group, chart_options, chart_panels, draw_chart
 from tsqa.arfbench.schema import Series
 
 T0 = 1741370400  # 2025-03-07 18:00 UTC

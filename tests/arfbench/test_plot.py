@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from tsqa.arfbench import render_plot
-from tsqa.arfbench.chart import Chart
+from tsqa.arfbench.plot import Chart
 from tsqa.arfbench.plot import (
     PALETTE, SECONDS_PER_DAY, as_group, chart_options, chart_panels, draw_chart, png_bytes,
 )  # fmt: skip
