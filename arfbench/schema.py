@@ -1,6 +1,7 @@
 """The dataset's types: a multivariate `Series`, a multiple-choice `Sample` over one or two of them, and an `Answer`
 to a sample from anything that answers (our model, an API model, a baseline, an expert)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,3 +114,21 @@ class Answer:
             "modality": self.modality,
             "repairs": self.repairs,
         } | ({"evidence": self.evidence} if self.evidence is not None else {})
+
+
+def batches_by_size(
+    sizes: Sequence[tuple[int, int]], batch_size: int, window: int | None = None, rng: np.random.Generator | None = None
+) -> list[list[int]]:
+    """Indices of every batch, in the order they are to be run; the same arguments (and rng state) always give the
+    same batches. `sizes`: `Sample.size` of each question."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    order = rng.permutation(len(sizes)).tolist() if rng is not None else list(range(len(sizes)))
+    span = batch_size * window if window else max(len(order), 1)
+    batches = []
+    for start in range(0, len(order), span):
+        chunk = sorted(order[start : start + span], key=lambda i: sizes[i])
+        batches.extend(chunk[j : j + batch_size] for j in range(0, len(chunk), batch_size))
+    if rng is not None:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches

@@ -3,7 +3,7 @@
 What the Python API (`TSQA`), the evaluator (`eval.answerers.CheckpointAnswerer`), the server (`tsqa.serve.backend`) and training's
 held-out evaluation all call. It appends each question's evidence when asked (`evidence.question`, with the model's
 own Toto through the builder's encoding cache and a budget of the model's tokens), picks what each question shows
-(`modality_for`), batches questions of similar size (`arfbench.batches`), has the `InputBuilder` make each batch
+(`modality_for`), batches questions of similar size (`arfbench.schema.batches_by_size`), has the `InputBuilder` make each batch
 completely (prompts, payloads and every option's continuation with its grounding tokens), then asks the model once
 per batch: `score_options` (every option's likelihood, always valid, with probabilities) or `generate` (raw text;
 `choice` stays None). The model never calls back into input building.
@@ -19,7 +19,7 @@ import torch
 from tqdm.auto import tqdm
 
 from tsqa.arfbench import Answer, Sample
-from tsqa.arfbench.batches import batches_by_size
+from tsqa.arfbench.schema import batches_by_size
 from tsqa.bridges.config import AnswerMode, Modality, Scoring
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder, PreparedQuestion, option_inputs

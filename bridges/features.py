@@ -2,7 +2,7 @@
 
 The K spans split the series' observed patch range (the union over channels) into equal parts, so every channel's
 k-th token covers the same time span and the prompt can name that span's start time once per token. All features are
-computed without parameters; the learned parts (the empty-span vector, the MLP) live in `bridges.adapter`.
+computed without parameters; the learned parts (the empty-span vector, the MLP) live in the adapter (`bridges.hybrid`).
 Besides the encoder's view, each token carries robust statistics of the raw values in its span: they say "this span
 holds an outlier" in the same units for every series, whatever the encoder learned.
 """

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from tsqa.arfbench import Sample, Series
-from tsqa.bridges.adapter import TimeSeriesPayload
+from tsqa.bridges.hybrid import TimeSeriesPayload
 from tsqa.bridges.budget import TokenPlan
 from tsqa.bridges.features import (
     SeriesTokens,

@@ -17,26 +17,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from transformers import ProcessorMixin
 
 from tsqa.arfbench import Sample, Series
-from tsqa.bridges.adapter import TimeSeriesPayload
 from tsqa.bridges.config import MARKER_TOKENS, TS_TOKEN, AdapterConfig, Modality, PromptFormat
 from tsqa.bridges.budget import TokenPlan, encode_limit, encoded_channels, plan_listing, plan_tokens, widen
 from tsqa.bridges.features import channel_max_surprise, series_tokens
 from tsqa.bridges.grounding import Anchor, Grounder, Kind, named_channels
+from tsqa.bridges.hybrid import IGNORE_INDEX, HybridModel, TimeSeriesPayload
 from tsqa.bridges.prompt import answer_text, chat_messages, question_block, series_block, series_label
 from tsqa.encoders import CachedEncoder, Encoder, EncoderOutput
 from tsqa.encoders.outliers import robust_z
-
-if TYPE_CHECKING:
-    from tsqa.bridges.hybrid import HybridModel
-
-IGNORE_INDEX = -100  # label of a token that is not supervised
 
 
 @dataclass(frozen=True)
@@ -98,7 +92,7 @@ class InputBuilder:
 
     @classmethod
     def for_model(
-        cls, model: "HybridModel", cache_dir: "str | Path | None" = None, max_bytes: int = 2**30
+        cls, model: HybridModel, cache_dir: "str | Path | None" = None, max_bytes: int = 2**30
     ) -> "InputBuilder":
         """The builder of a hybrid's inputs: its processor, encoder and prompt format. Encoder outputs are kept in
         memory up to `max_bytes` (LRU), and on disk in `cache_dir` when given (training runs: a resumed or later

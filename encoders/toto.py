@@ -28,7 +28,7 @@ class TotoEncoder(Encoder):
     `surprise` comes from the same forward pass: the quantile head at patch i-1 predicts patch i. Its 10% and 90%
     quantiles, de-scaled with the loc/scale of patch i-1 (the causal state before patch i) as `forecast` does, form a
     band; patch i's surprise is the mean over its observed steps of the distance outside that band in band widths
-    (`encoders.surprise.band_surprise`), at most `SURPRISE_CAP`. It is 0 for the first patch (so for every patch of
+    (`encoders.outliers.band_surprise`), at most `SURPRISE_CAP`. It is 0 for the first patch (so for every patch of
     a one-patch series) and wherever patch i or patch i-1 holds no observation (no prediction to judge against).
     On bucketed series it judges bucket means.
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tsqa.arfbench import Answer, Sample
-from tsqa.arfbench.batches import batches_by_size
+from tsqa.arfbench.schema import batches_by_size
 from tsqa.eval.results import ResultRow
 from tsqa.eval.results_writer import ResultsWriter
 

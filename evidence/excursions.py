@@ -1,7 +1,7 @@
 """Evidence from one series, without any question: per channel, where the values leave what is expected, and how far.
 
 Two sources judge every step, each as a signed score per channel and step:
-- `z`: the robust z-score of the raw value against a rolling median of its channel (`encoders.robust.detrended_z`):
+- `z`: the robust z-score of the raw value against a rolling median of its channel (`encoders.outliers.detrended_z`):
   needs no model, so it means something even when the encoder is random.
 - `band`: the distance outside the 10-90% band that a forecaster (Toto's quantile head, one patch ahead) predicted,
   in band widths; present only when a forecaster is given.

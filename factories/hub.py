@@ -38,7 +38,7 @@ def resolve(reference: "str | Path", base: Path | None = None) -> Path:
     first, then in the working directory; a Hub id is downloaded or taken from the local Hugging Face cache."""
     text = str(reference)
     if is_built(text):
-        raise ValueError(f"{text}: a model built on first use, not resolved (factories.bases.locate builds it)")
+        raise ValueError(f"{text}: a model built on first use, not resolved (factories.hub.locate builds it)")
     path = Path(text).expanduser()
     if base is not None and not path.is_absolute() and (base / path).exists():
         return base / path

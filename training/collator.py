@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from tsqa.arfbench.schema import Sample
-from tsqa.bridges.inputs import IGNORE_INDEX
+from tsqa.bridges.hybrid import IGNORE_INDEX
 from tsqa.bridges.config import Modality
 
 

@@ -1,7 +1,7 @@
 """One training stage on `accelerate`: seeded length-aware batches, gradient accumulation, logging, evaluation,
 checkpoints every N steps and exact resume. Which weights train is decided before (`requires_grad`), not here.
 
-Batches are planned per epoch from the seed (`arfbench.batches`) and dealt round-robin to processes, so the data
+Batches are planned per epoch from the seed (`arfbench.schema.batches_by_size`) and dealt round-robin to processes, so the data
 position is just (epoch, step in epoch) and resuming skips ahead without reading the skipped data.
 """
 
@@ -16,9 +16,8 @@ import torch
 from accelerate import Accelerator, DistributedType
 from tqdm.auto import tqdm
 
-from tsqa.arfbench.batches import batches_by_size
+from tsqa.arfbench.schema import Sample, batches_by_size
 from tsqa.arfbench.atomic import atomic_folder
-from tsqa.arfbench.schema import Sample
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.bridges.config import Modality

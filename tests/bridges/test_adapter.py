@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from tsqa.bridges.adapter import TimeSeriesAdapter, TimeSeriesPayload
+from tsqa.bridges.hybrid import TimeSeriesAdapter, TimeSeriesPayload
 from tsqa.bridges.config import AdapterConfig, config_dict, load_config
 
 

@@ -4,7 +4,7 @@
 import pytest
 import torch
 
-from tsqa.bridges.adapter import TimeSeriesAdapter, TimeSeriesPayload
+from tsqa.bridges.hybrid import TimeSeriesAdapter, TimeSeriesPayload
 from tsqa.bridges.config import AdapterConfig
 from tsqa.bridges.features import COVERAGE_FEATURES, LEVEL_FEATURES, SURPRISE_FEATURES, VALUE_FEATURES, \
     encoder_feature_mask, feature_dim

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tsqa.arfbench.plot import render_plot
-from tsqa.bridges.adapter import TimeSeriesPayload
+from tsqa.bridges.hybrid import TimeSeriesPayload
 from tsqa.bridges.config import TS_TOKEN, AdapterConfig
 from tsqa.bridges.features import channel_max_surprise
 from tsqa.bridges.grounding import Kind

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from tsqa.arfbench.batches import batches_by_size
+from tsqa.arfbench.schema import batches_by_size
 from tsqa.training.collator import Collator
 from tsqa.training.rng import capture_rng, restore_rng
 from tsqa.training.safe_state import load_state, save_state
