@@ -5,6 +5,7 @@ with dropout so exact resume depends on the RNG state) and a trainable low-rank 
 """
 
 import json
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from safetensors.torch import load_file, save_file
 from tsqa.arfbench.categories import PRESENCE
 from tsqa.arfbench.options import PRESENCE_NO, PRESENCE_YES
 from tsqa.arfbench.schema import Sample, Series
+from tsqa.training.checkpoint import checkpoints
 
 WORDS = sorted(set(f"{PRESENCE_YES} {PRESENCE_NO} is there an anomaly ? options :".replace(",", " ,").split()))
 VOCAB = {w: i + 1 for i, w in enumerate(WORDS)}  # 0 is padding
@@ -108,3 +110,20 @@ def toy_model():
 @pytest.fixture
 def toy_samples():
     return presence_samples
+
+
+@pytest.fixture
+def interrupted(tmp_path):
+    """`make(run, stage)`: a copy of a finished run (checkpoints at steps 3 and 6) as a kill after step 4 leaves it,
+    the later checkpoint and `final/` gone, for a resume to finish."""
+
+    def make(run: Path, stage: str) -> Path:
+        copy = tmp_path / "interrupted"
+        shutil.copytree(run, copy)
+        found = checkpoints(copy / stage)
+        assert [p.name for p in found] == ["checkpoint-3", "checkpoint-6"]
+        shutil.rmtree(found[1])
+        shutil.rmtree(copy / stage / "final")
+        return copy
+
+    return make

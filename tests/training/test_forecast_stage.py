@@ -1,7 +1,6 @@
 """The `forecast` stage trains Toto itself: its loss falls on a learnable series, masked steps carry no loss, a
 resumed run is exact, and what it saves loads through toto2's loader and `TotoEncoder` alike."""
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,6 @@ from accelerate import Accelerator
 from toto2 import Toto2Model
 
 from tsqa.factories.tiny_toto import random_toto, tiny_toto_config
-from tsqa.training.checkpoint import checkpoints
 from tsqa.training.config import ForecastWindows, StageConfig
 from tsqa.training.forecast_loop import ForecastRun
 from tsqa.training.forecast_loss import forecast_loss
@@ -76,20 +74,15 @@ def test_hidden_patches_are_judged_but_not_shown():
         assert forecast_loss(model, **moved) != forecast_loss(model, **batch)
 
 
-def test_resume_is_exact(tmp_path):
+def test_resume_is_exact(tmp_path, interrupted):
     straight = _run(random_toto(tiny_toto_config(), seed=0), tmp_path / "straight" / "forecast", max_steps=9,
                     checkpoint_every=3, keep_checkpoints=0)
-    interrupted = tmp_path / "interrupted"
-    shutil.copytree(tmp_path / "straight", interrupted)
-    found = checkpoints(interrupted / "forecast")
-    assert [p.name for p in found] == ["checkpoint-3", "checkpoint-6"]
-    shutil.rmtree(found[1])
-    shutil.rmtree(interrupted / "forecast" / "final")
+    copy = interrupted(tmp_path / "straight", "forecast")
     fresh = random_toto(tiny_toto_config(), seed=7)  # other weights: resume must restore them
-    resumed = _run(fresh, interrupted / "forecast", resume=True, max_steps=9, checkpoint_every=3, keep_checkpoints=0)
+    resumed = _run(fresh, copy / "forecast", resume=True, max_steps=9, checkpoint_every=3, keep_checkpoints=0)
     assert resumed.losses == straight.losses[3:]
     a = (tmp_path / "straight" / "forecast" / "final" / "model.safetensors").read_bytes()
-    assert a == (interrupted / "forecast" / "final" / "model.safetensors").read_bytes()
+    assert a == (copy / "forecast" / "final" / "model.safetensors").read_bytes()
 
 
 def test_saved_toto_round_trips_through_toto2_and_the_encoder(tmp_path):

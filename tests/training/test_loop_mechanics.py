@@ -1,12 +1,10 @@
 """The stage loop on a tiny stand-in model: it learns, touches only trainable weights, and resumes exactly."""
 
-import shutil
 
 import pytest
 import torch
 from accelerate import Accelerator
 
-from tsqa.training.checkpoint import checkpoints
 from tsqa.training.config import StageConfig
 from tsqa.training.log import read_log
 from tsqa.training.loop import StageRun
@@ -53,17 +51,12 @@ def test_only_trainable_weights_change(toy_model, toy_samples, tmp_path):
         assert not torch.equal(before[key], after[key]), f"trainable weight {key} did not change"
 
 
-def test_interrupted_run_resumes_to_identical_losses(toy_model, toy_samples, tmp_path):
+def test_interrupted_run_resumes_to_identical_losses(toy_model, toy_samples, tmp_path, interrupted):
     samples = toy_samples(24, seed=3)
     straight = _train(toy_model(), samples, tmp_path / "straight" / "sft")
     # Simulate a kill after step 4: keep only the first checkpoint (step 3) and the log lines a killed run had.
-    interrupted = tmp_path / "interrupted"
-    shutil.copytree(tmp_path / "straight", interrupted)
-    found = checkpoints(interrupted / "sft")
-    assert [p.name for p in found] == ["checkpoint-3", "checkpoint-6"]
-    shutil.rmtree(found[1])
-    shutil.rmtree(interrupted / "sft" / "final")
-    log = interrupted / "log.jsonl"
+    copy = interrupted(tmp_path / "straight", "sft")
+    log = copy / "log.jsonl"
     log.write_text("".join(line + "\n" for line in log.read_text().splitlines()[:4]) + '{"stage": "sft", "ki')
 
     fresh = toy_model()  # the same base weights; trainable weights and the RNG moved away, for resume to restore
@@ -72,13 +65,13 @@ def test_interrupted_run_resumes_to_identical_losses(toy_model, toy_samples, tmp
             if parameter.requires_grad:
                 parameter.add_(1.0)
     torch.manual_seed(1234)
-    resumed = _train(fresh, samples, interrupted / "sft", resume=True)
+    resumed = _train(fresh, samples, copy / "sft", resume=True)
 
     assert resumed.losses == straight.losses[3:]
     assert _train_losses(log) == _train_losses(tmp_path / "straight" / "log.jsonl")
     assert [r["step"] for r in read_log(log)] == list(range(1, 10))
     final_a = (tmp_path / "straight" / "sft" / "final" / "trained.safetensors").read_bytes()
-    final_b = (interrupted / "sft" / "final" / "trained.safetensors").read_bytes()
+    final_b = (copy / "sft" / "final" / "trained.safetensors").read_bytes()
     assert final_a == final_b
 
 
