@@ -55,8 +55,8 @@ class AnswerEngine:
             return [None] * len(samples)
         from tsqa.evidence.question import evidence_text
 
-        return [None if request is None else evidence_text(sample, self.builder.encoder, request.budget,
-                                                             self.count_tokens)
+        return [None if request is None else evidence_text(sample, self.builder.encoder if request.band else None,
+                                                             request.budget, self.count_tokens)
                 for sample, request in zip(samples, requests)]
 
     def modality_for(self, sample: Sample, requested: Modality | None = None) -> Modality:

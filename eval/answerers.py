@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 BASELINES = ("random", "frequent")
 DETECTOR = "detector"
 EVIDENCE_SUFFIX = "+evidence"  # results of `tsqa eval --evidence` are named NAME+evidence
+Z_ONLY_SUFFIX = "-z"  # ... and NAME+evidence-z with `--evidence-z-only`
 _PROVIDERS = {  # name -> (base URL, None for the client's default; environment variable holding the key)
     "openai": (None, "OPENAI_API_KEY"),
     "gemini": ("https://generativelanguage.googleapis.com/v1beta/openai/", "GEMINI_API_KEY"),
@@ -115,16 +116,22 @@ class AnswererSettings:
     temperature: float | None = None  # endpoints (default: the server's)
     evidence: bool = False  # checkpoints, endpoints: questions asked with their evidence (the system message says so)
     evidence_budget: int | None = None  # tokens of a checkpoint's tokenizer (default 512), else characters (2000)
+    evidence_z_only: bool = False  # checkpoints, endpoints: z-scores alone, no forecast band
     evidence_encoder: str | None = None  # endpoints' band evidence, and the Toto of a band detector
     seed: int = 0  # the random baseline
 
 
-def check_evidence(spec: ModelSpec, evidence: bool, budget: int | None, encoder: str | None) -> None:
+def check_evidence(spec: ModelSpec, evidence: bool, budget: int | None, encoder: str | None,
+                   z_only: bool = False) -> None:
     """Refuse evidence options that the answerer would ignore."""
     if budget is not None and budget < 1:
         raise ValueError(f"--evidence-budget must be >= 1, got {budget}")
     if budget is not None and not evidence:
         raise ValueError("--evidence-budget needs --evidence")
+    if z_only and not evidence:
+        raise ValueError("--evidence-z-only needs --evidence")
+    if z_only and encoder:
+        raise ValueError("--evidence-z-only: z-scores need no --evidence-encoder (it gives the band)")
     if encoder and not (evidence or spec.kind == "detector"):
         raise ValueError("--evidence-encoder needs --evidence (or a detector reading the band)")
     if evidence and spec.kind in ("baseline", "detector"):
@@ -147,7 +154,8 @@ def make_answerer(spec: ModelSpec, settings: AnswererSettings = AnswererSettings
             retry=RetryPolicy(retries=settings.retries), max_tokens=settings.max_tokens,
             temperature=settings.temperature, name=_named(settings.name or endpoint.model, settings),
             system=system_prompt(evidence=settings.evidence), evidence=_evidence(settings),
-            forecaster=forecaster_from(settings.evidence_encoder, settings.device),
+            forecaster=None if settings.evidence_z_only else forecaster_from(settings.evidence_encoder,
+                                                                              settings.device),
         )
     if spec.kind == "checkpoint":
         name = _named(settings.name or Path(spec.name).resolve().name, settings)
@@ -186,12 +194,14 @@ def _evidence(settings: AnswererSettings):
         return None
     from tsqa.evidence.question import EvidenceRequest
 
-    return EvidenceRequest(settings.evidence_budget)
+    return EvidenceRequest(settings.evidence_budget, band=not settings.evidence_z_only)
 
 
 def _named(name: str, settings: AnswererSettings) -> str:
-    """Results of a run with evidence are named NAME+evidence, beside NAME's."""
-    return name + EVIDENCE_SUFFIX if settings.evidence else name
+    """Results of a run with evidence are named NAME+evidence (NAME+evidence-z with z-scores alone), beside NAME's."""
+    if not settings.evidence:
+        return name
+    return name + EVIDENCE_SUFFIX + (Z_ONLY_SUFFIX if settings.evidence_z_only else "")
 
 
 class CheckpointAnswerer:

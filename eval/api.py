@@ -194,5 +194,6 @@ class ChatCompletionsAnswerer:
             return [self._answer_one(sample) for sample in samples]
         from tsqa.evidence.question import appended, evidence_text
 
-        texts = [evidence_text(sample, self.forecaster, request.budget) for sample in samples]
+        forecaster = self.forecaster if request.band else None
+        texts = [evidence_text(sample, forecaster, request.budget) for sample in samples]
         return [replace(self._answer_one(appended(s, text)), evidence=text) for s, text in zip(samples, texts)]

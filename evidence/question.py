@@ -21,9 +21,11 @@ SEPARATOR = "\n\n"
 @dataclass(frozen=True)
 class EvidenceRequest:
     """Answer a question with its series' evidence appended: within `budget` (tokens where the answerer counts them
-    with its tokenizer, default `TOKEN_BUDGET`; else characters, default `CHARACTER_BUDGET`)."""
+    with its tokenizer, default `TOKEN_BUDGET`; else characters, default `CHARACTER_BUDGET`). `band`: False gives
+    z-scores alone even where a Toto is at hand, to measure what the forecast band adds."""
 
     budget: int | None = None
+    band: bool = True
 
 
 class EvidenceError(ValueError):

@@ -112,6 +112,25 @@ def test_a_checkpoint_sees_the_evidence_in_its_prompt_and_is_named_for_it(tiny_c
     assert all(HEADER not in r.question for r in rows)
 
 
+def test_z_only_evidence_leaves_out_the_checkpoints_band_and_is_named_for_it(tiny_checkpoint, tmp_path, capsys):
+    from tsqa.bridges.answering import AnswerEngine
+    from tsqa.bridges.hybrid import HybridModel
+
+    engine = AnswerEngine(HybridModel.from_pretrained(tiny_checkpoint))
+    sample = generate(1, seed=9, categories=[cat.MAGNITUDE])[0]
+    both, = engine.answer([sample], evidence=EvidenceRequest(400))
+    z_only, = engine.answer([sample], evidence=EvidenceRequest(400, band=False))
+    assert "band = distance outside" in both.evidence
+    assert "band" not in z_only.evidence and z_only.evidence.startswith(HEADER)
+
+    data = write_dataset(generate(3, seed=10), tmp_path / "data", images=False).parent
+    args = ["eval", "--model", str(tiny_checkpoint), "--data", str(data), "--no-progress", "--name", "tiny"]
+    assert main([*args, "--out", str(tmp_path / "r.csv"), "--evidence", "--evidence-z-only"]) == 0
+    assert {r.model for r in read_results(tmp_path / "r.csv")} == {"tiny+evidence-z"}
+    assert main([*args, "--out", str(tmp_path / "s.csv"), "--evidence-z-only"]) == 1
+    assert "--evidence-z-only needs --evidence" in capsys.readouterr().err
+
+
 def test_ask_with_evidence_prints_it_and_the_model_reads_it(tiny_checkpoint, tmp_path, capsys, monkeypatch):
     from tsqa.api.model import TSQA
 

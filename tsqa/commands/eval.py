@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--evidence-encoder", metavar="TOTO",
                         help="Toto 2.0 directory or Hub id for the band figures of endpoints (checkpoints use their "
                              "own encoder; default for endpoints: z-scores only) and for a band detector")
+    parser.add_argument("--evidence-z-only", action="store_true",
+                        help="evidence from robust z-scores alone, without the forecast band even where a Toto is at "
+                             "hand (what the band adds, measured); results are named NAME+evidence-z")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be > 0 seconds, got {args.timeout}")
     spec = parse_model_spec(args.model or str(DEMO_MODEL))
-    check_evidence(spec, args.evidence, args.evidence_budget, args.evidence_encoder)
+    check_evidence(spec, args.evidence, args.evidence_budget, args.evidence_encoder, args.evidence_z_only)
     if spec.kind == "endpoint":  # the key, resolved before loading the dataset, so a missing one fails at once
         spec.endpoint(args.base_url, args.api_key_env)
     dataset = load_dataset(args.data)
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         name=args.name, device=args.device, mode=args.mode, modality=args.modality, base_url=args.base_url,
         api_key_env=args.api_key_env, timeout=args.timeout, retries=args.retries, max_tokens=args.max_tokens,
         temperature=args.temperature, evidence=args.evidence, evidence_budget=args.evidence_budget,
-        evidence_encoder=args.evidence_encoder, seed=args.seed,
+        evidence_z_only=args.evidence_z_only, evidence_encoder=args.evidence_encoder, seed=args.seed,
     )
     answerer = make_answerer(spec, settings, samples)
     summary = run_answerer(
