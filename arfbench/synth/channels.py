@@ -35,9 +35,11 @@ def channel_names(
     name = profile.key(keys[0])
     if len(first) >= count:
         return sorted(f"{name}:{v}" for v in first), [name]
-    second_key = next(k for k in ("dc", "service", "pod_name") if k != keys[0])
+    for second_key in (k for k in ("dc", "service", "pod_name") if k != keys[0]):  # pods: as many as needed
+        pairs = [(a, b) for a in first for b in _values(rng, second_key, count, service, profile)]
+        if len(pairs) >= count:
+            break
     second = profile.key(second_key)
-    pairs = [(a, b) for a in first for b in _values(rng, second_key, count, service, profile)]
     picked = rng.choice(len(pairs), size=count, replace=False)
     return sorted(f"{name}:{pairs[i][0]},{second}:{pairs[i][1]}" for i in picked), [name, second]
 

@@ -4,7 +4,8 @@ lengths, channel counts and the vocabulary of channel names.
 `default` is what `tsqa synth` always wrote. `shifted` moves every one of those settings away from it (intervals
 ARFBench never uses, shorter and longer series, fewer and more channels, other tag keys and values), to measure
 how a method fitted or trained on default data holds up on data it did not see: `tsqa synth --profile shifted`.
-`real` is `default` with the texture of recorded metrics (`texture.py`): flat, quantised and missing channels.
+`real` has the real questions' shape (short windows, many channels) and the texture of recorded metrics
+(`texture.py`): flat, quantised and missing channels.
 """
 
 from dataclasses import dataclass, replace
@@ -68,9 +69,15 @@ SHIFTED = Profile(
     key_names=(("dc", "region"), ("service", "app"), ("host", "instance"), ("pod_name", "pod"), ("topic", "queue")),
 )
 
-# The default settings with the texture measured on real metrics (Nezha, InterFusion, JumpStarter; eval/README.md):
-# about a quarter of channels never move (mostly at zero), many take only a few dozen values, a few percent missing.
+# The shape and texture of the real questions (Nezha, InterFusion, JumpStarter; eval/README.md): windows of 120-320
+# steps at 1 or 5 minutes, 16 to 38 channels; about a quarter of channels never move (mostly at zero), many take
+# only a few dozen values, a few percent of points missing.
 REAL = replace(DEFAULT, name="real",
+               intervals=((60, 0.6), (300, 0.4)),
+               min_steps=100,
+               max_steps=330,
+               channel_counts=(4, 8, 16, 19, 38),
+               channel_weights=(0.1, 0.15, 0.3, 0.25, 0.2),
                texture=Texture(flat=0.25, flat_zero=0.7, quantised=0.5, levels=(8, 40), missing=0.03))
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (DEFAULT, SHIFTED, REAL)}

@@ -2,6 +2,7 @@
 counts and channel names away from it, and its questions are as valid (answers still the ground truth)."""
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -58,7 +59,7 @@ def test_synth_profile_flag(tmp_path, capsys):
 
 def test_real_texture_flattens_normal_channels_quantises_and_drops_points_but_keeps_answers():
     samples = generate(64, seed=5, profile=REAL)
-    plain = generate(64, seed=5)
+    plain = generate(64, seed=5, profile=replace(REAL, texture=None))
     flat = quantised = missing = 0
     for sample, before in zip(samples, plain):
         assert sample.answer in sample.options and sample.category == before.category
@@ -74,3 +75,11 @@ def test_real_texture_flattens_normal_channels_quantises_and_drops_points_but_ke
                     quantised += 1
             missing += int(np.isnan(series.values).sum())
     assert flat > 10 and quantised > 10 and missing > 100
+
+
+def test_real_profile_has_the_real_questions_shape():
+    """Real questions are short windows of many channels (eval/README.md); the default is long and narrow."""
+    shapes = [series.values.shape for sample in generate(48, seed=6, profile=REAL) for series in sample.series]
+    assert all(100 <= steps < 330 for steps, _ in shapes)
+    assert {channels for _, channels in shapes} <= set(REAL.channel_counts)
+    assert np.median([channels for _, channels in shapes]) >= 16
