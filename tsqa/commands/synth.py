@@ -16,8 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--coarser", type=int, default=1, help="also write each series at this many coarser intervals")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="default",
-                        help="generator settings: default, or shifted (other intervals, lengths, channel counts and "
-                             "channel names, for measuring how methods hold up off the default data)")
+                        help="generator settings: default; shifted (other intervals, lengths, channel counts and "
+                             "channel names, for measuring how methods hold up off the default data); or real (the "
+                             "real questions' short, wide windows with flat, quantised and missing channels)")
 
 
 def run(args: argparse.Namespace) -> int:
