@@ -238,7 +238,11 @@ class HybridModel(nn.Module):
         if (directory / LORA_DIR).is_dir():
             require_safetensors(directory / LORA_DIR, "LoRA")
             with loading_weights(directory / LORA_DIR, "LoRA"):
-                model._set_peft(PeftModel.from_pretrained(vlm, directory / LORA_DIR, is_trainable=trainable))
+                peft = PeftModel.from_pretrained(vlm, directory / LORA_DIR, is_trainable=trainable)
+            # A bundled checkpoint names its VLM relative to itself ("vlm"): record the folder it was loaded from, so
+            # saving this LoRA again (training from the checkpoint) finds its base here, not by asking the Hub.
+            peft.peft_config[peft.active_adapter].base_model_name_or_path = vlm.name_or_path
+            model._set_peft(peft)
             if merge_lora:
                 model.merge_lora()
         return model

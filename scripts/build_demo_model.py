@@ -5,13 +5,17 @@ copy of the tiny random VLM they were trained on; the encoder is the bundled Tot
     .venv/bin/python scripts/build_demo_model.py --work /tmp/demo                 # synthetic questions only
     .venv/bin/python scripts/build_demo_model.py --work /tmp/demo --real /work/realbench/*/train
     .venv/bin/python scripts/build_demo_model.py --work /tmp/demo --run RUN       # bundle a finished training run
+    .venv/bin/python scripts/build_demo_model.py --work /tmp/demo --init demo --n 6000 --seed 21 --real ...
 
 The tiny recipe is series only, so the data is generated without plots. `--real` adds training splits in ARFBench's
 layout (scripts/build_realbench.py) to the synthetic questions; `--real-profile N` makes N of the synthetic questions
-with `tsqa synth --profile real` (the real series' texture) instead of the default settings.
+with `tsqa synth --profile real` (the real series' texture) instead of the default settings. `--init CHECKPOINT`
+goes on from a trained checkpoint (`demo`: the bundled one) with the `tiny-finetune` recipe, one sft pass over the
+data, instead of training from fresh bases.
 """
 
 import argparse
+import filecmp
 import json
 import os
 import shutil
@@ -28,16 +32,22 @@ from tsqa.forecasting import BUNDLED_TOTO
 CONFIG = "tsqa_config.json"
 
 
-def bundle(final: Path, base: Path, out: Path) -> None:
-    """Copy `final` and the base VLM into `out`, the config pointing at them (and at the bundled Toto) by relative
+def is_bundled_toto(encoder: Path) -> bool:
+    """The bundled Toto, or a copy of it (a checkpoint extracted elsewhere with its encoder beside it)."""
+    names = ("config.json", "model.safetensors")
+    return all((encoder / n).is_file() and filecmp.cmp(encoder / n, BUNDLED_TOTO / n, shallow=False) for n in names)
+
+
+def bundle(final: Path, out: Path) -> None:
+    """Copy `final` and the VLM it names into `out`, the config pointing at them (and at the bundled Toto) by relative
     paths."""
     with atomic_folder(out) as staging:
         shutil.copytree(final, staging, dirs_exist_ok=True)
         config = json.loads((staging / CONFIG).read_text())
-        shutil.copytree(base / "vlm", staging / "vlm")
+        shutil.copytree(resolve(config["vlm"], final), staging / "vlm")
         config["vlm"] = "vlm"
         encoder = resolve(config["encoder"], final).resolve()
-        if encoder == BUNDLED_TOTO.resolve():
+        if is_bundled_toto(encoder):
             config["encoder"] = Path(os.path.relpath(BUNDLED_TOTO, out)).as_posix()
         else:
             shutil.copytree(encoder, staging / "encoder")
@@ -85,16 +95,21 @@ def main() -> None:
     parser.add_argument("--real-profile", type=int, default=0, help="how many of them with --profile real")
     parser.add_argument("--real", type=Path, nargs="*", default=[], help="real training splits to add")
     parser.add_argument("--max-steps", type=int, default=0, help="sft optimizer steps (default: one epoch)")
+    parser.add_argument("--init", help="go on from this checkpoint ('demo': the bundled one) with tiny-finetune")
     parser.add_argument("--run", type=Path, help="bundle this finished training run instead of training one")
     parser.add_argument("--out", type=Path, default=DEMO_MODEL, help="where the bundle goes (default: the package's demo)")
     args = parser.parse_args()
     run = args.run or args.work / "run"
     if args.run is None:
         data = training_data(args.work, args.n, args.seed, args.real_profile, args.real)
-        run_tsqa("train", "--recipe", "tiny", "--data", str(data), "--out", str(run),
-                 "--set", f"model.encoder={BUNDLED_TOTO.resolve()}", "--set", "eval.holdout_fraction=0.0",
-                 "--set", "eval.max_samples=0", "--set", f"stages.1.max_steps={args.max_steps}")
-    bundle(run / "sft" / "final", run / "base", args.out)
+        if args.init:
+            recipe = ["--recipe", "tiny-finetune", "--init", args.init, "--set", f"stages.0.max_steps={args.max_steps}"]
+        else:
+            recipe = ["--recipe", "tiny", "--set", f"model.encoder={BUNDLED_TOTO.resolve()}",
+                      "--set", f"stages.1.max_steps={args.max_steps}"]
+        run_tsqa("train", *recipe, "--data", str(data), "--out", str(run), "--set", "eval.holdout_fraction=0.0",
+                 "--set", "eval.max_samples=0")
+    bundle(run / "sft" / "final", args.out)
     print(f"demo checkpoint written to {args.out}")
 
 

@@ -54,6 +54,9 @@ class Precision(Choice):
     FP32 = "fp32"
 
 
+DEMO_INIT = "demo"  # model.init naming the checkpoint bundled with the package
+
+
 @dataclass
 class ModelConfig:
     """Which encoder and VLM to bridge. `tiny` builds tiny random weights into the output dir (offline, CPU)."""
@@ -69,6 +72,10 @@ class ModelConfig:
     modality: Modality = Modality.BOTH  # what the model sees in training and held-out evaluation
     tiny_vlm: TinySizes = field(default_factory=TinySizes)  # sizes of a "tiny:<family>" VLM
     tiny_encoder: dict = field(default_factory=dict)  # Toto2ModelConfig fields of a "tiny" encoder (e.g. d_model)
+    # A trained tsqa checkpoint (Hub id, local dir, or "demo": the bundled one) to go on from: the first align/sft
+    # stage starts from its encoder, VLM, adapter, LoRA and prompt, so the settings above other than modality are not
+    # used. "": fresh bases.
+    init: str = ""
 
     def __post_init__(self) -> None:
         self.modality = Modality(self.modality)
@@ -166,11 +173,13 @@ def validate(recipe: Recipe) -> None:
     qa_kinds = [k for k in kinds if k != StageKind.FORECAST]
     if qa_kinds == [StageKind.SFT, StageKind.ALIGN]:
         problems.append("stages: align must come before sft")
-    if qa_kinds and not recipe.model.vlm:
-        problems.append("model.vlm: needed by align and sft stages")
+    if qa_kinds and not recipe.model.vlm and not recipe.model.init:
+        problems.append("model.vlm: needed by align and sft stages (or model.init, a checkpoint to go on from)")
     for i, stage in enumerate(recipe.stages):
         if stage.kind == StageKind.FORECAST and stage.max_steps < 1:
             problems.append(f"stages[{i}].max_steps: a forecast stage needs a number of steps (it has no epochs)")
+    if recipe.model.init and StageKind.FORECAST in kinds:
+        problems.append("model.init: a checkpoint's encoder is already trained; drop the forecast stage")
     if qa_kinds == [StageKind.ALIGN] and recipe.model.modality == Modality.PLOT:
         problems.append("stages: a plot-only model shows no series tokens, so align (which trains only the adapter "
                         "that makes them) has nothing to train; add an sft stage")

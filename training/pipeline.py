@@ -18,13 +18,15 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 
+from tsqa import DEMO_MODEL
 from tsqa.arfbench.schema import Sample
 from tsqa.bridges.answering import AnswerEngine
-from tsqa.bridges.config import Modality, config_dict
+from tsqa.bridges.config import Modality, TSQAConfig, config_dict
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.inputs import InputBuilder
 from tsqa.factories.bases import build_bases, run_corpus
-from tsqa.training.config import ModelConfig, Precision, Recipe, StageConfig, StageKind
+from tsqa.factories.hub import resolve
+from tsqa.training.config import DEMO_INIT, ModelConfig, Precision, Recipe, StageConfig, StageKind
 from tsqa.training.descriptions import descriptive_samples
 from tsqa.training.evaluation import held_out_metrics
 from tsqa.training.forecast_stage import question_series, run_forecast_stage, series_fingerprint
@@ -79,30 +81,47 @@ def stage_model(
     device: torch.device,
     dtype: torch.dtype,
 ) -> HybridModel:
-    """The model a stage starts from: a fresh hybrid, or the previous stage's final one; `sft` adds fresh LoRA.
+    """The model a stage starts from: a fresh hybrid, or the previous stage's final one (or the checkpoint the run
+    goes on from); `sft` adds fresh LoRA where that model has none.
 
     Only the adapter (and LoRA in `sft`) require gradients; the encoder and VLM weights stay frozen."""
-    encoder_id, vlm_id = bases
     if previous is None:
+        encoder_id, vlm_id = bases
         model = HybridModel.create(
             encoder_id, vlm_id, model_config.adapter, prompt=model_config.prompt, device=device, dtype=dtype,
             modality=model_config.modality,
         )
     else:
-        model = HybridModel.from_pretrained(previous, device=device, dtype=dtype)
-    if stage.kind == StageKind.SFT:
+        model = HybridModel.from_pretrained(previous, device=device, dtype=dtype,
+                                            trainable=stage.kind == StageKind.SFT)
+    if stage.kind == StageKind.SFT and model.peft is None:  # a checkpoint's LoRA (model.init) goes on training
         model.add_lora(model_config.lora)
     if model_config.gradient_checkpointing:
         model.vlm.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     return model
 
 
+def initial_checkpoint(model_config: ModelConfig) -> Path:
+    """The checkpoint `model.init` names ("demo": the bundled one), checked to show what the recipe trains on."""
+    directory = DEMO_MODEL if model_config.init == DEMO_INIT else resolve(model_config.init)
+    config = TSQAConfig.load(directory)
+    if config.modality != model_config.modality:
+        raise ValueError(f"model.init: {model_config.init} was trained on {config.modality.value!r}, the recipe shows "
+                         f"{model_config.modality.value!r}; pass --set model.modality={config.modality.value}")
+    print(f"[init] going on from {directory}: its encoder, VLM, adapter, LoRA and prompt (the recipe's other model "
+          "settings are not used)", file=sys.stderr)
+    return directory
+
+
 def prepare_bases(
     recipe: Recipe, train: list[Sample], held_out: list[Sample], out_dir: Path, accelerator: Accelerator
-) -> tuple[tuple[str, str], list[Sample]]:
-    """((encoder id, VLM id), descriptive targets): tiny bases are built with every text the run will show."""
+) -> tuple[tuple[str, str] | None, list[Sample]]:
+    """((encoder id, VLM id), descriptive targets): tiny bases are built with every text the run will show; a run
+    that goes on from a checkpoint (`model.init`) has its bases already, so None."""
     described = descriptive_samples(train, recipe.seed) if any(s.descriptive_targets for s in recipe.stages) else []
     model = recipe.model
+    if model.init:
+        return None, described
     bases = build_bases(
         model.encoder, model.vlm, out_dir / BASE_DIR,
         lambda: run_corpus([*train, *described, *held_out], model.prompt.system),
@@ -150,6 +169,8 @@ def run_recipe(
     # CPU processes of a multi-process run get "cpu:N", which safetensors refuses; there is one CPU device anyway.
     device = torch.device("cpu") if accelerator.device.type == "cpu" else accelerator.device
     previous = trained_encoder = None
+    if recipe.model.init:
+        previous = initial_checkpoint(recipe.model)
     for index, stage in enumerate(recipe.stages):
         stage_dir = out_dir / stage.kind
         if stage.kind == StageKind.FORECAST:

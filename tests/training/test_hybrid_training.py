@@ -9,7 +9,7 @@ import torch
 from accelerate import Accelerator
 from safetensors.torch import load_file
 
-from tsqa import arfbench
+from tsqa import DEMO_MODEL, arfbench
 from tsqa.arfbench.categories import CATEGORIZATION, CORRELATION, PRESENCE
 from tsqa.bridges.hybrid import HybridModel
 from tsqa.bridges.prompt import answer_text
@@ -280,3 +280,59 @@ def test_a_kill_between_writing_final_and_evaluating_it_is_evaluated_on_resume(s
     before = (killed / "log.jsonl").read_text()
     assert main(["train", "--recipe", str(recipe_path), "--synthetic", "10", "--out", str(killed), "--resume"]) == 0
     assert (killed / "log.jsonl").read_text() == before
+
+
+def test_init_goes_on_from_the_checkpoints_own_lora(straight_run):
+    """An sft stage that starts from a trained checkpoint keeps training its LoRA instead of adding a fresh one."""
+    _, out = straight_run
+    recipe = load_config(Recipe, RECIPE, "recipe")
+    final = out / "sft" / "final"
+    model = stage_model(recipe.model, recipe.stages[1], None, final, torch.device("cpu"), torch.float32)
+    saved = load_file(str(final / "lora" / "adapter_model.safetensors"))
+    lora = {k: p for k, p in model.named_parameters() if "lora_" in k}
+    assert len(lora) == len(saved) > 0 and all(p.requires_grad for p in lora.values())
+    assert sorted(torch.cat([p.detach().flatten() for p in lora.values()]).tolist()) == sorted(
+        torch.cat([t.flatten() for t in saved.values()]).tolist())
+    aligning = stage_model(recipe.model, recipe.stages[0], None, final, torch.device("cpu"), torch.float32)
+    assert not any(p.requires_grad for k, p in aligning.named_parameters() if "lora_" in k)
+    assert all(p.requires_grad for p in aligning.adapter.parameters())
+
+
+def test_train_with_init_builds_no_bases_and_moves_the_checkpoint(straight_run, tmp_path, capsys):
+    recipe_path, out = straight_run
+    final = out / "sft" / "final"
+    run = tmp_path / "more"
+    assert main(["train", "--recipe", str(recipe_path), "--synthetic", "10", "--seed", "3", "--init", str(final),
+                 "--out", str(run)]) == 0
+    assert "going on from" in capsys.readouterr().err
+    assert not (run / "base").exists()
+    assert json.loads((run / "recipe.json").read_text())["model"]["init"] == str(final)
+    before, after = (load_file(str(d / "lora" / "adapter_model.safetensors")) for d in (final, run / "sft" / "final"))
+    assert before.keys() == after.keys() and any(not torch.equal(before[k], after[k]) for k in before)
+    reloaded = HybridModel.from_pretrained(run / "sft" / "final")
+    assert reloaded.config.prompt == HybridModel.from_pretrained(final).config.prompt
+
+
+def test_init_refuses_another_modality_and_a_forecast_stage(straight_run, tmp_path, capsys):
+    recipe_path, out = straight_run
+    final = str(out / "sft" / "final")
+    assert main(["train", "--recipe", str(recipe_path), "--synthetic", "10", "--init", final,
+                 "--set", "model.modality=series", "--out", str(tmp_path / "a")]) == 1
+    assert "was trained on 'both', the recipe shows 'series'" in capsys.readouterr().err
+    forecast = {"kind": "forecast", "learning_rate": 1e-3, "max_steps": 2}
+    with pytest.raises(ValueError, match="drop the forecast stage"):
+        load_config(Recipe, {**RECIPE, "model": {**RECIPE["model"], "init": final},
+                             "stages": [forecast, *RECIPE["stages"]]}, "recipe")
+
+
+@pytest.mark.filterwarnings("error:Unable to fetch remote file", "error:Could not find a config file")
+def test_the_finetune_recipe_goes_on_from_the_bundled_demo(tmp_path, capsys):
+    """Saving the demo's LoRA again must find its base VLM locally (the bundle names it "vlm"), never on the Hub."""
+    run = tmp_path / "demo-more"
+    assert main(["train", "--recipe", "tiny-finetune", "--synthetic", "12", "--set", "stages.0.max_steps=2",
+                 "--set", "stages.0.batch_size=4", "--set", "eval.max_samples=2", "--out", str(run)]) == 0
+    assert f"going on from {DEMO_MODEL}" in capsys.readouterr().err
+    before, after = (load_file(str(d / "lora" / "adapter_model.safetensors")) for d in (DEMO_MODEL, run / "sft" / "final"))
+    assert before.keys() == after.keys() and any(not torch.equal(before[k], after[k]) for k in before)
+    moved = HybridModel.from_pretrained(run / "sft" / "final")
+    assert moved.config.adapter == HybridModel.from_pretrained(DEMO_MODEL).config.adapter

@@ -19,11 +19,11 @@ def _minimal() -> dict:
 
 def test_shipped_recipes_load():
     names = available_recipes()
-    assert {"tiny", "toto22m-qwen3vl2b", "toto313m-qwen3vl8b", "toto-small"} <= set(names)
+    assert {"tiny", "tiny-finetune", "toto22m-qwen3vl2b", "toto313m-qwen3vl8b", "toto-small"} <= set(names)
     for name in names:
         recipe = load_recipe(name)
         assert recipe.name == name
-        expected = ["forecast"] if name == "toto-small" else ["align", "sft"]
+        expected = {"toto-small": ["forecast"], "tiny-finetune": ["sft"]}.get(name, ["align", "sft"])
         assert [s.kind for s in recipe.stages] == expected
 
 

@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-data", help="held-out data (same layout); default: a split of the training data")
     parser.add_argument("--out", required=True, help="output directory (checkpoints, log.jsonl, final model)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--init", metavar="CHECKPOINT",
+                        help="go on from a trained tsqa checkpoint (Hub id, local dir, or 'demo': the bundled one): "
+                             "its encoder, VLM, adapter, LoRA and prompt; same as --set model.init=CHECKPOINT")
     parser.add_argument("--seed", type=int, help="override the recipe's seed (also seeds --synthetic data)")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
@@ -28,13 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
     from pathlib import Path
 
     from tsqa.training.data import load_training_data
     from tsqa.training.pipeline import run_recipe
     from tsqa.training.recipes import load_recipe
 
-    recipe = load_recipe(args.recipe, args.overrides)
+    overrides = [*args.overrides, *([f"model.init={json.dumps(args.init)}"] if args.init else [])]
+    recipe = load_recipe(args.recipe, overrides)
     if args.seed is not None:
         recipe.seed = args.seed
     if args.synthetic is not None and args.synthetic < 1:
