@@ -163,14 +163,13 @@ def run_recipe(
     if recipe.stages[0].kind == StageKind.FORECAST:
         series = series or (question_series(train), question_series(held_out))
         data["series"] = {"train": series_fingerprint(series[0]), "held_out": series_fingerprint(series[1])}
+    initial = initial_checkpoint(recipe.model) if recipe.model.init else None  # refused before --out is claimed
     _claim_output(recipe, data, out_dir, resume, accelerator)
     bases, described = prepare_bases(recipe, train, held_out, out_dir, accelerator)
     evaluation = evaluation_subset(held_out, recipe.eval.max_samples, recipe.seed)
     # CPU processes of a multi-process run get "cpu:N", which safetensors refuses; there is one CPU device anyway.
     device = torch.device("cpu") if accelerator.device.type == "cpu" else accelerator.device
-    previous = trained_encoder = None
-    if recipe.model.init:
-        previous = initial_checkpoint(recipe.model)
+    previous, trained_encoder = initial, None
     for index, stage in enumerate(recipe.stages):
         stage_dir = out_dir / stage.kind
         if stage.kind == StageKind.FORECAST:

@@ -319,6 +319,7 @@ def test_init_refuses_another_modality_and_a_forecast_stage(straight_run, tmp_pa
     assert main(["train", "--recipe", str(recipe_path), "--synthetic", "10", "--init", final,
                  "--set", "model.modality=series", "--out", str(tmp_path / "a")]) == 1
     assert "was trained on 'both', the recipe shows 'series'" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()  # refused before the output directory is claimed
     forecast = {"kind": "forecast", "learning_rate": 1e-3, "max_steps": 2}
     with pytest.raises(ValueError, match="drop the forecast stage"):
         load_config(Recipe, {**RECIPE, "model": {**RECIPE["model"], "init": final},
