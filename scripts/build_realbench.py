@@ -6,8 +6,10 @@ labels in the source's own shape, `tsqa label import`, then `tsqa label question
 Sources (all MIT; snapshots fetched with the search tool's `fetch`, read with `git show`):
 - nezha: IntelligentDDS/Nezha, per-pod metrics at 1 min and the fault-injection lists (time, pod, kind) of two
   systems; each fault's pod is cropped around it and imported as a fault log (end inferred by the stated rule), one
-  caller from `dependency.csv` (OnlineBoutique) gets the same crop and the pair is a shared cause. Split by day: the
-  first day of each system trains, the second tests.
+  caller from `dependency.csv` (OnlineBoutique) gets the same crop and the pair is a shared cause. Faults come every
+  few minutes, so a two-hour crop holds others: every fault logged on the crop's pod is labelled in it (its kind), and
+  in a caller's crop every fault on the pod it was cropped for (propagated); effects of faults elsewhere are not.
+  Split by day: the first day of each system trains, the second tests.
 - interfusion: zhhlee/InterFusion ASD (omi-1..12, 19 metrics, 5 min) and the 8 SMD machines whose data the snapshot
   holds (38 metrics, 1 min), values scaled 0-1, no stamps; its test part
   with per-segment channel lists; imported as segments. Split by time: segments in the first 60% of the test part
@@ -143,6 +145,16 @@ def nezha(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) -> dict[
                   for f in group]
         last_fault = 0
         roots: list[tuple[str, str]] = []
+        logged = [(int(pd.Timestamp(f["inject_time"], tz="UTC").timestamp()), f["inject_pod"].rsplit("-", 2)[0],
+                   f["inject_time"], f["inject_type"]) for f in faults]
+
+        def label_all(name: str, crop: pd.DataFrame, kinds: dict[str, str | None]) -> None:
+            """A log row for every fault inside the crop on a service of `kinds` (None: the fault's own kind)."""
+            first, last = crop.index[0], crop.index[-1]
+            for epoch, where, stamp, kind in logged:
+                if where in kinds and first <= epoch <= last:
+                    plan["log"].append((stamp, name, kinds[where] or kind))
+
         for index, fault in enumerate(faults):
             service = fault["inject_pod"].rsplit("-", 2)[0]
             epoch = int(pd.Timestamp(fault["inject_time"], tz="UTC").timestamp())
@@ -159,7 +171,7 @@ def nezha(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) -> dict[
             name = f"{day}_{index:02d}_{service}"
             crop = frame.iloc[start : start + length]
             write_frame(folder / f"{name}.csv", crop.index.to_numpy(), crop.to_numpy(), list(crop.columns))
-            plan["log"].append((fault["inject_time"], name, fault["inject_type"]))
+            label_all(name, crop, {service: None})
             roots.append((name, service))
             neighbours = [c for c in callers.get(service, []) if c in metrics]
             if neighbours:
@@ -167,7 +179,7 @@ def nezha(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) -> dict[
                 dep = f"{name}_caller_{other}"
                 crop = metrics[other].reindex(crop.index)
                 write_frame(folder / f"{dep}.csv", crop.index.to_numpy(), crop.to_numpy(), list(crop.columns))
-                plan["log"].append((fault["inject_time"], dep, "propagated"))
+                label_all(dep, crop, {other: None, service: "propagated"})
                 plan["pairs"].append((name, dep, "shared_cause"))
         linked = {(a, b) for b, sources in callers.items() for a in sources}
         for (first, s1), (second, s2) in zip(roots, roots[2:]):

@@ -122,7 +122,7 @@ def test_fault_log_end_inferred_by_the_stated_rule(data, tmp_path, capsys):
     db, = labels["series"]["db"]["windows"]
     assert (db["start"], db["end"], db["kind"]) == (epoch(102), epoch(140), "Other")
     assert "idle" not in labels["series"]
-    assert "skipped: faults.csv, row 4: cpu_hog on idle" in out.out
+    assert "skipped: faults.csv, row 4: cpu_hog on idle: no step within 60 steps (the first 3 for its start)" in out.out
     assert "robust deviations" in labels["meta"]["imports"][0]["end_rule"]
 
 

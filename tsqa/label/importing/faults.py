@@ -100,7 +100,7 @@ def import_faults(importer: Importer, path: Path, kind_map: dict[str, str], chan
         found = inferred_end(series, onset, columns, reach) if reach > 0 else None
         if found is None:
             importer.report.skipped.append(f"{fault.where}: {fault.kind} on {fault.series}: no step within {reach} "
-                                           "steps (the first {MAX_LAG} for its start) leaves the band around the level before "
+                                           f"steps (the first {MAX_LAG} for its start) leaves the band around the level before "
                                            "the injection")
             continue
         first, end = found
