@@ -26,7 +26,7 @@ def _pod_metrics(day: str, pod: str) -> str:
 
 def _snapshot(root: Path) -> Path:
     """Four days (the script's two systems, train and test), two pods, frontend calling cartservice; on each day
-    cartservice gets faults at 02:00 and 02:10 and frontend one at 02:05."""
+    cartservice gets faults at 02:00, 02:10 and 05:30 and frontend one at 02:05."""
     repo = root / "Nezha"
     for day in build_realbench.NEZHA_DAYS:
         folder = repo / "rca_data" / day / "metric"
@@ -38,7 +38,9 @@ def _snapshot(root: Path) -> Path:
                           "inject_type": "cpu_contention"},
                          {"inject_time": f"{day} 02:05:00", "inject_pod": "frontend-3c-4d", "inject_type": "exception"},
                          {"inject_time": f"{day} 02:10:00", "inject_pod": "cartservice-1a-2b",
-                          "inject_type": "network_delay"}]}
+                          "inject_type": "network_delay"},
+                         {"inject_time": f"{day} 05:30:00", "inject_pod": "cartservice-1a-2b",
+                          "inject_type": "exception"}]}  # beyond the two-hour crops of the others
         (repo / "rca_data" / day / f"{day}-fault_list.json").write_text(json.dumps(faults))
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
@@ -59,6 +61,7 @@ def test_a_nezha_crop_labels_every_fault_on_its_pod_and_a_callers_crop_those_it_
         ("02:05:00", f"{day}_00_cartservice_caller_frontend", "exception"),
         ("02:10:00", f"{day}_00_cartservice_caller_frontend", "propagated")]
     assert [r for r in rows if r[1] == f"{day}_01_frontend"] == [("02:05:00", f"{day}_01_frontend", "exception")]
+    assert [r for r in rows if r[1] == f"{day}_03_cartservice"] == [("05:30:00", f"{day}_03_cartservice", "exception")]
     assert (f"{day}_00_cartservice", f"{day}_00_cartservice_caller_frontend", "shared_cause") in plans["train"]["pairs"]
     test_days = {time[:10] for time, _, _ in plans["test"]["log"]}
     assert test_days == {"2022-08-23", "2023-01-30"}  # split by day
