@@ -141,12 +141,11 @@ def nezha(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) -> dict[
         plan = plans.setdefault(split, {"folder": folder, "log": [], "pairs": []})
         metrics = nezha_metrics(repo, day)
         callers = nezha_callers(repo, day)
-        faults = [f for group in json.loads(git_bytes(repo, f"rca_data/{day}/{day}-fault_list.json")).values()
-                  for f in group]
-        last_fault = 0
-        roots: list[tuple[str, str]] = []
+        listed = json.loads(git_bytes(repo, f"rca_data/{day}/{day}-fault_list.json")).values()
         logged = [(int(pd.Timestamp(f["inject_time"], tz="UTC").timestamp()), f["inject_pod"].rsplit("-", 2)[0],
-                   f["inject_time"], f["inject_type"]) for f in faults]
+                   f["inject_time"], f["inject_type"]) for group in listed for f in group]  # (epoch, service, time, kind)
+        last_fault = max((epoch for epoch, *_ in logged), default=0)
+        roots: list[tuple[str, str]] = []
 
         def label_all(name: str, crop: pd.DataFrame, kinds: dict[str, str | None]) -> None:
             """A log row for every fault inside the crop on a service of `kinds` (None: the fault's own kind)."""
@@ -155,10 +154,7 @@ def nezha(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) -> dict[
                 if where in kinds and first <= epoch <= last:
                     plan["log"].append((stamp, name, kinds[where] or kind))
 
-        for index, fault in enumerate(faults):
-            service = fault["inject_pod"].rsplit("-", 2)[0]
-            epoch = int(pd.Timestamp(fault["inject_time"], tz="UTC").timestamp())
-            last_fault = max(last_fault, epoch)
+        for index, (epoch, service, _, _) in enumerate(logged):
             if service not in metrics:
                 continue
             frame = metrics[service]
