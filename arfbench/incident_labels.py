@@ -5,12 +5,16 @@
          {"channels": ["dc:us1"], "start": 1700000600, "end": 1700003000, "kind": "Level Shift",
           "direction": "up", "magnitude_pct": 40.0}]}},
      "pairs": [{"series": ["a", "b"], "relation": "first_leads"}],
+     "label_columns": ["Label"],
      "meta": {"imports": [{"shape": "faults", "from": "faults.csv", "rule": "..."}]}}
 
 A window covers the steps from `start` (the first anomalous one; null: already under way when the series begins) up to
 `end` (the first normal one again; null: not resolved when the series ends), in unix seconds. A pair says how the
-anomalies of two series relate: `first_leads`, `second_leads`, `simultaneous` or `unrelated`. `meta` (optional) says
-where imported labels came from and by which rule what the source did not state was inferred (`tsqa label import`).
+anomalies of two series relate: `first_leads`, `second_leads`, `simultaneous` or `unrelated`. `label_columns`
+(optional) names columns of the folder's series files that hold labels or ids, not metrics (a dataset that keeps its
+0/1 label beside the values): every series read from the folder leaves them out, so no plot or question shows the
+answer. `meta` (optional) says where imported labels came from and by which rule what the source did not state was
+inferred (`tsqa label import`).
 
 Every load checks the whole file and names the field at fault; every save goes through `arfbench.atomic` (a
 temporary file, fsync, rename), so the file on disk is always either the old or the new version, never a torn one.
@@ -134,9 +138,19 @@ def check_pair(pair: object, where: str) -> dict:
     return {"series": names, "relation": p["relation"]}
 
 
+def check_label_columns(columns: object, where: str) -> list[str]:
+    if not isinstance(columns, list) or not all(isinstance(c, str) and c.strip() for c in columns):
+        _fail(where, "expected a list of column names")
+    if len(set(columns)) != len(columns):
+        _fail(where, "a column is listed twice")
+    if any(_odd_characters(c, "Cc", "Cs") for c in columns):
+        _fail(where, "a column name holds a control character or a lone surrogate")
+    return list(columns)
+
+
 def check_labels(doc: object, where: str) -> dict:
     """The whole document, checked; `where` (the file) starts every message."""
-    d = _keys(doc, where, {"schema", "version", "series", "pairs"}, {"meta"})
+    d = _keys(doc, where, {"schema", "version", "series", "pairs"}, {"label_columns", "meta"})
     if d["schema"] != SCHEMA:
         _fail(f"{where}, field 'schema'", f"expected {SCHEMA!r}, got {d['schema']!r}: not a tsqa labels file")
     if d["version"] != VERSION:
@@ -160,6 +174,8 @@ def check_labels(doc: object, where: str) -> dict:
             _fail(f"{where}, pair {i}", f"series {p['series']} are paired twice")
         seen.add(key)
     checked = {"schema": SCHEMA, "version": VERSION, "series": series, "pairs": pairs}
+    if "label_columns" in d:
+        checked["label_columns"] = check_label_columns(d["label_columns"], f"{where}, field 'label_columns'")
     if "meta" in d:
         if not isinstance(d["meta"], dict):
             _fail(f"{where}, field 'meta'", "expected a JSON object")

@@ -208,3 +208,63 @@ def test_refusals_name_what_is_wrong_and_leave_the_labels_file_alone(data, tmp_p
     pairs.write_text("first,second,relation\nweb,db,before\n")
     assert "'before' is not one of" in _refused(capsys, "pairs", pairs, "--data", data)
     assert (data / "incident-labels.json").read_bytes() == before
+
+
+def test_points_read_from_the_series_file_leave_its_label_columns_out_of_every_series(tmp_path, capsys):
+    """Labels kept beside the values (`timestamp;value;label`, semicolons, a row missing inside the anomaly): the
+    window is exact and unbroken, and neither the label nor a second label column given to --hide-column is a channel
+    of the questions built afterwards."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    value = 100 + rng.standard_normal(STEPS)
+    value[100:130] += 50
+    label = np.zeros(STEPS, dtype=int)
+    label[100:130] = 1
+    change = np.zeros(STEPS, dtype=int)
+    change[100] = 1
+    rows = [f"{epoch(s)};{value[s]:.3f};{label[s]};{change[s]}\n" for s in range(STEPS) if s != 115]
+    (folder / "api.csv").write_text("TimeStamp;Value;Label;changepoint\n" + "".join(rows))
+    code, out = _import(capsys, "points", folder / "api.csv", "--data", folder, "--column", "Label",
+                        "--hide-column", "changepoint")
+    assert code == 0, out.err
+    labels = _labels(folder)
+    assert labels["label_columns"] == ["changepoint", "Label"]
+    window, = labels["series"]["api"]["windows"]
+    assert (window["start"], window["end"], window["channels"], window["direction"]) == (
+        epoch(100), epoch(130), ["Value"], "up")
+    assert "column 'Label' holds labels, not a metric" in out.out
+    questions = tmp_path / "questions"
+    assert main(["label", "questions", str(folder), "--out", str(questions), "--no-images", "--per-series", "2"]) == 0
+    capsys.readouterr()
+    samples = load_dataset(questions)
+    assert samples and {tuple(s.series[0].channels) for s in samples} == {("Value",)}
+
+    elsewhere = tmp_path / "api.csv"
+    elsewhere.write_text("TimeStamp;Value;Label\n" + "".join(f"{epoch(s)};1;0\n" for s in range(STEPS)))
+    err = _refused(capsys, "points", elsewhere, "--data", folder, "--column", "Label", "--replace")
+    assert "unknown column(s) ['value']" in err and "read from that file in the --data folder" in err
+
+
+def test_windows_json_per_file_as_anomaly_benchmarks_publish_them(data, tmp_path, capsys):
+    table = tmp_path / "windows.json"
+    table.write_text(json.dumps({
+        "services/web.csv": [["2024-06-01 01:40:00.000000", "2024-06-01 02:10:00.000000"]],
+        "services/idle.csv": [],
+        "elsewhere/absent.csv": [[epoch(1), epoch(2)]],
+    }))
+    code, out = _import(capsys, "windows", table, "--data", data)
+    assert code == 0, out.err
+    labels = _labels(data)
+    web, = labels["series"]["web"]["windows"]
+    assert (web["start"], web["end"], web["channels"], web["kind"]) == (epoch(100), epoch(130), ["cpu"], "Other")
+    assert labels["series"]["idle"]["no_anomaly"]
+    assert "skipped: windows.json: 1 file(s) with no series in the folder: 'elsewhere/absent.csv'" in out.out
+
+    (tmp_path / "bad.json").write_text(json.dumps({"db.csv": [["2024-06-01 01:40:00"]]}))
+    assert "expected [start, end]" in _refused(capsys, "windows", tmp_path / "bad.json", "--data", data)
+    semicolons = tmp_path / "windows.csv"
+    semicolons.write_text(f"series;start;end\ndb;{epoch(102)};{epoch(140)}\n")
+    assert _import(capsys, "windows", semicolons, "--data", data)[0] == 0
+    db, = _labels(data)["series"]["db"]["windows"]
+    assert (db["start"], db["end"]) == (epoch(102), epoch(140))

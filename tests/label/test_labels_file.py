@@ -36,6 +36,9 @@ def _broken(kit, change):
         (lambda d: d["pairs"].append({"series": ["cpu", "cpu"], "relation": "unrelated"}), "paired with itself"),
         (lambda d: d["pairs"].append({"series": ["errors", "latency"], "relation": "unrelated"}), "paired twice"),
         (lambda d: d["pairs"][0].update(relation="before"), "pair 0, field 'relation'"),
+        (lambda d: d.update(label_columns="Label"), "field 'label_columns': expected a list of column names"),
+        (lambda d: d.update(label_columns=["Label", "Label"]), "field 'label_columns': a column is listed twice"),
+        (lambda d: d.update(label_columns=[" "]), "field 'label_columns': expected a list of column names"),
     ],
 )
 def test_each_broken_field_is_named(kit, change, message):

@@ -63,7 +63,8 @@ def _import_arguments(sub) -> None:
         "labelling page writes; direction and size are proposed from the data as the page proposes them. Prints "
         "what was mapped, inferred and skipped.")
     imports.add_argument("shape", choices=["windows", "points", "segments", "faults", "pairs"],
-                         help="windows: CSV series,start,end[,channels][,kind]; points: one 0/1 file per series; "
+                         help="windows: CSV series,start,end[,channels][,kind], or JSON {file: [[start, end], ...]}; "
+                         "points: one 0/1 file per series (a label file, or the series file with a label column); "
                          "segments: one FIRST-LAST:CH,CH file per series; faults: CSV time,component,kind; "
                          "pairs: CSV first,second,relation")
     imports.add_argument("files", nargs="+", metavar="FILE", help="the label files")
@@ -75,6 +76,9 @@ def _import_arguments(sub) -> None:
     imports.add_argument("--horizon", type=int, default=30,
                          help="faults: steps after the injection within which its end is looked for (default 30)")
     imports.add_argument("--column", default="label", help="points: the label column's header (default label)")
+    imports.add_argument("--hide-column", action="append", default=[], metavar="COLUMN",
+                         help="a column of the series files that is not a metric (another label, an id): left out of "
+                         "every series read from the folder from now on (repeatable)")
     imports.add_argument("--types", help="segments: a table dataset,anomaly_segment,anomaly_type naming kinds")
     imports.add_argument("--pairs", help="also import pairs from this CSV first,second,relation")
     imports.add_argument("--replace", action="store_true", help="replace the labels of series already labelled")
@@ -190,7 +194,7 @@ def _import(args: argparse.Namespace) -> int:
     from tsqa.label.importing.run import ImportOptions, import_labels
 
     options = ImportOptions(kind_map=args.kind_map, channels=args.channel, horizon=args.horizon, column=args.column,
-                            types=Path(args.types) if args.types else None,
+                            hide_columns=args.hide_column, types=Path(args.types) if args.types else None,
                             pairs=Path(args.pairs) if args.pairs else None, replace=args.replace)
     doc, report = import_labels(args.shape, [Path(f) for f in args.files], Path(args.data), options,
                                 write=not args.dry_run)

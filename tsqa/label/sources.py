@@ -1,7 +1,8 @@
 """The series of a dataset folder: CSV, parquet or JSON export files (the formats `tsqa ask` reads), or a dataset in
 ARFBench's layout. Each series gets a plain name once, when the folder is listed; afterwards a series is only ever
 read by that name from the file found then, so no request can point at another file. A link that leads out of the
-folder is refused, when listed and again when read.
+folder is refused, when listed and again when read. Columns the folder's labels file lists as `label_columns` are
+labels kept beside the values, not metrics: every series read here leaves them out.
 """
 
 import re
@@ -10,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from tsqa.arfbench.incident_labels import LABELS_FILE
+from tsqa.arfbench.incident_labels import LABELS_FILE, read_labels
 from tsqa.arfbench.layout import QA_CSV, TS_DIR, check_name
 from tsqa.arfbench.schema import Series
 
@@ -30,7 +31,7 @@ def _is_series_file(path: Path) -> bool:
     return path.suffix.lower() in SERIES_SUFFIXES and path.name != LABELS_FILE and path.is_file()
 
 
-def _plain(stem: str) -> str:
+def name_for_stem(stem: str) -> str:
     """A file stem as a plain series name: other characters become '_'."""
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", stem).replace("..", "_")
     name = name if name[:1].isalnum() else f"s{name}"
@@ -57,12 +58,20 @@ def _captions(root: Path) -> dict[str, str]:
 class SeriesSource:
     """The series of one folder, read on demand (a few kept in memory)."""
 
-    def __init__(self, root: Path, files: dict[str, SeriesFile], captions: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, files: dict[str, SeriesFile], captions: dict[str, str] | None = None,
+                 label_columns: list[str] | None = None) -> None:
         if not files:
             raise ValueError(f"{root}: no series found (CSV or parquet files, or an ARFBench {TS_DIR}/ folder)")
         self.root, self.files, self.captions = root, files, captions or {}
+        self.label_columns: frozenset[str] = frozenset(label_columns or ())
         self._cache: OrderedDict[str, Series] = OrderedDict()
         self._lock = threading.Lock()
+
+    def hide_columns(self, columns: list[str]) -> None:
+        """Leave `columns` out of every series read from now on (an import that finds labels in the series files)."""
+        with self._lock:
+            self.label_columns = self.label_columns | set(columns)
+            self._cache.clear()
 
     @property
     def names(self) -> list[str]:
@@ -84,11 +93,28 @@ class SeriesSource:
             from tsqa.arfbench.series_io import read_series
 
             series = read_series(entry.path, name, entry.interval)
+        series = without_columns(series, self.label_columns, entry.path.name)
         with self._lock:
             self._cache[name] = series
             while len(self._cache) > CACHED_SERIES:
                 self._cache.popitem(last=False)
         return series
+
+
+def without_columns(series: Series, columns: frozenset[str], file: str) -> Series:
+    """`series` less the channels named in `columns`; a series that would keep none is refused."""
+    kept = [i for i, channel in enumerate(series.channels) if channel not in columns]
+    if len(kept) == len(series.channels):
+        return series
+    if not kept:
+        raise ValueError(f"{file}: every column is a label column ({sorted(columns)}); the series has no metric left")
+    return Series(series.name, [series.channels[i] for i in kept], series.timestamps, series.values[:, kept],
+                  series.interval, series.repairs)
+
+
+def _label_columns(root: Path) -> list[str]:
+    path = root / LABELS_FILE
+    return read_labels(path).get("label_columns", []) if path.is_file() else []
 
 
 def open_source(paths: list[str | Path]) -> SeriesSource:
@@ -103,7 +129,8 @@ def open_source(paths: list[str | Path]) -> SeriesSource:
 
             index = index_series_files(root)
             files = {name: SeriesFile(name, found[0][1], found[0][0]) for name, found in index.items()}
-            return SeriesSource(root, {n: f for n, f in files.items() if _is_plain(n)}, _captions(root))
+            return SeriesSource(root, {n: f for n, f in files.items() if _is_plain(n)}, _captions(root),
+                                _label_columns(root))
         candidates = sorted(p for p in root.iterdir() if _is_series_file(p))
         for path in candidates:
             _check_inside(path, root)
@@ -118,11 +145,11 @@ def open_source(paths: list[str | Path]) -> SeriesSource:
         root = folders.pop()
     files: dict[str, SeriesFile] = {}
     for path in candidates:
-        name = _plain(path.stem)
+        name = name_for_stem(path.stem)
         if name in files:
             raise ValueError(f"{files[name].path.name} and {path.name} would both be series {name!r}: rename one")
         files[name] = SeriesFile(name, path, None)
-    return SeriesSource(root, files)
+    return SeriesSource(root, files, label_columns=_label_columns(root))
 
 
 def _check_inside(path: Path, root: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tsqa.arfbench.deviation import propose
+from tsqa.arfbench.exports.load import delimiter
 from tsqa.arfbench.incident_labels import (
     KINDS,
     LABELS_FILE,
@@ -79,6 +80,20 @@ class Importer:
         self.pairs: list[dict] = copy.deepcopy(existing["pairs"])
         self._touched: set[str] = set()
         self._steps: dict[str, list[tuple[int, int, set[str], str]]] = {}
+        self.label_columns: list[str] = list(existing.get("label_columns", []))
+        if self.label_columns:
+            source.hide_columns(self.label_columns)
+
+    def hide_column(self, column: str, where: str) -> None:
+        """`column` of the folder's series files holds labels, not a metric: left out of every series from now on."""
+        if not column.strip():
+            raise LabelsError(f"{where}: an empty column name")
+        if column in self.label_columns:
+            return
+        self.label_columns.append(column)
+        self.source.hide_columns([column])
+        self.report.mapped.append(f"{where}: column {column!r} holds labels, not a metric: left out of the series "
+                                  f"(label_columns in {LABELS_FILE})")
 
     def _claim(self, name: str, where: str) -> None:
         """The first change to `name` in this import: refused, or its old label dropped, if it was labelled."""
@@ -95,8 +110,11 @@ class Importer:
     def doc(self, meta: dict) -> dict:
         """The labels document with this import's `meta` entry appended to the existing ones."""
         imports = list(self.existing.get("meta", {}).get("imports", [])) + [meta]
-        return check_labels({"schema": SCHEMA, "version": VERSION, "series": self.series, "pairs": self.pairs,
-                             "meta": {**self.existing.get("meta", {}), "imports": imports}}, LABELS_FILE)
+        doc = {"schema": SCHEMA, "version": VERSION, "series": self.series, "pairs": self.pairs}
+        if self.label_columns:
+            doc["label_columns"] = self.label_columns
+        doc["meta"] = {**self.existing.get("meta", {}), "imports": imports}
+        return check_labels(doc, LABELS_FILE)
 
     def series_named(self, name: str, where: str) -> Series:
         if name not in self.source.files:
@@ -166,11 +184,13 @@ class Importer:
 
 
 def read_table(path: Path, required: set[str], optional: set[str] = frozenset()) -> list[dict[str, str]]:
-    """The rows of a CSV with a header, refusing unknown or missing columns by name."""
+    """The rows of a CSV with a header (commas, semicolons or tabs), refusing unknown or missing columns by name."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        separator = delimiter(handle.readline())
+        handle.seek(0)
+        reader = csv.DictReader(handle, delimiter=separator)
         header = [h.strip() for h in reader.fieldnames or []]
         unknown = [h for h in header if h not in required | optional]
         missing = sorted(required - set(header))

@@ -1,46 +1,79 @@
-"""Per-row 0/1 labels: one label file per series, named as the series (`<series>.csv`), either one column of 0/1 with
-or without a header, one row per step of the series, or a time column (`timestamp`, `time`, ...) and the label
-column. Each run of 1s becomes one window with its exact onset (the first 1) and end (the first 0 after it); a run
-that reaches the last row is not resolved. A file of only 0s marks the series as having no anomaly.
+"""Per-row 0/1 labels, one file per series named as the series (`<series>.csv`), in one of two layouts:
+
+- a label file: one column of 0/1 with or without a header, one row per step of the series, or a time column
+  (`timestamp`, `time`, ...) and the label column;
+- the series file itself, the label a column beside the values (`timestamp,value,label`, as many published sets keep
+  it): the label column is read by its time column and then left out of the series (`label_columns` in the labels
+  file), so no plot or question shows it.
+
+Fields may be separated by commas, semicolons or tabs, as in series files. Each run of 1s becomes one window with its
+exact onset (the first 1) and end (the first 0 after it); a run that reaches the last row is not resolved. With a
+time column, several rows on one step (a file finer than its series' grid) make the step anomalous if any is, and a
+step no row falls on (a gap the series' reader kept as missing) is anomalous only between two anomalous steps. A file
+of only 0s marks the series as having no anomaly.
 """
 
+import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from tsqa.arfbench.exports.load import delimiter
+from tsqa.arfbench.exports.tables import TIME_COLUMNS
 from tsqa.arfbench.incident_labels import OTHER, LabelsError
 from tsqa.label.importing.common import Importer, parse_time, step_at_or_after
-from tsqa.arfbench.exports.tables import TIME_COLUMNS
 
 
-def _read(path: Path, column: str) -> tuple[list[str] | None, np.ndarray]:
-    """(the time texts or None, the 0/1 labels) of one label file."""
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+UNKNOWN = -1  # a step no label row falls on
+
+
+@dataclass
+class LabelRows:
+    labels: np.ndarray  # (rows,) int8, 0 or 1
+    times: list[str] | None  # the time text of each row, None when the file has no time column
+    column: str | None  # the label column's header as written, None without a header
+
+
+def _cells(path: Path) -> list[list[str]]:
+    text = path.read_text(encoding="utf-8-sig")
+    lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise LabelsError(f"{path}: empty label file")
-    cells = [line.split(",") for line in lines]
-    header = [c.strip().lower() for c in cells[0]]
+    return [[cell.strip() for cell in row] for row in csv.reader(lines, delimiter=delimiter(lines[0]))]
+
+
+def _read(path: Path, column: str, series_file: bool) -> LabelRows:
+    """The 0/1 labels of one file; in a series file every other column is a channel, elsewhere it is refused."""
+    cells = _cells(path)
+    header = [c.lower() for c in cells[0]]
     has_header = any(not _is_number(c) for c in header)
-    if has_header:
-        times = [c for c in header if c in TIME_COLUMNS]
-        unknown = [c for c in header if c not in TIME_COLUMNS and c != column]
-        if unknown or column not in header or len(times) > 1:
-            raise LabelsError(f"{path}: unknown column(s) {unknown or header}; expected {column!r} and at most one of "
-                              f"{list(TIME_COLUMNS)}")
-        cells = cells[1:]
-    label_at = header.index(column) if has_header else len(cells[0]) - 1
-    time_at = header.index(times[0]) if has_header and times else None
     if not has_header and len(cells[0]) > 1:
         raise LabelsError(f"{path}: {len(cells[0])} columns without a header; name them ({column!r} and a time column)")
-    labels = np.zeros(len(cells), dtype=np.int8)
-    for row, line in enumerate(cells, start=1 + int(has_header)):
+    times = [c for c in header if c in TIME_COLUMNS] if has_header else []
+    if has_header:
+        if column not in header:
+            raise LabelsError(f"{path}: no column {column!r} (it has {cells[0]}); name the label column with --column")
+        unknown = [c for c in header if c not in TIME_COLUMNS and c != column]
+        if (unknown and not series_file) or len(times) > 1:
+            hint = "" if series_file else "; labels kept in a series file are read from that file in the --data folder"
+            raise LabelsError(f"{path}: unknown column(s) {unknown or header}; expected {column!r} and at most one of "
+                              f"{list(TIME_COLUMNS)}{hint}")
+        if series_file and not times and header.index(column) != 0:
+            times = [header[0]]  # a series file's time column may have any name when it comes first
+    label_at = header.index(column) if has_header else 0
+    time_at = header.index(times[0]) if times else None
+    rows = cells[1:] if has_header else cells
+    labels = np.zeros(len(rows), dtype=np.int8)
+    for number, line in enumerate(rows, start=1 + int(has_header)):
         if len(line) != len(header):
-            raise LabelsError(f"{path}, row {row}: {len(line)} fields, expected {len(header)}")
-        text = line[label_at].strip()
+            raise LabelsError(f"{path}, row {number}: {len(line)} fields, expected {len(header)}")
+        text = line[label_at]
         if text not in ("0", "1", "0.0", "1.0"):
-            raise LabelsError(f"{path}, row {row}, field {column!r}: {text!r} is not 0 or 1")
-        labels[row - 1 - int(has_header)] = int(float(text))
-    return ([line[time_at].strip() for line in cells] if time_at is not None else None), labels
+            raise LabelsError(f"{path}, row {number}, field {column!r}: {text!r} is not 0 or 1")
+        labels[number - 1 - int(has_header)] = int(float(text))
+    return LabelRows(labels, [line[time_at] for line in rows] if time_at is not None else None,
+                     cells[0][label_at] if has_header else None)
 
 
 def _is_number(text: str) -> bool:
@@ -51,33 +84,60 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def bridge_gaps(per_step: np.ndarray) -> np.ndarray:
+    """0/1 per step from labels with UNKNOWN where no row fell (a step the series' grid has and the file skips):
+    a gap between two anomalous steps is anomalous, so a missing row does not split a window; any other gap is 0."""
+    known = np.flatnonzero(per_step != UNKNOWN)
+    if not len(known):
+        return np.zeros_like(per_step)
+    steps = np.arange(len(per_step))
+    before = known[np.clip(np.searchsorted(known, steps, side="right") - 1, 0, None)]
+    after = known[np.clip(np.searchsorted(known, steps, side="left"), None, len(known) - 1)]
+    inside = (before <= steps) & (steps <= after)
+    bridged = inside & (per_step[before] == 1) & (per_step[after] == 1)
+    return np.where(per_step == UNKNOWN, bridged, per_step).astype(np.int8)
+
+
 def runs(labels: np.ndarray) -> list[tuple[int, int]]:
     """[first, stop) of every run of 1s in a 0/1 array."""
     edges = np.diff(np.concatenate([[0], labels.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
 
+def _series_name(importer: Importer, path: Path) -> tuple[str, bool]:
+    """(the series the file labels, whether the file is that series' own file)."""
+    own = {entry.path.resolve(): entry.name for entry in importer.source.files.values()}
+    name = own.get(path.resolve())
+    return (name, True) if name is not None else (path.stem, False)
+
+
 def import_points(importer: Importer, paths: list[Path], column: str = "label", kind: str = OTHER) -> None:
     for path in paths:
-        name = path.stem
+        name, series_file = _series_name(importer, path)
+        rows = _read(path, column.lower(), series_file)
+        if series_file:
+            if rows.column is None:
+                raise LabelsError(f"{path}: a series file needs a header naming its label column {column!r}")
+            importer.hide_column(rows.column, str(path))
         series = importer.series_named(name, str(path))
-        times, labels = _read(path, column.lower())
         steps = len(series.timestamps)
-        if times is None:
-            if len(labels) != steps:
-                raise LabelsError(f"{path}: {len(labels)} label rows but series {name!r} has {steps} steps; add a "
-                                  "time column to align them")
-            per_step = labels
+        if rows.times is None:
+            if len(rows.labels) != steps:
+                raise LabelsError(f"{path}: {len(rows.labels)} label rows but series {name!r} has {steps} steps; add "
+                                  "a time column to align them")
+            per_step = rows.labels
         else:
-            per_step = np.zeros(steps, dtype=np.int8)
-            for row, (text, value) in enumerate(zip(times, labels), start=2):
-                where = f"{path}, row {row}"
-                per_step[step_at_or_after(series, parse_time(text, where), where)] = value
+            per_step = np.full(steps, UNKNOWN, dtype=np.int8)
+            for number, (text, value) in enumerate(zip(rows.times, rows.labels), start=2):
+                where = f"{path}, row {number}"
+                step = step_at_or_after(series, parse_time(text, where), where)
+                per_step[step] = max(per_step[step], value)
+            per_step = bridge_gaps(per_step)
         found = runs(per_step)
         if not found:
             importer.mark_normal(name, str(path))
         for first, stop in found:
-            where = f"{path}, rows {first + 1}-{stop}"
+            where = f"{path}, {'rows' if rows.times is None else 'steps'} {first + 1}-{stop}"
             if first == 0:
                 importer.report.inferred.append(f"{where}: anomalous from the first row: under way when it begins")
             importer.add_window(name, first, stop if stop < steps else None, None, kind, where)

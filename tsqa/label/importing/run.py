@@ -22,6 +22,7 @@ class ImportOptions:
     channels: list[str] = field(default_factory=list)  # faults: SOURCE_KIND=COLUMN[;COLUMN]
     horizon: int = 30  # faults: steps within which the end is looked for
     column: str = "label"  # points: the label column's name when the file has a header
+    hide_columns: list[str] = field(default_factory=list)  # columns of the series files that are not metrics
     types: Path | None = None  # segments: the types table
     pairs: Path | None = None  # pairs imported after the shape's labels
     replace: bool = False
@@ -50,6 +51,8 @@ def import_labels(shape: str, inputs: list[Path], data: Path, options: ImportOpt
     importer = Importer(source, report, read_labels(path), options.replace)
     kind_map = parse_kind_map(options.kind_map)
     meta: dict = {"shape": shape, "from": [p.name for p in inputs]}
+    for column in options.hide_columns:
+        importer.hide_column(column, "--hide-column")
     if shape == "windows":
         for one in inputs:
             import_windows(importer, one, kind_map)
