@@ -268,3 +268,22 @@ def test_windows_json_per_file_as_anomaly_benchmarks_publish_them(data, tmp_path
     assert _import(capsys, "windows", semicolons, "--data", data)[0] == 0
     db, = _labels(data)["series"]["db"]["windows"]
     assert (db["start"], db["end"]) == (epoch(102), epoch(140))
+
+
+def test_points_from_a_parquet_series_file_and_a_hidden_column_no_series_has(tmp_path, capsys):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    value = np.full(STEPS, 100.0) + np.random.default_rng(1).standard_normal(STEPS)
+    value[60:90] *= 2
+    label = np.zeros(STEPS, dtype=int)
+    label[60:90] = 1
+    stamps = pd.to_datetime(START + 60 * np.arange(STEPS), unit="s")
+    pd.DataFrame({"timestamp": stamps, "value": value, "is_anomaly": label}).to_parquet(folder / "disk.parquet")
+    code, out = _import(capsys, "points", folder / "disk.parquet", "--data", folder, "--column", "is_anomaly",
+                        "--hide-column", "host_id")
+    assert code == 0, out.err
+    window, = _labels(folder)["series"]["disk"]["windows"]
+    assert (window["start"], window["end"], window["channels"]) == (epoch(60), epoch(90), ["value"])
+    assert "skipped: --hide-column: no series read by this import has a column 'host_id'" in out.out
+    (folder / "notes.csv").write_bytes(b"\x80\x81label\n")
+    assert "not UTF-8 text" in _refused(capsys, "points", folder / "notes.csv", "--data", folder)

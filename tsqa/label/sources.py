@@ -64,6 +64,7 @@ class SeriesSource:
             raise ValueError(f"{root}: no series found (CSV or parquet files, or an ARFBench {TS_DIR}/ folder)")
         self.root, self.files, self.captions = root, files, captions or {}
         self.label_columns: frozenset[str] = frozenset(label_columns or ())
+        self.label_columns_found: set[str] = set()  # those a series read here had
         self._cache: OrderedDict[str, Series] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -93,8 +94,10 @@ class SeriesSource:
             from tsqa.arfbench.series_io import read_series
 
             series = read_series(entry.path, name, entry.interval)
+        found = self.label_columns.intersection(series.channels)
         series = without_columns(series, self.label_columns, entry.path.name)
         with self._lock:
+            self.label_columns_found |= found
             self._cache[name] = series
             while len(self._cache) > CACHED_SERIES:
                 self._cache.popitem(last=False)

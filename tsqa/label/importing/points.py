@@ -6,7 +6,7 @@
   it): the label column is read by its time column and then left out of the series (`label_columns` in the labels
   file), so no plot or question shows it.
 
-Fields may be separated by commas, semicolons or tabs, as in series files. Each run of 1s becomes one window with its
+Fields may be separated by commas, semicolons or tabs, as in series files; a parquet series file is read too. Each run of 1s becomes one window with its
 exact onset (the first 1) and end (the first 0 after it); a run that reaches the last row is not resolved. With a
 time column, several rows on one step (a file finer than its series' grid) make the step anomalous if any is, and a
 step no row falls on (a gap the series' reader kept as missing) is anomalous only between two anomalous steps. A file
@@ -36,11 +36,33 @@ class LabelRows:
 
 
 def _cells(path: Path) -> list[list[str]]:
-    text = path.read_text(encoding="utf-8-sig")
+    """Header and rows as text: CSV as written, parquet with date-time columns as unix seconds."""
+    if path.suffix.lower() == ".parquet":
+        return _parquet_cells(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LabelsError(f"{path}: not UTF-8 text; label files are CSV (or a parquet series file)") from None
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise LabelsError(f"{path}: empty label file")
     return [[cell.strip() for cell in row] for row in csv.reader(lines, delimiter=delimiter(lines[0]))]
+
+
+def _parquet_cells(path: Path) -> list[list[str]]:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException) as err:
+        raise LabelsError(f"{path}: cannot be read as parquet ({str(err)[:200]})") from None
+    for name in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[name]):
+            frame[name] = frame[name].map(lambda stamp: str(int(stamp.timestamp())) if pd.notna(stamp) else "")
+    header = [str(name) for name in frame.columns]
+    return [header] + [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
 
 
 def _read(path: Path, column: str, series_file: bool) -> LabelRows:

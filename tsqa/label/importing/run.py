@@ -71,6 +71,9 @@ def import_labels(shape: str, inputs: list[Path], data: Path, options: ImportOpt
     if options.pairs is not None:
         import_pairs(importer, options.pairs)
         meta["pairs"] = options.pairs.name
+    for column in options.hide_columns:
+        if column not in source.label_columns_found:
+            report.skipped.append(f"--hide-column: no series read by this import has a column {column!r}")
     if kind_map:
         meta["kind_map"] = kind_map
     doc = importer.doc(meta)
