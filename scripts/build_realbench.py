@@ -3,7 +3,7 @@ labels in the source's own shape, `tsqa label import`, then `tsqa label question
 
     python scripts/build_realbench.py --mirrors /work/.mirror --out /work/realbench
 
-Sources (all MIT; snapshots fetched with the search tool's `fetch`, read with `git show`):
+Sources (the first three MIT; snapshots fetched with the search tool's `fetch`, read with `git show`):
 - nezha: IntelligentDDS/Nezha, per-pod metrics at 1 min and the fault-injection lists (time, pod, kind) of two
   systems; each fault's pod is cropped around it and imported as a fault log (end inferred by the stated rule), one
   caller from `dependency.csv` (OnlineBoutique) gets the same crop and the pair is a shared cause. Faults come every
@@ -17,6 +17,11 @@ Sources (all MIT; snapshots fetched with the search tool's `fetch`, read with `g
 - jumpstarter: NetManAIOps/JumpStarter Dataset2 (30 services x 19 metrics, 5 min, no stamps), test part with a 0/1
   label per row; imported as points. Split by time at half the test part (an incident shared by many services sits
   at the same rows in all of them, so it falls on one side).
+- skab: waico/SKAB (GPL-3.0: built and scored locally, nothing derived from it is committed; a test set only, never
+  trained on): a water-pump test rig, 8 sensors at 1 s, one file per experiment with its `anomaly` and `changepoint`
+  columns beside the values; each file is a series, imported from the series files themselves (`points --column
+  anomaly --hide-column changepoint`), plus crops of the anomaly-free run as incident-free series. A domain none of
+  tsqa's training data covers, at a step (1 s) none of it has.
 Series without stamps get a 5-minute grid from 2021-01-01 UTC. Crops of one split never overlap those of the other.
 Unlabelled series for pretraining (the training days / training parts only, never a test split) go to OUT/raw/.
 """
@@ -39,6 +44,8 @@ from tsqa.cli import main as tsqa
 NEZHA = "IntelligentDDS+Nezha"
 INTERFUSION = "zhhlee+InterFusion"
 JUMPSTARTER = "NetManAIOps+JumpStarter"
+SKAB = "waico+SKAB"
+SKAB_FREE_ROWS = 1150  # crops of the anomaly-free run: about as long as an experiment's file
 NO_STAMPS_START = 1_609_459_200  # 2021-01-01 00:00:00 UTC
 NEZHA_DAYS = {"2022-08-22": "train", "2022-08-23": "test", "2023-01-29": "train", "2023-01-30": "test"}
 NEZHA_CHANNELS = {"cpu_contention": "CpuUsageRate(%)", "cpu_consumed": "CpuUsageRate(%)"}  # root_cause_*.json
@@ -348,7 +355,24 @@ def jumpstarter(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) ->
             for split in ("train", "test")}
 
 
-SOURCES = {"nezha": (NEZHA, nezha), "interfusion": (INTERFUSION, interfusion), "jumpstarter": (JUMPSTARTER, jumpstarter)}
+def skab(repo: Path, stage: Path, raw: Path, rng: np.random.Generator) -> dict[str, dict]:
+    folder = stage / "test" / "series"
+    folder.mkdir(parents=True)
+    for path in git_list(repo, "data"):
+        group, _, file = path.removeprefix("data/").partition("/")
+        if group in ("valve1", "valve2", "other") and file.endswith(".csv"):
+            (folder / f"{group}_{Path(file).stem}.csv").write_bytes(git_bytes(repo, path))
+    free = pd.read_csv(io.BytesIO(git_bytes(repo, "data/anomaly-free/anomaly-free.csv")), sep=";")
+    free["anomaly"], free["changepoint"] = 0, 0
+    for number, start in enumerate(range(0, len(free) - SKAB_FREE_ROWS + 1, SKAB_FREE_ROWS)):
+        free.iloc[start : start + SKAB_FREE_ROWS].to_csv(folder / f"free_{number}.csv", sep=";", index=False)
+    files = sorted(str(p) for p in folder.glob("*.csv"))
+    return {"test": {"folder": folder, "imports": [["points", *files, "--column", "anomaly",
+                                                    "--hide-column", "changepoint"]]}}
+
+
+SOURCES = {"nezha": (NEZHA, nezha), "interfusion": (INTERFUSION, interfusion), "jumpstarter": (JUMPSTARTER, jumpstarter),
+           "skab": (SKAB, skab)}
 
 
 def run_tsqa(argv: list[str], log: Path) -> None:
@@ -366,7 +390,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mirrors", default="/work/.mirror", help="folder of fetched snapshots (owner+name/repo)")
     parser.add_argument("--out", default="/work/realbench", help="OUT/<source>/{train,test}/ and OUT/raw/")
-    parser.add_argument("--sources", default=",".join(SOURCES), help="comma-separated sources")
+    parser.add_argument("--sources", default="nezha,interfusion,jumpstarter",
+                        help=f"comma-separated, of {', '.join(SOURCES)} (default: the three MIT sources)")
     parser.add_argument("--per-series", type=int, default=3, help="questions per series and category (default 3)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--images", action="store_true", help="render the PNG plots too")
