@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from score_table import _f1, _std  # noqa: E402
+from score_table import f1_scores, sample_std  # noqa: E402
 
 from tsqa.arfbench.categories import CATEGORIES  # noqa: E402
 from tsqa.eval.results import ResultRow, read_results  # noqa: E402
@@ -42,18 +42,19 @@ def paired_difference(pairs: list[tuple[ResultRow, ResultRow]], resamples: int, 
     """Accuracy and F1 differences (percentage points, A - B) and their standard errors."""
     diffs = [a.is_correct - b.is_correct for a, b in pairs if a.is_correct is not None and b.is_correct is not None]
     mean = sum(diffs) / len(diffs)
-    accuracy_se = _std(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else float("nan")
+    accuracy_se = sample_std(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else float("nan")
     categories = [c for c in CATEGORIES if any(a.task_category == c for a, _ in pairs)]
-    f1 = _f1([a for a, _ in pairs], categories)["overall"] - _f1([b for _, b in pairs], categories)["overall"]
+
+    def f1_difference(some: list[tuple[ResultRow, ResultRow]]) -> float:
+        return (f1_scores([a for a, _ in some], categories)["overall"]
+                - f1_scores([b for _, b in some], categories)["overall"])
+
     rng = random.Random(seed)
     groups = [[p for p in pairs if p[0].task_category == c] for c in categories]
-    draws = []
-    for _ in range(resamples):
-        sample = [pair for group in groups for pair in rng.choices(group, k=len(group))]
-        draws.append(_f1([a for a, _ in sample], categories)["overall"]
-                     - _f1([b for _, b in sample], categories)["overall"])
-    return {"n": len(pairs), "accuracy": 100 * mean, "accuracy_se": 100 * accuracy_se, "f1": f1,
-            "f1_se": _std(draws) if resamples >= 2 else float("nan")}
+    draws = [f1_difference([pair for group in groups for pair in rng.choices(group, k=len(group))])
+             for _ in range(resamples)]
+    return {"n": len(pairs), "accuracy": 100 * mean, "accuracy_se": 100 * accuracy_se, "f1": f1_difference(pairs),
+            "f1_se": sample_std(draws) if resamples >= 2 else float("nan")}
 
 
 def main() -> None:

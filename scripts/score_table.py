@@ -27,7 +27,7 @@ def _accuracy(rows) -> tuple[float, float]:
     return 100 * p, 100 * math.sqrt(p * (1 - p) / len(rows))
 
 
-def _f1(rows, categories: list[str]) -> dict[str, float]:
+def f1_scores(rows, categories: list[str]) -> dict[str, float]:
     scores = category_f1(rows, 0)
     overall = f1_breakdown(scores).overall
     return {**{c: 100 * scores[c].f1 for c in categories if c in scores}, "overall": overall}
@@ -38,12 +38,12 @@ def _bootstrap_se(rows, categories: list[str], resamples: int, rng: random.Rando
     draws: dict[str, list[float]] = {}
     for _ in range(resamples):
         sample = [row for group in by_category.values() for row in rng.choices(group, k=len(group))]
-        for key, value in _f1(sample, categories).items():
+        for key, value in f1_scores(sample, categories).items():
             draws.setdefault(key, []).append(value)
-    return {key: _std(values) for key, values in draws.items()}
+    return {key: sample_std(values) for key, values in draws.items()}
 
 
-def _std(values: list[float]) -> float:
+def sample_std(values: list[float]) -> float:
     mean = sum(values) / len(values)
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
@@ -66,7 +66,7 @@ def main() -> None:
     rng = random.Random(0)
     columns = {}
     for model, rows in tables.items():
-        f1, se = _f1(rows, categories), _bootstrap_se(rows, categories, args.bootstrap, rng)
+        f1, se = f1_scores(rows, categories), _bootstrap_se(rows, categories, args.bootstrap, rng)
         cells = {}
         for key in [*categories, "overall"]:
             chosen = rows if key == "overall" else [r for r in rows if r.task_category == key]
