@@ -11,6 +11,7 @@ from tsqa.arfbench import categories as cat
 from tsqa.arfbench import load_dataset
 from tsqa.arfbench.incident_labels import read_labels
 from tsqa.cli import main
+from tsqa.label.sources import open_source
 
 START = 1_717_200_000
 STEPS = 240
@@ -239,6 +240,7 @@ def test_points_read_from_the_series_file_leave_its_label_columns_out_of_every_s
     capsys.readouterr()
     samples = load_dataset(questions)
     assert samples and {tuple(s.series[0].channels) for s in samples} == {("Value",)}
+    assert open_source([folder]).load("api").channels == ["Value"]  # as the labelling page reads it
 
     elsewhere = tmp_path / "api.csv"
     elsewhere.write_text("TimeStamp;Value;Label\n" + "".join(f"{epoch(s)};1;0\n" for s in range(STEPS)))
