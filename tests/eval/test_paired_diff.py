@@ -21,15 +21,16 @@ spec.loader.exec_module(paired_diff)
 YES, NO = "Yes, there is an anomaly in the time-series", "No, there is no anomaly in the time-series"
 
 
-def _write(path, model, answers, truth, order=None):
-    """A results file of presence questions: answers[i] to question q{i} whose answer is truth[i]."""
+def _write(path, model, answers, truth, order=None, runs=(1,)):
+    """A results file of presence questions: answers[i] to question q{i} whose answer is truth[i], once per run."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        for i in order or range(len(answers)):
-            writer.writerow(ResultRow(model, f"g{i}", "Is there an anomaly?", f'["{NO}", "{YES}"]', truth[i],
-                                      cat.PRESENCE, answers[i], float(answers[i] == truth[i]),
-                                      sample_id=f"q{i}").cells())
+        for run in runs:
+            for i in order or range(len(answers)):
+                writer.writerow(ResultRow(model, f"g{i}", "Is there an anomaly?", f'["{NO}", "{YES}"]', truth[i],
+                                          cat.PRESENCE, answers[i], float(answers[i] == truth[i]), run=run,
+                                          sample_id=f"q{i}").cells())
     return str(path)
 
 
@@ -57,3 +58,13 @@ def test_files_of_other_questions_are_refused_by_name(tmp_path):
     second = _write(tmp_path / "b.csv", "B", truth[:2], truth)
     result = subprocess.run([sys.executable, str(SCRIPT), first, "--vs", second], capture_output=True, text=True)
     assert result.returncode != 0 and "do not hold the same questions" in result.stderr and "'q2'" in result.stderr
+
+
+def test_runs_pair_with_their_own_run_and_a_question_twice_is_refused(tmp_path):
+    truth = [YES, NO, YES, NO]
+    both = _write(tmp_path / "a.csv", "A", [YES, YES, NO, NO], truth, runs=(1, 2))
+    d = paired_diff.paired_difference(paired_diff.matched([both], [both]), resamples=10)
+    assert (d["n"], d["accuracy"], d["accuracy_se"]) == (8, 0, 0)
+    twice = _write(tmp_path / "b.csv", "B", truth, truth, order=[0, 1, 1, 3])
+    result = subprocess.run([sys.executable, str(SCRIPT), twice, "--vs", twice], capture_output=True, text=True)
+    assert result.returncode != 0 and "question 'q1' twice in run 1" in result.stderr

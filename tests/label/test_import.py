@@ -251,7 +251,7 @@ def test_points_read_from_the_series_file_leave_its_label_columns_out_of_every_s
 def test_windows_json_per_file_as_anomaly_benchmarks_publish_them(data, tmp_path, capsys):
     table = tmp_path / "windows.json"
     table.write_text(json.dumps({
-        "services/web.csv": [["2024-06-01 01:40:00.000000", "2024-06-01 02:10:00.000000"]],
+        "services/web.csv": [["2024-06-01 01:40:00.000000", "2024-06-01 02:09:00.000000"]],  # both ends inside
         "services/idle.csv": [],
         "elsewhere/absent.csv": [[epoch(1), epoch(2)]],
     }))
@@ -265,6 +265,8 @@ def test_windows_json_per_file_as_anomaly_benchmarks_publish_them(data, tmp_path
 
     (tmp_path / "bad.json").write_text(json.dumps({"db.csv": [["2024-06-01 01:40:00"]]}))
     assert "expected [start, end]" in _refused(capsys, "windows", tmp_path / "bad.json", "--data", data)
+    (tmp_path / "twice.json").write_text(json.dumps({"a/db.csv": [], "b/db.csv": [[epoch(1), epoch(9)]]}))
+    assert "names series 'db' as 'a/db.csv' does" in _refused(capsys, "windows", tmp_path / "twice.json", "--data", data)
     semicolons = tmp_path / "windows.csv"
     semicolons.write_text(f"series;start;end\ndb;{epoch(102)};{epoch(140)}\n")
     assert _import(capsys, "windows", semicolons, "--data", data)[0] == 0
@@ -289,3 +291,34 @@ def test_points_from_a_parquet_series_file_and_a_hidden_column_no_series_has(tmp
     assert "skipped: --hide-column: no series read by this import has a column 'host_id'" in out.out
     (folder / "notes.csv").write_bytes(b"\x80\x81label\n")
     assert "not UTF-8 text" in _refused(capsys, "points", folder / "notes.csv", "--data", folder)
+
+
+def test_rows_are_placed_as_the_series_reader_places_them_and_sparse_label_files_keep_windows_apart(tmp_path, capsys):
+    """A series file whose stamps jitter by up to 3 s keeps its exact onset and end; a header with spaces after the
+    commas still hides its label column; a label file listing only some rows does not merge two windows."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rng = np.random.default_rng(2)
+    value = 100 + rng.standard_normal(STEPS)
+    value[100:130] += 50
+    label = np.zeros(STEPS, dtype=int)
+    label[100:130] = 1
+    jitter = rng.integers(-3, 4, STEPS)
+    jitter[100] = 3
+    (folder / "web.csv").write_text("timestamp, value, label\n" + "".join(
+        f"{epoch(s) + jitter[s]}, {value[s]:.3f}, {label[s]}\n" for s in range(STEPS)))
+    assert _import(capsys, "points", folder / "web.csv", "--data", folder)[0] == 0
+    window, = _labels(folder)["series"]["web"]["windows"]
+    assert (window["start"], window["end"], window["channels"]) == (epoch(100), epoch(130), [" value"])
+    assert open_source([folder]).load("web").channels == [" value"]  # named as the reader names it; no label
+
+    _write(folder, "db", {"mem": (50, 60, 0.5), "lat": (150, 160, 0.5)})
+    sparse = tmp_path / "db.csv"
+    rows = [(0, 0)] + [(s, 1) for s in range(50, 60)] + [(s, 1) for s in range(150, 160)] + [(STEPS - 1, 0)]
+    sparse.write_text("timestamp,label\n" + "".join(f"{epoch(s)},{v}\n" for s, v in rows))
+    assert _import(capsys, "points", sparse, "--data", folder)[0] == 0
+    spans = [(w["start"], w["end"]) for w in _labels(folder)["series"]["db"]["windows"]]
+    assert spans == [(epoch(50), epoch(60)), (epoch(150), epoch(160))]
+
+    err = _refused(capsys, "points", sparse, "--data", folder, "--hide-column", "mem", "--replace")
+    assert "column 'mem' is a channel of a labelled window of series 'db'" in err

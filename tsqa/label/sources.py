@@ -85,6 +85,7 @@ class SeriesSource:
             if name in self._cache:
                 self._cache.move_to_end(name)
                 return self._cache[name]
+            hidden = self.label_columns
         _check_inside(entry.path, self.root)
         if entry.interval is None:
             from tsqa.arfbench.exports import load_series
@@ -94,10 +95,12 @@ class SeriesSource:
             from tsqa.arfbench.series_io import read_series
 
             series = read_series(entry.path, name, entry.interval)
-        found = self.label_columns.intersection(series.channels)
-        series = without_columns(series, self.label_columns, entry.path.name)
+        found = {c for c in hidden if c.strip() in {channel.strip() for channel in series.channels}}
+        series = without_columns(series, hidden, entry.path.name)
         with self._lock:
             self.label_columns_found |= found
+            if hidden != self.label_columns:  # columns hidden while this one was read: not cached
+                return without_columns(series, self.label_columns, entry.path.name)
             self._cache[name] = series
             while len(self._cache) > CACHED_SERIES:
                 self._cache.popitem(last=False)
@@ -106,7 +109,8 @@ class SeriesSource:
 
 def without_columns(series: Series, columns: frozenset[str], file: str) -> Series:
     """`series` less the channels named in `columns`; a series that would keep none is refused."""
-    kept = [i for i, channel in enumerate(series.channels) if channel not in columns]
+    hidden = {c.strip() for c in columns}
+    kept = [i for i, channel in enumerate(series.channels) if channel.strip() not in hidden]
     if len(kept) == len(series.channels):
         return series
     if not kept:

@@ -90,6 +90,10 @@ class Importer:
             raise LabelsError(f"{where}: an empty column name")
         if column in self.label_columns:
             return
+        for name, label in self.series.items():
+            if any(column.strip() in {c.strip() for c in window["channels"]} for window in label["windows"]):
+                raise LabelsError(f"{where}: column {column!r} is a channel of a labelled window of series {name!r} "
+                                  f"in {LABELS_FILE}; a label column cannot be one (relabel that series first)")
         self.label_columns.append(column)
         self.source.hide_columns([column])
         self.report.mapped.append(f"{where}: column {column!r} holds labels, not a metric: left out of the series "

@@ -3,14 +3,16 @@
 - a label file: one column of 0/1 with or without a header, one row per step of the series, or a time column
   (`timestamp`, `time`, ...) and the label column;
 - the series file itself, the label a column beside the values (`timestamp,value,label`, as many published sets keep
-  it): the label column is read by its time column and then left out of the series (`label_columns` in the labels
+  it): the label column is read with the series and then left out of it (`label_columns` in the labels
   file), so no plot or question shows it.
 
-Fields may be separated by commas, semicolons or tabs, as in series files; a parquet series file is read too. Each run of 1s becomes one window with its
-exact onset (the first 1) and end (the first 0 after it); a run that reaches the last row is not resolved. With a
-time column, several rows on one step (a file finer than its series' grid) make the step anomalous if any is, and a
-step no row falls on (a gap the series' reader kept as missing) is anomalous only between two anomalous steps. A file
-of only 0s marks the series as having no anomaly.
+Fields may be separated by commas, semicolons or tabs, as in series files; a parquet series file is read too. Each
+run of 1s becomes one window with its exact onset (the first 1) and end (the first 0 after it); a run that reaches
+the last row is not resolved. A series file's rows are placed on steps by the series' own reader (jittered stamps
+snapped, repeated ones combined: a step is anomalous if any row on it is); a label file's rows by their time, each on
+the first step at or after it. A step no row falls on is anomalous only where the series' reader kept a gap between
+two anomalous steps, so a gap in the data does not split a window. A file of only 0s marks the series as having no
+anomaly.
 """
 
 import csv
@@ -22,6 +24,7 @@ import numpy as np
 from tsqa.arfbench.exports.load import delimiter
 from tsqa.arfbench.exports.tables import TIME_COLUMNS
 from tsqa.arfbench.incident_labels import OTHER, LabelsError
+from tsqa.arfbench.schema import Series
 from tsqa.label.importing.common import Importer, parse_time, step_at_or_after
 
 
@@ -106,18 +109,31 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def bridge_gaps(per_step: np.ndarray) -> np.ndarray:
-    """0/1 per step from labels with UNKNOWN where no row fell (a step the series' grid has and the file skips):
-    a gap between two anomalous steps is anomalous, so a missing row does not split a window; any other gap is 0."""
+def bridge_gaps(per_step: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """0/1 per step from labels with UNKNOWN where no row fell: a step the series' reader kept as missing (`missing`)
+    between two anomalous steps is anomalous, so a gap in the data does not split a window; any other is 0."""
     known = np.flatnonzero(per_step != UNKNOWN)
     if not len(known):
         return np.zeros_like(per_step)
     steps = np.arange(len(per_step))
     before = known[np.clip(np.searchsorted(known, steps, side="right") - 1, 0, None)]
     after = known[np.clip(np.searchsorted(known, steps, side="left"), None, len(known) - 1)]
-    inside = (before <= steps) & (steps <= after)
+    inside = (before <= steps) & (steps <= after) & missing
     bridged = inside & (per_step[before] == 1) & (per_step[after] == 1)
     return np.where(per_step == UNKNOWN, bridged, per_step).astype(np.int8)
+
+
+def _from_series_file(path: Path, name: str, column: str, series: Series) -> np.ndarray:
+    """The label column per step as the series' own reader places the rows (jitter, regridding, repeated stamps
+    combined: a step is anomalous if any row on it is), UNKNOWN where the reader kept a gap."""
+    from tsqa.arfbench.exports import load_series
+
+    whole = load_series(path, name)
+    at = next(i for i, channel in enumerate(whole.channels) if channel.strip().lower() == column)
+    if not np.array_equal(whole.timestamps, series.timestamps):
+        raise LabelsError(f"{path}: the file changed while it was read; run the import again")
+    values = whole.values[:, at]
+    return np.where(np.isnan(values), UNKNOWN, values > 0).astype(np.int8)
 
 
 def runs(labels: np.ndarray) -> list[tuple[int, int]]:
@@ -143,7 +159,10 @@ def import_points(importer: Importer, paths: list[Path], column: str = "label", 
             importer.hide_column(rows.column, str(path))
         series = importer.series_named(name, str(path))
         steps = len(series.timestamps)
-        if rows.times is None:
+        if series_file:
+            labels = _from_series_file(path, name, column.lower(), series)
+            per_step = bridge_gaps(labels, labels == UNKNOWN)
+        elif rows.times is None:
             if len(rows.labels) != steps:
                 raise LabelsError(f"{path}: {len(rows.labels)} label rows but series {name!r} has {steps} steps; add "
                                   "a time column to align them")
@@ -154,12 +173,12 @@ def import_points(importer: Importer, paths: list[Path], column: str = "label", 
                 where = f"{path}, row {number}"
                 step = step_at_or_after(series, parse_time(text, where), where)
                 per_step[step] = max(per_step[step], value)
-            per_step = bridge_gaps(per_step)
+            per_step = bridge_gaps(per_step, np.isnan(series.values).all(axis=1))
         found = runs(per_step)
         if not found:
             importer.mark_normal(name, str(path))
         for first, stop in found:
-            where = f"{path}, {'rows' if rows.times is None else 'steps'} {first + 1}-{stop}"
+            where = f"{path}, {'rows' if rows.times is None and not series_file else 'steps'} {first + 1}-{stop}"
             if first == 0:
                 importer.report.inferred.append(f"{where}: anomalous from the first row: under way when it begins")
             importer.add_window(name, first, stop if stop < steps else None, None, kind, where)

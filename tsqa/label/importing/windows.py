@@ -15,14 +15,19 @@ name without the suffix is the series):
 
     {"services/checkout.csv": [["2024-06-01 10:05:00", "2024-06-01 10:40:00"]], "services/idle.csv": []}
 
-An empty list marks a series as having no anomaly; keys naming no series of the folder are skipped (the report says
-which), so one file can label a whole collection of which the folder holds a part.
+Both times are inside the window, as such files count them (the window ends at the first step after `end`; a window
+that holds the last step is not resolved). An empty list marks a series as having no anomaly; keys naming no series
+of the folder are skipped (the report says which), so one file can label a whole collection of which the folder
+holds a part; two keys naming one series are refused.
 """
 
 import json
 from pathlib import Path, PurePosixPath
 
+import numpy as np
+
 from tsqa.arfbench.incident_labels import MAX_FILE_BYTES, OTHER, LabelsError, check_window, place_window
+from tsqa.arfbench.schema import Series
 from tsqa.label.importing.common import Importer, map_kind, parse_time, read_table
 from tsqa.label.sources import name_for_stem
 
@@ -57,6 +62,16 @@ def _add(importer: Importer, name: str, start: int | None, end: int | None, chan
     importer.add_window(name, onset, stop, channels, kind, where)
 
 
+def _after(series: Series, end: int) -> int | None:
+    """The first step after the one holding an inclusive `end` (None when that is the last step: not resolved); an
+    `end` outside the series is left for `place_window` to refuse."""
+    stamps = series.timestamps
+    if not stamps[0] <= end <= stamps[-1]:
+        return end
+    stop = int(np.searchsorted(stamps, end, side="right"))
+    return int(stamps[stop]) if stop < len(stamps) else None
+
+
 def _import_json(importer: Importer, path: Path) -> None:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
@@ -68,7 +83,7 @@ def _import_json(importer: Importer, path: Path) -> None:
         raise LabelsError(f"{path}: not a JSON windows file ({str(err)[:120]})") from None
     if not isinstance(doc, dict):
         raise LabelsError(f"{path}: expected a JSON object of file -> [[start, end], ...], got {type(doc).__name__}")
-    absent = []
+    absent, keys = [], {}
     for key, windows in doc.items():
         where = f"{path.name}, {key!r}"
         name = name_for_stem(PurePosixPath(key.replace("\\", "/")).stem)
@@ -77,6 +92,9 @@ def _import_json(importer: Importer, path: Path) -> None:
         if name not in importer.source.files:
             absent.append(key)
             continue
+        if name in keys:
+            raise LabelsError(f"{where}: names series {name!r} as {keys[name]!r} does; keep one of the two keys")
+        keys[name] = key
         if not windows:
             importer.mark_normal(name, where)
         for number, window in enumerate(windows):
@@ -84,7 +102,7 @@ def _import_json(importer: Importer, path: Path) -> None:
             if not (isinstance(window, list) and len(window) == 2 and all(isinstance(t, (str, int)) for t in window)):
                 raise LabelsError(f"{at}: expected [start, end] (date-times or unix seconds), got {window!r}")
             start, end = (parse_time(str(t), f"{at}, {field}") for t, field in zip(window, ("start", "end")))
-            _add(importer, name, start, end, None, OTHER, at)
+            _add(importer, name, start, _after(importer.series_named(name, at), end), None, OTHER, at)
     if absent:
         shown = ", ".join(map(repr, absent[:5])) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
         importer.report.skipped.append(f"{path.name}: {len(absent)} file(s) with no series in the folder: {shown}")
