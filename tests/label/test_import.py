@@ -211,17 +211,22 @@ def test_refusals_name_what_is_wrong_and_leave_the_labels_file_alone(data, tmp_p
     assert (data / "incident-labels.json").read_bytes() == before
 
 
+def _shifted_with_labels(rng):
+    """(values around 100 raised by 50 on steps 100-129, their 0/1 labels)."""
+    value = 100 + rng.standard_normal(STEPS)
+    value[100:130] += 50
+    label = np.zeros(STEPS, dtype=int)
+    label[100:130] = 1
+    return value, label
+
+
 def test_points_read_from_the_series_file_leave_its_label_columns_out_of_every_series(tmp_path, capsys):
     """Labels kept beside the values (`timestamp;value;label`, semicolons, a row missing inside the anomaly): the
     window is exact and unbroken, and neither the label nor a second label column given to --hide-column is a channel
     of the questions built afterwards."""
     folder = tmp_path / "data"
     folder.mkdir()
-    rng = np.random.default_rng(0)
-    value = 100 + rng.standard_normal(STEPS)
-    value[100:130] += 50
-    label = np.zeros(STEPS, dtype=int)
-    label[100:130] = 1
+    value, label = _shifted_with_labels(np.random.default_rng(0))
     change = np.zeros(STEPS, dtype=int)
     change[100] = 1
     rows = [f"{epoch(s)};{value[s]:.3f};{label[s]};{change[s]}\n" for s in range(STEPS) if s != 115]
@@ -299,10 +304,7 @@ def test_rows_are_placed_as_the_series_reader_places_them_and_sparse_label_files
     folder = tmp_path / "data"
     folder.mkdir()
     rng = np.random.default_rng(2)
-    value = 100 + rng.standard_normal(STEPS)
-    value[100:130] += 50
-    label = np.zeros(STEPS, dtype=int)
-    label[100:130] = 1
+    value, label = _shifted_with_labels(rng)
     jitter = rng.integers(-3, 4, STEPS)
     jitter[100] = 3
     (folder / "web.csv").write_text("timestamp, value, label\n" + "".join(
