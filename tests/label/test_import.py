@@ -296,6 +296,10 @@ def test_points_from_a_parquet_series_file_and_a_hidden_column_no_series_has(tmp
     assert "skipped: --hide-column: no series read by this import has a column 'host_id'" in out.out
     (folder / "notes.csv").write_bytes(b"\x80\x81label\n")
     assert "not UTF-8 text" in _refused(capsys, "points", folder / "notes.csv", "--data", folder)
+    (tmp_path / "windows.csv").write_bytes(b"series,start,end\n\xff\xfe,1,2\n")
+    assert "windows.csv: not UTF-8 text" in _refused(capsys, "windows", tmp_path / "windows.csv", "--data", folder)
+    (tmp_path / "disk.csv").write_text("timestamp,label\n")
+    assert "a header but no label rows" in _refused(capsys, "points", tmp_path / "disk.csv", "--data", folder)
 
 
 def test_rows_are_placed_as_the_series_reader_places_them_and_sparse_label_files_keep_windows_apart(tmp_path, capsys):

@@ -7,6 +7,7 @@ anomalous when the series ends). An onset at step 0 becomes start null ("already
 
 import copy
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,19 +192,20 @@ def read_table(path: Path, required: set[str], optional: set[str] = frozenset())
     """The rows of a CSV with a header (commas, semicolons or tabs), refusing unknown or missing columns by name."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        separator = delimiter(handle.readline())
-        handle.seek(0)
-        reader = csv.DictReader(handle, delimiter=separator)
-        header = [h.strip() for h in reader.fieldnames or []]
-        unknown = [h for h in header if h not in required | optional]
-        missing = sorted(required - set(header))
-        if unknown:
-            raise LabelsError(f"{path}: unknown column(s) {unknown}; expected {sorted(required)} and optionally "
-                              f"{sorted(optional)}")
-        if missing:
-            raise LabelsError(f"{path}: missing column(s) {missing}")
-        return [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LabelsError(f"{path}: not UTF-8 text; label tables are CSV") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter(text.partition("\n")[0]))
+    header = [h.strip() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h not in required | optional]
+    missing = sorted(required - set(header))
+    if unknown:
+        raise LabelsError(f"{path}: unknown column(s) {unknown}; expected {sorted(required)} and optionally "
+                          f"{sorted(optional)}")
+    if missing:
+        raise LabelsError(f"{path}: missing column(s) {missing}")
+    return [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
 
 
 def parse_time(text: str, where: str) -> int:

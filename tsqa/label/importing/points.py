@@ -89,6 +89,8 @@ def _read(path: Path, column: str, series_file: bool) -> LabelRows:
     label_at = header.index(column) if has_header else 0
     time_at = header.index(times[0]) if times else None
     rows = cells[1:] if has_header else cells
+    if not rows:
+        raise LabelsError(f"{path}: a header but no label rows")
     labels = np.zeros(len(rows), dtype=np.int8)
     for number, line in enumerate(rows, start=1 + int(has_header)):
         if len(line) != len(header):
