@@ -271,9 +271,10 @@ def test_windows_json_per_file_as_anomaly_benchmarks_publish_them(data, tmp_path
     (tmp_path / "bad.json").write_text(json.dumps({"db.csv": [["2024-06-01 01:40:00"]]}))
     assert "expected [start, end]" in _refused(capsys, "windows", tmp_path / "bad.json", "--data", data)
     (tmp_path / "twice.json").write_text(json.dumps({"a/db.csv": [], "b/db.csv": [[epoch(1), epoch(9)]]}))
-    assert "names series 'db' as 'a/db.csv' does" in _refused(capsys, "windows", tmp_path / "twice.json", "--data", data)
+    err = _refused(capsys, "windows", tmp_path / "twice.json", "--data", data)
+    assert "names series 'db' as 'a/db.csv' does" in err
     semicolons = tmp_path / "windows.csv"
-    semicolons.write_text(f"series;start;end\ndb;{epoch(102)};{epoch(140)}\n")
+    semicolons.write_text("series;start;end\ndb;2024-06-01T03:42:00+02:00;2024-06-01 02:20:00 UTC\n")  # = 102, 140
     assert _import(capsys, "windows", semicolons, "--data", data)[0] == 0
     db, = _labels(data)["series"]["db"]["windows"]
     assert (db["start"], db["end"]) == (epoch(102), epoch(140))
@@ -304,7 +305,8 @@ def test_points_from_a_parquet_series_file_and_a_hidden_column_no_series_has(tmp
 
 def test_rows_are_placed_as_the_series_reader_places_them_and_sparse_label_files_keep_windows_apart(tmp_path, capsys):
     """A series file whose stamps jitter by up to 3 s keeps its exact onset and end; a header with spaces after the
-    commas still hides its label column; a label file listing only some rows does not merge two windows."""
+    commas still hides its label column; a label file listing only some rows (2 s early, true/false) does not merge
+    two windows."""
     folder = tmp_path / "data"
     folder.mkdir()
     rng = np.random.default_rng(2)
@@ -321,7 +323,7 @@ def test_rows_are_placed_as_the_series_reader_places_them_and_sparse_label_files
     _write(folder, "db", {"mem": (50, 60, 0.5), "lat": (150, 160, 0.5)})
     sparse = tmp_path / "db.csv"
     rows = [(0, 0)] + [(s, 1) for s in range(50, 60)] + [(s, 1) for s in range(150, 160)] + [(STEPS - 1, 0)]
-    sparse.write_text("timestamp,label\n" + "".join(f"{epoch(s)},{v}\n" for s, v in rows))
+    sparse.write_text("timestamp,label\n" + "".join(f"{epoch(s) - 2},{'true' if v else 'False'}\n" for s, v in rows))
     assert _import(capsys, "points", sparse, "--data", folder)[0] == 0
     spans = [(w["start"], w["end"]) for w in _labels(folder)["series"]["db"]["windows"]]
     assert spans == [(epoch(50), epoch(60)), (epoch(150), epoch(160))]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from tsqa.arfbench.deviation import propose
 from tsqa.arfbench.exports.load import delimiter
@@ -209,7 +210,8 @@ def read_table(path: Path, required: set[str], optional: set[str] = frozenset())
 
 
 def parse_time(text: str, where: str) -> int:
-    """Unix seconds from whole seconds or an ISO date-time (UTC unless it says otherwise)."""
+    """Unix seconds from whole seconds or a date-time ("2024-06-01 10:05:00", "...T10:05:00Z", "... UTC",
+    "...+02:00"; UTC unless it says otherwise)."""
     try:
         number = float(text)
     except ValueError:
@@ -219,10 +221,26 @@ def parse_time(text: str, where: str) -> int:
             raise LabelsError(f"{where}: {text!r} is not whole unix seconds")
         return int(number)
     try:
-        stamp = np.datetime64(text.strip().replace(" ", "T").removesuffix("Z"), "s")
-    except ValueError:
-        raise LabelsError(f"{where}: {text!r} is neither unix seconds nor a date-time") from None
-    return int(stamp.astype(np.int64))
+        stamp = pd.Timestamp(text.strip())
+    except (ValueError, OverflowError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise LabelsError(f"{where}: {text!r} is neither unix seconds nor a date-time")
+    stamp = stamp.tz_convert("UTC") if stamp.tzinfo is not None else stamp.tz_localize("UTC")
+    return int(stamp.timestamp())
+
+
+def nearest_step(series: Series, epoch: int, where: str) -> int:
+    """The step of `series` nearest `epoch` (a stamp a few seconds off the grid is on the step it jitters around);
+    more than half a step outside the series is refused."""
+    stamps, half = series.timestamps, series.interval / 2
+    if not stamps[0] - half <= epoch <= stamps[-1] + half:
+        raise LabelsError(f"{where}: time {epoch} is outside series {series.name!r} ({int(stamps[0])} to "
+                          f"{int(stamps[-1])})")
+    if len(stamps) == 1:
+        return 0
+    after = int(np.clip(np.searchsorted(stamps, epoch, side="left"), 1, len(stamps) - 1))
+    return after if stamps[after] - epoch <= epoch - stamps[after - 1] else after - 1
 
 
 def step_at_or_after(series: Series, epoch: int, where: str) -> int:

@@ -10,7 +10,7 @@ Fields may be separated by commas, semicolons or tabs, as in series files; a par
 run of 1s becomes one window with its exact onset (the first 1) and end (the first 0 after it); a run that reaches
 the last row is not resolved. A series file's rows are placed on steps by the series' own reader (jittered stamps
 snapped, repeated ones combined: a step is anomalous if any row on it is); a label file's rows by their time, each on
-the first step at or after it. A step no row falls on is anomalous only where the series' reader kept a gap between
+the nearest step. A step no row falls on is anomalous only where the series' reader kept a gap between
 two anomalous steps, so a gap in the data does not split a window. A file of only 0s marks the series as having no
 anomaly.
 """
@@ -25,10 +25,11 @@ from tsqa.arfbench.exports.load import delimiter
 from tsqa.arfbench.exports.tables import TIME_COLUMNS
 from tsqa.arfbench.incident_labels import OTHER, LabelsError
 from tsqa.arfbench.schema import Series
-from tsqa.label.importing.common import Importer, parse_time, step_at_or_after
+from tsqa.label.importing.common import Importer, nearest_step, parse_time
 
 
 UNKNOWN = -1  # a step no label row falls on
+LABEL_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
 
 
 @dataclass
@@ -95,10 +96,10 @@ def _read(path: Path, column: str, series_file: bool) -> LabelRows:
     for number, line in enumerate(rows, start=1 + int(has_header)):
         if len(line) != len(header):
             raise LabelsError(f"{path}, row {number}: {len(line)} fields, expected {len(header)}")
-        text = line[label_at]
-        if text not in ("0", "1", "0.0", "1.0"):
-            raise LabelsError(f"{path}, row {number}, field {column!r}: {text!r} is not 0 or 1")
-        labels[number - 1 - int(has_header)] = int(float(text))
+        text = line[label_at].lower()
+        if text not in LABEL_VALUES:
+            raise LabelsError(f"{path}, row {number}, field {column!r}: {line[label_at]!r} is not 0 or 1")
+        labels[number - 1 - int(has_header)] = LABEL_VALUES[text]
     return LabelRows(labels, [line[time_at] for line in rows] if time_at is not None else None,
                      cells[0][label_at] if has_header else None)
 
@@ -173,7 +174,7 @@ def import_points(importer: Importer, paths: list[Path], column: str = "label", 
             per_step = np.full(steps, UNKNOWN, dtype=np.int8)
             for number, (text, value) in enumerate(zip(rows.times, rows.labels), start=2):
                 where = f"{path}, row {number}"
-                step = step_at_or_after(series, parse_time(text, where), where)
+                step = nearest_step(series, parse_time(text, where), where)
                 per_step[step] = max(per_step[step], value)
             per_step = bridge_gaps(per_step, np.isnan(series.values).all(axis=1))
         found = runs(per_step)
