@@ -68,3 +68,13 @@ def test_runs_pair_with_their_own_run_and_a_question_twice_is_refused(tmp_path):
     twice = _write(tmp_path / "b.csv", "B", truth, truth, order=[0, 1, 1, 3])
     result = subprocess.run([sys.executable, str(SCRIPT), twice, "--vs", twice], capture_output=True, text=True)
     assert result.returncode != 0 and "question 'q1' twice in run 1" in result.stderr
+
+
+def test_files_without_any_scored_answer_are_refused(tmp_path):
+    path = tmp_path / "open.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerow(ResultRow("A", "g0", "When?", None, None, cat.START, "10:00", None, sample_id="q0").cells())
+    result = subprocess.run([sys.executable, str(SCRIPT), str(path), "--vs", str(path)], capture_output=True, text=True)
+    assert result.returncode != 0 and "no question has is_correct on both sides" in result.stderr
