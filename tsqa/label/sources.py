@@ -95,7 +95,8 @@ class SeriesSource:
             from tsqa.arfbench.series_io import read_series
 
             series = read_series(entry.path, name, entry.interval)
-        found = {c for c in hidden if c.strip() in {channel.strip() for channel in series.channels}}
+        names = {channel.strip() for channel in series.channels}
+        found = {c for c in hidden if c.strip() in names}
         series = without_columns(series, hidden, entry.path.name)
         with self._lock:
             self.label_columns_found |= found

@@ -82,9 +82,7 @@ class Importer:
         self.pairs: list[dict] = copy.deepcopy(existing["pairs"])
         self._touched: set[str] = set()
         self._steps: dict[str, list[tuple[int, int, set[str], str]]] = {}
-        self.label_columns: list[str] = list(existing.get("label_columns", []))
-        if self.label_columns:
-            source.hide_columns(self.label_columns)
+        self.label_columns: list[str] = list(existing.get("label_columns", []))  # `source` already hides them
 
     def hide_column(self, column: str, where: str) -> None:
         """`column` of the folder's series files holds labels, not a metric: left out of every series from now on."""

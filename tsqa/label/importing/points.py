@@ -85,8 +85,6 @@ def _read(path: Path, column: str, series_file: bool) -> LabelRows:
             hint = "" if series_file else "; labels kept in a series file are read from that file in the --data folder"
             raise LabelsError(f"{path}: unknown column(s) {unknown or header}; expected {column!r} and at most one of "
                               f"{list(TIME_COLUMNS)}{hint}")
-        if series_file and not times and header.index(column) != 0:
-            times = [header[0]]  # a series file's time column may have any name when it comes first
     label_at = header.index(column) if has_header else 0
     time_at = header.index(times[0]) if times else None
     rows = cells[1:] if has_header else cells
